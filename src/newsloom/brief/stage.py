@@ -1,0 +1,41 @@
+"""The brief stage: a cited briefing for each story touched in this batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..records import Story
+from ..stages import Stage
+from .summarize import number_sources, summarize
+
+
+class BriefStage(Stage):
+    name = "brief"
+    consumes = (Story,)
+
+    def process(self, story: Story) -> Iterable:
+        store = self.ctx.store
+        articles = store.story_articles(story.id)
+        if not articles:
+            self.drop("headline-only")
+            return
+        numbers = {s.article_id: s.number for s in number_sources(articles)}
+        by_id = {a.id: a for a in articles}
+        figures = {f.id: f for f in store.figures_for(list(by_id))}
+        key_figures, disagreements = [], []
+        for claim in store.claims(story.id):
+            values = [{"text": f.text, "value": f.value, "low": f.low, "high": f.high, "sentence": f.sentence,
+                       "source": numbers[f.article_id], "outlet": by_id[f.article_id].outlet,
+                       "published": by_id[f.article_id].published}
+                      for f in (figures[i] for i in claim["figure_ids"])]
+            entry = {"subject": claim["subject"], "status": claim["status"], "lineages": claim["lineages"],
+                     "values": values}
+            if claim["status"] == "conflicting":
+                disagreements.append(entry)
+            if claim["lineages"] > 1 or claim["status"] == "conflicting":
+                key_figures.append(entry)
+        headlines = [h["text"] for h in store.story_headlines(story.id)]
+        briefing = summarize(story.id, story.title, articles, self.ctx.config.brief, key_figures=key_figures,
+                             disagreements=disagreements, extra={"headlines": headlines})
+        self.note("sentences", len(briefing.summary))
+        yield briefing

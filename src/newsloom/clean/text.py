@@ -1,0 +1,632 @@
+"""Text-mode page cleaner: split a page that a scraper already flattened to text into classified lines.
+
+Such pages keep every bit of page furniture as plain lines: navigation headline lists, ticker tables, site
+self-descriptions, calls to action, labels, bylines and teaser lists of other stories, with the article buried
+somewhere in between. :func:`split_text_page` classifies every non-blank line in four passes, all linear in
+the size of the input:
+
+1. per-line features (length in words, end punctuation, sentence breaks, symbol density) and furniture
+   recognised on the line alone (separators, tables, labels, calls to action, bylines, blurbs, ...);
+2. list structures recognised from neighbouring lines: teaser lists (headline / one-sentence teaser pairs)
+   and navigation lists (runs of headline-shaped lines), then exact duplicate lines;
+3. the "main run": the contiguous stretch of lines with the most prose (maximum-sum segment, in which
+   short heading lines and page furniture cost a little and list items cost a lot), plus the title found
+   just above it;
+4. final kinds and a per-line language tag.
+
+Everything is driven by general shape and vocabulary, never by the names of particular sites.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ..records import normalize_text
+
+__all__ = ["Block", "TextPage", "split_text_page", "detect_language"]
+
+ARTICLE_KINDS = frozenset({"title", "heading", "paragraph"})
+
+
+@dataclass(frozen=True)
+class Block:
+    start: int  # char offset of the block in the input text
+    end: int  # end offset (exclusive); text[start:end] == self.text
+    line: int  # 1-based line number
+    text: str
+    kind: str  # title | heading | paragraph | headline | teaser | byline | furniture | duplicate
+    reason: str | None  # why a furniture / duplicate / headline / teaser block was classified so
+    language: str | None  # ISO 639-1 code, None when unknown or too short to tell
+
+
+@dataclass(frozen=True)
+class TextPage:
+    title: str | None
+    author: str | None
+    blocks: tuple[Block, ...]  # every non-blank line, in order
+
+    @property
+    def article_blocks(self) -> tuple[Block, ...]:
+        """Title, heading and paragraph blocks: the page's own article, in order."""
+        return tuple(b for b in self.blocks if b.kind in ARTICLE_KINDS)
+
+    @property
+    def headline_items(self) -> list[tuple[Block, Block | None]]:
+        """Headlines of other stories, each paired with the teaser that follows it, if any."""
+        items: list[tuple[Block, Block | None]] = []
+        for block in self.blocks:
+            if block.kind == "headline":
+                items.append((block, None))
+            elif block.kind == "teaser" and items and items[-1][1] is None:
+                items[-1] = (items[-1][0], block)
+        return items
+
+
+# --------------------------------------------------------------------------------------------------------
+# Vocabulary. Generic words of web-page furniture, in English, which is what the pages we see use for it.
+
+_CLOSERS = "\"'”’»)]*"  # stripped before looking at a line's final punctuation
+_BULLET = re.compile(r"^(?:[-–—•·*▪►>]|\d{1,2}[.)])\s+")
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+_URL = re.compile(r"https?://|www\.\w", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")  # decoding debris
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+# Abbreviations whose final period does not end a sentence ("Dr. Oz", "Warner Bros. Studio", "Oct. 23").
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr jr sr st mt ft vs no nos gen gov sen rep rev prof inc corp ltd co bros dept univ est approx "
+    "jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun".split()
+)
+
+# Each pattern is only tried on lines short enough for it (see _line_furniture), so that a long article
+# paragraph mentioning, say, a newsletter is not mistaken for the sign-up box.
+_COOKIE = re.compile(r"\bcookies?\b")
+_READER = re.compile(r"\b(?:we|our|you|your|this (?:site|website)|consent|accept|reject|manage)\b", re.I)
+_SUBSCRIBE = re.compile(r"^(?:subscribe|sign up|signup|join our)\b|\bsubscribe (?:now|today|here|to)\b"
+                        r"|\bsign up (?:for|to)\b|\b(?:our|your|free|daily|weekly) (?:\w+ )?newsletters?\b"
+                        r"|\bnewsletters?\b.*\b(?:sign up|subscribe|inbox)\b|\b(?:in|to) your inbox\b"
+                        r"|\balready a subscriber\b|\bunsubscribe\b", re.I)
+_COPYRIGHT = re.compile(r"\ball rights reserved\b|(?:©|\(c\)|\bcopyright\b)\s*(?:©\s*)?\d{4}\b", re.I)
+_SITE_LINKS = re.compile(r"\bprivacy (?:policy|notice)\b|\bterms (?:of|and) (?:use|service|conditions)\b"
+                         r"|\bcontact us\b|\babout us\b|\bcookie policy\b|\bsitemap\b", re.I)
+# A call to action is a short imperative line addressed to the reader.
+_CTA_VERB = re.compile(r"^(?:read|click|tap|contact|share|follow|join|download|get|sign|log|watch|listen"
+                       r"|support|donate|continue|see|view|visit|learn|discover|tell|comment|leave|send"
+                       r"|explore|like)\b", re.I)
+_CTA_OBJECT = re.compile(r"\b(?:you|your|us|our|here|now|this (?:article|story|page|post|video)"
+                         r"|full (?:article|story)|the app|comments?)\b", re.I)
+_CTA_ANYWHERE = re.compile(r"\b(?:click here|read more|continue reading|read the full|read full|full story"
+                           r"|see also|show more|load more|open in app|back to top|(?:sign|log) ?(?:in|out))\b",
+                           re.I)
+# Lines that only name a section of the page (the whole line must be the label).
+_LABEL = re.compile(r"^(?:(?:related|popular|trending|latest|recommended|more|top|most (?:read|popular|viewed"
+                    r"|shared)|editor'?s picks?|sponsored|promoted|featured)(?: (?:articles?|stories|news|posts"
+                    r"|videos|content|headlines|categories|topics|links|reads?|picks|for you|from .{1,40}))?"
+                    r"|advertisement|advertising|ads?|tags?|topics?|categories|share(?: this)?"
+                    r"|you (?:may|might) also like|don'?t miss|in case you missed it|also read|read next|up next"
+                    r"|what to read next|further reading|see more|menu|home|search|skip to (?:main )?content)"
+                    r"\W*$", re.I)
+# Outlets describing themselves to the reader.
+_BLURB = re.compile(r"\b(?:your (?:go-to|trusted|number one|#1|one-stop|premier|leading|ultimate|best) "
+                    r"(?:\w+ )?(?:source|destination|site|place|guide|hub)|online destination"
+                    r"|we bring you|we keep you|keeps? you informed|stay (?:connected|informed|tuned) with us"
+                    r"|never miss (?:a|an) (?:beat|story|update)|is dedicated to bringing you"
+                    r"|honest journalism|independent journalism|support (?:our|independent) journalism"
+                    r"|biased news|media outlets (?:don'?t|won'?t|refuse)|no spin|no agenda|unbiased news"
+                    r"|trusted source for)\b", re.I)
+# Lines after which nothing belongs to the article: the comments section, a copyright notice, a pointer to
+# the full article elsewhere. They split the page for the main-run search (see _main_run).
+_COMMENTS = re.compile(r"^(?:\d+\s+)?(?:comments?|replies|responses|discussion)\b|\bleave a (?:reply|comment)\b"
+                       r"|\b(?:join|start) the (?:conversation|discussion)\b|\b(?:add|post|write) a comment\b"
+                       r"|\blog ?in to (?:comment|reply)\b", re.I)
+_END_OF_ARTICLE = re.compile(r"\bread (?:the )?full (?:article|story) (?:on|at)\b"
+                             r"|\b(?:originally|first) (?:published|appeared) (?:on|in|at|by)\b", re.I)
+_CREDIT = re.compile(r"^\(?(?:photo|image|picture|video|file photo|illustration|credit|caption|source)s?"
+                     r"\s*(?::|by\b|credit)|\b(?:getty images|ap photo|afp photo|reuters photo|shutterstock)\b",
+                     re.I)
+# A timestamp line is made of date and time words only ("Updated 10:42 AM, March 3, 2025").
+_DATE_PART = re.compile(r"\b\d+(?:[:/.-]\d+)*(?:st|nd|rd|th)?|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct"
+                        r"|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\b(?:am|pm|gmt|utc|[ecmp][sd]t|cet"
+                        r"|bst|ist|jst|ago|seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?"
+                        r"|updated|published|posted|last|modified|on|at|read)\b", re.I)
+_BYLINE = re.compile(r"^(?:by|written by|words by|reporting by|story by|author:?|posted by)\s+(.+)$", re.I)
+_NAME_PARTICLES = frozenset("and de da del della der di du van von la le al el bin ibn y".split())
+_ROLE_SPLIT = re.compile(r"\s*(?:[,|;•·]|\s[-–—]\s|\bfor\b|\bin\b|\bat\b)\s*")
+
+# Maximum-sum segment scores (see _main_run): prose earns its word count, everything else costs.
+_COST_LIST_ITEM = 30.0  # navigation / teaser list items and tables: the article does not run through them
+_COST_FURNITURE = 8.0  # labels, calls to action, bylines: often sit inside an article, but not for free
+_COST_SHORT = 3.0  # short lines: section headings inside an article, or stray page chrome outside it
+_PROSE_CAP = 150  # one giant line should not outweigh everything else on its own
+
+_HARD_REASONS = frozenset({"ticker-table", "table", "garbage", "navigation-list", "teaser-list"})
+
+
+# --------------------------------------------------------------------------------------------------------
+# Pass 1: features of one line
+
+
+@dataclass(slots=True)
+class _Line:
+    line: int
+    start: int
+    end: int
+    text: str
+    words: int = 0
+    terminal: str = ""  # final punctuation, closing quotes stripped
+    breaks: int = 0  # sentence breaks inside the line
+    title_case: bool = False
+    bulleted: bool = False
+    ends_article: bool = False  # nothing after this line belongs to an article before it
+    reason: str | None = None  # furniture reason, once known
+    author: str | None = None  # for bylines
+    kind: str | None = None  # final kind, once known
+
+    @property
+    def prose(self) -> bool:
+        """Running text: a long line, or a sentence of some length."""
+        return self.words >= 25 or (self.words >= 10 and (self.terminal in ".!?…" or self.breaks > 0))
+
+    @property
+    def body(self) -> bool:
+        """Article text: prose, a long line cut off by the scraper, or a short closing sentence."""
+        return self.prose or self.words >= 12 or (self.words >= 4 and self.terminal in ".!")
+
+    @property
+    def headline_shaped(self) -> bool:
+        """A headline: a few words, one sentence, no final period or colon."""
+        return 2 <= self.words <= 20 and self.breaks == 0 and self.terminal not in ".:;,"
+
+    @property
+    def teaser_shaped(self) -> bool:
+        """A one-or-two-sentence blurb (possibly cut off with an ellipsis)."""
+        return 5 <= self.words <= 45 and self.breaks <= 2 and (self.prose or self.terminal in ".…")
+
+
+def _sentence_breaks(tokens: list[str]) -> int:
+    """Count sentence ends followed by another sentence, ignoring abbreviations and initials."""
+    breaks = 0
+    for token, following in zip(tokens, tokens[1:]):
+        bare = token.rstrip(_CLOSERS)
+        if not bare or bare[-1] not in ".!?…":
+            continue
+        nxt = following.lstrip(_CLOSERS + "“‘(")
+        if not nxt or not (nxt[0].isupper() or nxt[0].isdigit()):
+            continue
+        if bare[-1] == ".":
+            stem = bare.rstrip(".").lstrip("(\"'“‘").lower()
+            if stem in _ABBREVIATIONS or len(stem) <= 1 or "." in stem:
+                continue
+        breaks += 1
+    return breaks
+
+
+def _word_count(text: str) -> int:
+    """Words, counting CJK text (written without spaces) as about two characters a word."""
+    words = len(_WORD.findall(text))
+    cjk = len(_CJK.findall(text))
+    return words + cjk // 2 if cjk else words
+
+
+def _features(line: _Line) -> None:
+    text = line.text
+    bullet = _BULLET.match(text)
+    line.bulleted = bool(bullet)
+    core = text[bullet.end():] if bullet else text
+    tokens = core.split()
+    line.words = _word_count(core)
+    bare = core.rstrip(_CLOSERS)
+    line.terminal = bare[-1] if bare else ""
+    if bare.endswith("..."):
+        line.terminal = "…"
+    line.breaks = _sentence_breaks(tokens)
+    long_words = [t for t in tokens if len(t) > 3 and t[0].isalpha()]
+    line.title_case = bool(long_words) and sum(t[0].isupper() for t in long_words) >= 0.75 * len(long_words)
+    line.reason = _line_furniture(line, core)
+    line.ends_article = line.reason is not None and line.words <= 30 and (
+        line.reason == "comments" or bool(_COPYRIGHT.search(text) or _END_OF_ARTICLE.search(text)))
+
+
+def _line_furniture(line: _Line, core: str) -> str | None:
+    """Furniture recognisable from the line alone; None when the line may be content."""
+    text = line.text
+    alnum = sum(ch.isalnum() for ch in text)
+    if alnum == 0:
+        return "separator" if len(text) <= 200 else "garbage"
+    visible = sum(not ch.isspace() for ch in text)
+    if len(_CONTROL.findall(text)) > 0.02 * visible:
+        return "garbage"  # binary data decoded as text: real text has no control characters
+    letters = sum(ch.isalpha() for ch in text)
+    if letters < 0.5 * visible and visible > 3:
+        # Mostly digits and symbols: a table row when it has cells, otherwise noise.
+        if text.count("|") >= 2 or text.count("\t") >= 2:
+            return "ticker-table" if any(ch.isdigit() for ch in text) else "table"
+        return "garbage" if letters < 0.3 * visible else None
+    if text.count("|") >= 3 and any(ch.isdigit() for ch in text) and not line.prose:
+        return "ticker-table"
+    if text.count("|") >= 3 and line.words <= 3 * (text.count("|") + 1) and not line.prose:
+        return "table"
+    if line.words <= 8 and text.count("_") and " " not in text:
+        return "markup"  # an unexpanded template token such as 'spot_img'
+    words = line.words
+    if words <= 12:
+        byline = _byline_author(core)
+        if byline:
+            line.author = byline
+            return "byline"
+    if words <= 60 and _COOKIE.search(text) and _READER.search(text):
+        return "cookie"
+    if words <= 300:
+        blurb = {m.group().lower() for m in _BLURB.finditer(text)}
+        if len(blurb) >= 2 or (blurb and words <= 40):  # one stray phrase in a long paragraph is not enough
+            return "site-blurb"
+    if words > 30:
+        return None
+    if words <= 8 and _COMMENTS.search(core):
+        return "comments"
+    if _COPYRIGHT.search(text) or (not line.body and _SITE_LINKS.search(text)):
+        return "footer"
+    if _SUBSCRIBE.search(core):
+        return "subscribe"
+    if words <= 12 and (_CTA_ANYWHERE.search(text) or (_CTA_VERB.search(core) and _CTA_OBJECT.search(core))):
+        return "call-to-action"
+    if words <= 6 and ((line.terminal == ":" and line.title_case) or _LABEL.search(core)):
+        return "label"  # 'Additional Coverage:', but not 'The plan includes:' which introduces a list
+    if words <= 12 and _URL.search(text):
+        return "link"
+    if words <= 12 and _CREDIT.search(core):
+        return "credit"
+    if words <= 12 and _is_timestamp(text):
+        return "timestamp"
+    return None
+
+
+def _is_timestamp(text: str) -> bool:
+    """Only date and time words, allowing one other word ('Updated 10:42 AM', 'Mar 3, 2025 | Politics')."""
+    parts = len(_DATE_PART.findall(text))
+    rest = len(_WORD.findall(_DATE_PART.sub(" ", text)))
+    return any(ch.isdigit() for ch in text) and (rest == 0 < parts or (parts >= 2 and rest <= 1))
+
+
+def _byline_author(text: str) -> str | None:
+    """The author named by a byline such as 'By Jane Doe, Reuters', or None if the line is not one."""
+    match = _BYLINE.match(text)
+    if not match:
+        return None
+    name = _ROLE_SPLIT.split(match.group(1).strip(), maxsplit=1)[0].strip(" .")
+    parts = name.split()
+    if not 1 <= len(parts) <= 6:
+        return None
+    for part in parts:
+        if part.lower() in _NAME_PARTICLES:
+            continue
+        if not (part[0].isupper() and any(ch.isalpha() for ch in part)):
+            return None
+    return name
+
+
+# --------------------------------------------------------------------------------------------------------
+# Pass 2: list structures and duplicates
+
+
+def _is_free(line: _Line) -> bool:
+    """Not yet claimed as furniture."""
+    return line.reason is None
+
+
+def _mark_teaser_lists(lines: list[_Line]) -> None:
+    """Alternating headline / teaser lines, three pairs or more: a list of other stories.
+
+    A section heading followed by one short paragraph has the same shape, so the pattern is only accepted
+    where both sides are typical: teasers are single short sentences, headlines are title-case or long
+    enough not to be section labels.
+    """
+    content = [ln for ln in lines if ln.reason != "separator"]
+    i = 0
+    while i < len(content) - 1:
+        j = i
+        while (j + 1 < len(content) and _is_free(content[j]) and _is_free(content[j + 1])
+               and _teaser_headline(content[j]) and content[j + 1].teaser_shaped):
+            j += 2
+        if (j - i) // 2 >= 3:
+            for k in range(i, j, 2):
+                content[k].reason, content[k].kind = "teaser-list", "headline"
+                content[k + 1].reason, content[k + 1].kind = "teaser-list", "teaser"
+            # A teaser right before the first pair, set off from any text above it, lost its headline (or
+            # never had one): keep it as an item of its own.
+            if (i > 0 and _is_free(content[i - 1]) and content[i - 1].teaser_shaped
+                    and (i == 1 or not content[i - 2].body)):
+                content[i - 1].reason, content[i - 1].kind = "teaser-list", "headline"
+            i = j
+        else:
+            i += 1
+
+
+def _teaser_headline(line: _Line) -> bool:
+    return line.headline_shaped and (line.words >= 4 or line.title_case) and not line.bulleted
+
+
+def _mark_navigation_lists(lines: list[_Line], raw_lines: list[str]) -> None:
+    """Runs of three or more headline-shaped lines (blank and separator lines between them allowed).
+
+    A list's items are separated alike; when the last item is set off differently from the others (say the
+    items are split by '-' lines and the last is not), it is not an item but what follows the list, typically
+    the article's title.
+    """
+    run: list[_Line] = []
+    gaps: list[str] = []
+    for ln in lines + [None]:  # None flushes the last run
+        if ln is not None and ln.reason == "separator":
+            continue
+        if ln is not None and _navigation_item(ln):
+            if run:
+                gaps.append(_gap(run[-1], ln, raw_lines))
+            run.append(ln)
+            continue
+        if len(gaps) >= 3 and gaps[-1] != max(set(gaps[:-1]), key=gaps[:-1].count):
+            run.pop()
+        if len(run) >= 3:
+            for item in run:
+                item.reason, item.kind = "navigation-list", "headline"
+        run, gaps = [], []
+
+
+def _navigation_item(line: _Line) -> bool:
+    """Headline-shaped and long enough not to be a menu entry ('World', 'Business'); bulleted lines are
+    left out, as in running text they are the items of a list inside the article."""
+    return _is_free(line) and line.headline_shaped and line.words >= 4 and not line.bulleted
+
+
+def _gap(a: _Line, b: _Line, raw_lines: list[str]) -> str:
+    """How two list items are separated: 'none', 'blank' lines, or a 'separator' line."""
+    between = [raw_lines[k].strip() for k in range(a.line, b.line - 1)]
+    if not between:
+        return "none"
+    return "blank" if all(not s for s in between) else "separator"
+
+
+def _mark_duplicates(lines: list[_Line]) -> None:
+    """A later line repeating an earlier one word for word is a duplicate (list items excepted: the same
+    headline may legitimately sit in two lists)."""
+    seen: set[str] = set()
+    for ln in lines:
+        if ln.words < 4 or ln.reason in _HARD_REASONS:
+            continue
+        key = normalize_text(ln.text)
+        if key in seen and ln.reason is None:
+            ln.reason, ln.kind = "repeated-paragraph", "duplicate"
+        seen.add(key)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Pass 3: the main run and the title
+
+
+def _score(line: _Line) -> float:
+    if line.kind == "duplicate" or line.reason == "separator":
+        return 0.0
+    if line.reason in _HARD_REASONS:
+        return -_COST_LIST_ITEM
+    if line.reason is not None:
+        return -_COST_FURNITURE
+    if line.prose:
+        return float(min(line.words, _PROSE_CAP))
+    if line.body:
+        return line.words / 2  # short sentences and cut-off text: probably article, less sure
+    return -_COST_SHORT
+
+
+def _main_run(lines: list[_Line]) -> tuple[int, int] | None:
+    """Indexes [first, last] of the maximum-sum segment of line scores (Kadane), or None if no prose.
+
+    The segment never runs across an end-of-article line: comments or a copyright notice are followed by
+    prose that scores as well as the article's own.
+    """
+    best, best_span = 0.0, None
+    total, start = 0.0, 0
+    for i, ln in enumerate(lines):
+        if ln.ends_article:
+            total = 0.0
+        if total <= 0:
+            total, start = 0.0, i
+        total += _score(ln)
+        if total > best:
+            best, best_span = total, (start, i)
+    return best_span
+
+
+def _title_shaped(line: _Line) -> bool:
+    return 1 <= line.words <= 25 and line.breaks == 0 and line.terminal not in ".:;,…"
+
+
+def _find_title(lines: list[_Line], first: int, last: int) -> int | None:
+    """The title is the nearest title-shaped line above the article's first paragraph, looking past a few
+    lines of furniture (labels, bylines, calls to action) but not past other text.
+
+    When that line closed a navigation list, it is taken from the list: a title right below a list looks
+    just like one more item, and a page that kept its navigation rarely lost its title.
+    """
+    if first < last and lines[first].terminal in "?!" and _title_shaped(lines[first]):
+        return first  # a long question or exclamation scores as prose, so it opens the run itself
+    steps = 0
+    for k in range(first - 1, -1, -1):
+        ln = lines[k]
+        if ln.kind == "duplicate":
+            pass
+        elif ln.reason is None or ln.reason == "navigation-list":
+            return k if _title_shaped(ln) else None
+        elif ln.reason in _HARD_REASONS:
+            return None
+        steps += 1
+        if steps > 4:
+            return None
+    return None
+
+
+# --------------------------------------------------------------------------------------------------------
+# Pass 4: kinds
+
+
+def _assign_kinds(lines: list[_Line], span: tuple[int, int] | None) -> int | None:
+    """Give every line its final kind; returns the index of the title line, if any."""
+    title = None
+    first, last = span if span else (len(lines), -1)
+    if span:
+        title = _find_title(lines, first, last)
+        if title is not None:
+            lines[title].kind, lines[title].reason = "title", None
+    for i, ln in enumerate(lines):
+        if ln.kind is not None:
+            continue
+        if ln.reason == "byline":
+            ln.kind = "byline"
+        elif ln.reason is not None:
+            ln.kind = "furniture"
+        elif first <= i <= last:
+            if ln.body or ln.bulleted or ln.terminal == ":":  # a list item, or the line introducing it
+                ln.kind = "paragraph"
+            elif _next_is_paragraph(lines, i, last):
+                ln.kind = "heading"
+            else:
+                ln.kind, ln.reason = "furniture", "label"
+        else:
+            ln.kind = "furniture"
+            ln.reason = "label" if ln.words <= 3 else "outside-article"
+    return title
+
+
+def _next_is_paragraph(lines: list[_Line], i: int, last: int) -> bool:
+    """A section heading introduces text: the next content line in the run is prose."""
+    for k in range(i + 1, last + 1):
+        ln = lines[k]
+        if ln.reason is not None:
+            continue
+        return ln.body or ln.bulleted
+    return False
+
+
+# --------------------------------------------------------------------------------------------------------
+# Language
+
+_STOPWORDS = {
+    "en": "the and of to in is that for with on was are as by this from be have has it at were which not",
+    "fr": "le la les des du et est une dans pour qui que sur pas par au avec sont ce cette ont aux il elle",
+    "de": "der die das und ist nicht mit den dem ein eine zu von für auf sich auch des im wird sind wurde",
+    "es": "el la los las del y que en un una por con para es se al lo como su sus fue pero más",
+    "it": "il lo la gli le di che è per una con non del della sono nel alla anche come più ha questo",
+    "pt": "o a os as do da dos das que em um uma para com não por se mais foi são ao pelo pela também",
+    "nl": "de het een en van is dat niet op te zijn met voor als ook er maar om door aan bij nog wordt",
+    "pl": "i w na z się nie do że to jest o jak po za przez od ale czy jego są był tak",
+    "tr": "ve bir bu da de ile için olarak daha çok gibi olan ama en ne kadar sonra her",
+    "sv": "och att det som en på är av för med till den har inte om ett var också från",
+    "id": "dan yang di ini itu dengan untuk dari tidak akan pada juga ke dalam adalah oleh karena",
+}
+_STOPSETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
+
+_LANGUAGE_SAMPLE = 2000  # characters: plenty to tell a language, and keeps giant lines cheap
+
+# Scripts that (mostly) name one language; Cyrillic, Arabic and Han are refined by their telltale letters.
+_SCRIPT_LANGUAGE = {"GREEK": "el", "HEBREW": "he", "THAI": "th", "DEVANAGARI": "hi", "GEORGIAN": "ka",
+                    "ARMENIAN": "hy", "BENGALI": "bn", "TAMIL": "ta", "HANGUL": "ko", "HIRAGANA": "ja",
+                    "KATAKANA": "ja", "CJK": "zh", "CYRILLIC": "ru", "ARABIC": "ar"}
+
+
+def _script(ch: str) -> str | None:
+    try:
+        name = unicodedata.name(ch)
+    except ValueError:
+        return None
+    first = name.split(" ", 1)[0]
+    return "LATIN" if first == "LATIN" else first if first in _SCRIPT_LANGUAGE else None
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of a line of text, or None when it is too short or unclear.
+
+    Non-Latin scripts mostly give the language away; Latin-script text is told apart by stop words, which
+    needs a handful of words to be reliable.
+    """
+    counts: dict[str, int] = {}
+    text = text[:_LANGUAGE_SAMPLE]
+    for ch in text:
+        if ch.isalpha():
+            script = "LATIN" if ch < "\u0250" else _script(ch)
+            if script:
+                counts[script] = counts.get(script, 0) + 1
+    if not counts:
+        return None
+    script, n = max(counts.items(), key=lambda kv: kv[1])
+    if script != "LATIN":
+        if n < 8:
+            return None
+        if script in ("HIRAGANA", "KATAKANA") or (script == "CJK" and ("HIRAGANA" in counts or "KATAKANA" in counts)):
+            return "ja"
+        if script == "CYRILLIC":
+            if any(ch in text for ch in "іїєґІЇЄҐ"):
+                return "uk"
+            if any(ch in text for ch in "ђћџљњЂЋЏЉЊ"):
+                return "sr"
+            if "ъ" in text and not any(ch in text for ch in "ыэЫЭ"):
+                return "bg"
+        if script == "ARABIC":
+            if any(ch in text for ch in "ےٹڈڑں"):
+                return "ur"
+            if any(ch in text for ch in "پچژگی"):
+                return "fa"
+        return _SCRIPT_LANGUAGE[script]
+    tokens = [t.lower() for t in _WORD.findall(text)]
+    if len(tokens) < 4:
+        return None
+    hits = sorted(((sum(t in stops for t in tokens), lang) for lang, stops in _STOPSETS.items()), reverse=True)
+    (best, lang), (second, _) = hits[0], hits[1]
+    if best >= 2 and best > second:
+        return lang
+    return None
+
+
+# --------------------------------------------------------------------------------------------------------
+
+
+def _lines(text: str) -> list[_Line]:
+    """Non-blank lines with their stripped text and offsets (split on '\\n' only, like the labels)."""
+    lines = []
+    offset = 0
+    for number, raw in enumerate(text.split("\n"), 1):
+        stripped = raw.strip()
+        if stripped:
+            start = offset + len(raw) - len(raw.lstrip())
+            lines.append(_Line(line=number, start=start, end=start + len(stripped), text=stripped))
+        offset += len(raw) + 1
+    return lines
+
+
+def split_text_page(text: str) -> TextPage:
+    """Classify every non-blank line of a flattened page; see the module docstring for how."""
+    raw_lines = text.split("\n")
+    lines = _lines(text)
+    for ln in lines:
+        _features(ln)
+    _mark_teaser_lists(lines)
+    _mark_navigation_lists(lines, raw_lines)
+    _mark_duplicates(lines)
+    span = _main_run(lines)
+    if span is None:
+        # Headings each followed by one short paragraph look like a teaser list; with no other text on the
+        # page, they are the article.
+        for ln in lines:
+            if ln.reason == "teaser-list":
+                ln.reason = ln.kind = None
+        span = _main_run(lines)
+    title = _assign_kinds(lines, span)
+
+    author = next((ln.author for ln in lines if ln.kind == "byline"), None)
+    blocks = tuple(
+        Block(start=ln.start, end=ln.end, line=ln.line, text=ln.text, kind=ln.kind,
+              reason=ln.reason,
+              language=None if ln.reason in ("separator", "garbage", "ticker-table", "table", "markup")
+              else detect_language(ln.text))
+        for ln in lines
+    )
+    return TextPage(title=lines[title].text if title is not None else None, author=author, blocks=blocks)

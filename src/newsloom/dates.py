@@ -1,0 +1,35 @@
+"""Publication dates: parse what inputs give us into ISO 8601, or leave them unknown."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
+
+
+def iso_date(value: str | None) -> str | None:
+    """ISO form of a date or datetime string (ISO 8601 or RFC 2822); None when it cannot be read."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if len(value) <= 10 and parsed.hour == parsed.minute == 0:
+        return parsed.date().isoformat()
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed.isoformat(timespec="seconds")
+
+
+def to_day(value: str | None) -> date | None:
+    """The calendar day of an ISO date/datetime string, for time distances."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None

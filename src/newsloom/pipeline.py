@@ -1,0 +1,126 @@
+"""Stage wiring and the local executor.
+
+Documents are read lazily and processed in batches; each batch runs through the record stages (clean, dedup,
+represent, cluster, facts), then the story stages (reconcile, brief) for the stories it touched, and is
+committed in one transaction. Documents already in the store are skipped, so a rerun changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .brief.stage import BriefStage
+from .clean.stage import CleanStage
+from .cluster.stage import ClusterStage
+from .config import Config
+from .dedup.stage import DedupStage
+from .facts.stage import FactsStage
+from .ingest import read_inputs
+from .reconcile.stage import ReconcileStage
+from .records import Document, Rejection, Story
+from .represent.embed import RepresentStage
+from .stages import RunContext, Stage
+from .store import Store
+
+RECORD_STAGES: list[type[Stage]] = [CleanStage, DedupStage, RepresentStage, ClusterStage, FactsStage]
+STORY_STAGES: list[type[Stage]] = [ReconcileStage, BriefStage]
+
+
+@dataclass
+class RunReport:
+    inputs: list[str]
+    documents_read: int = 0
+    documents_new: int = 0
+    documents_seen: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    stages: list[dict] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def as_dict(self) -> dict:
+        return {"inputs": self.inputs, "documents_read": self.documents_read, "documents_new": self.documents_new,
+                "documents_already_stored": self.documents_seen, "rejected": dict(self.rejected),
+                "stages": self.stages, "store": self.counts, "seconds": round(self.seconds, 2)}
+
+
+class Pipeline:
+    def __init__(self, store: Store, config: Config | None = None):
+        self.config = config or Config()
+        self.store = store
+        self.ctx = RunContext(self.config, store)
+        self.record_stages = [cls(self.ctx) for cls in RECORD_STAGES]
+        self.story_stages = [cls(self.ctx) for cls in STORY_STAGES]
+
+    def run(self, paths: Iterable[str], progress: Callable[[int], None] | None = None) -> RunReport:
+        paths = list(paths)
+        report = RunReport(inputs=paths)
+        start = time.perf_counter()
+        batch: list[Document] = []
+        seen: set[str] = set()
+        for item in read_inputs(paths, self.config.ingest):
+            if isinstance(item, Rejection):
+                report.rejected[item.code] += 1
+                with self.store.transaction():
+                    self.store.write(item)
+                continue
+            report.documents_read += 1
+            if item.id in seen or self.store.has_document(item.id):
+                report.documents_seen += 1
+                continue
+            seen.add(item.id)
+            batch.append(item)
+            if len(batch) >= self.config.batch_docs:
+                self._run_batch(batch, report, progress)
+                batch = []
+        if batch:
+            self._run_batch(batch, report, progress)
+        report.stages = [s.stats.as_dict() for s in self.record_stages + self.story_stages]
+        report.counts = self.store.counts()
+        report.seconds = time.perf_counter() - start
+        self._log(report)
+        return report
+
+    def _run_batch(self, documents: list[Document], report: RunReport, progress) -> None:
+        self.ctx.vectors.clear()
+        with self.store.transaction():
+            records: Iterable = documents
+            for stage in self.record_stages:
+                records = stage.run(records)
+            touched: list[Story] = []
+            for record in records:
+                self.store.write(record)
+                if isinstance(record, Story):
+                    touched.append(record)
+                elif isinstance(record, Rejection):
+                    report.rejected[record.code] += 1
+            for stage in self.record_stages:
+                stage.finish_batch()
+            self.store.refresh_story_counts([s.id for s in touched])
+            records = touched
+            for stage in self.story_stages:
+                records = stage.run(records)
+            for record in records:
+                if not isinstance(record, Story):
+                    self.store.write(record)
+        report.documents_new += len(documents)
+        if progress:
+            progress(len(documents))
+
+    def _log(self, report: RunReport) -> None:
+        """Append the run's counters to a JSON-lines log beside the store (kept out of the database, so that
+        a rerun leaves every table unchanged)."""
+        if self.store.path == ":memory:":
+            return
+        log = Path(self.store.path + ".runs.jsonl")
+        entry = {"at": time.strftime("%Y-%m-%dT%H:%M:%S"), **report.as_dict()}
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry) + "\n")

@@ -1,0 +1,197 @@
+"""Immutable records that flow between the pipeline stages.
+
+Every id is derived from content (see :func:`content_id`), so ingesting the same page twice yields the same
+records and the store can treat a rerun as a no-op. Every derived record keeps its provenance: the document
+it came from and the character offsets it covers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+
+Span = tuple[int, int]
+
+
+def content_id(prefix: str, *parts: str) -> str:
+    """A short stable id: prefix + 16 hex chars of the SHA-256 of the parts."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{prefix}_{digest[:16]}"
+
+
+def normalize_text(text: str) -> str:
+    """Case-, accent-, punctuation- and whitespace-insensitive form used for exact-duplicate keys."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    kept = [ch if ch.isalnum() else " " for ch in text]
+    return " ".join("".join(kept).split())
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One input page as read, before cleaning. ``content`` is text or HTML according to ``format``."""
+
+    id: str
+    uri: str  # path, path#line for JSONL, or URL for WARC/feeds
+    format: str  # text | html | feed-entry
+    content: str
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None  # ISO date or datetime, from input metadata; None when unknown
+    title: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An input (or part of one) that was refused, with a machine-readable code and a human reason."""
+
+    uri: str
+    code: str
+    reason: str
+    stage: str = "ingest"
+
+
+@dataclass(frozen=True, slots=True)
+class Furniture:
+    """A block removed from a page, kept so users can see what was dropped and why."""
+
+    doc_id: str
+    text: str
+    reason: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """A headline (with optional teaser) of another story, found on a page or in a feed."""
+
+    id: str
+    doc_id: str
+    text: str
+    position: int  # order of the item on its page
+    span: Span
+    outlet: str | None = None
+    published: str | None = None
+    teaser: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A page's own article: clean text plus metadata. ``paragraphs`` are offsets into ``text``;
+    ``source_spans`` are the matching offsets into the document's content."""
+
+    id: str
+    doc_id: str
+    title: str | None
+    text: str
+    paragraphs: tuple[Span, ...]
+    source_spans: tuple[Span, ...]
+    uri: str
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    author: str | None = None
+    language: str | None = None
+    # Filled by dedup: the canonical article this one copies (itself when original) and the similarity.
+    canonical_id: str | None = None
+    similarity: float = 1.0
+
+    @property
+    def lineage(self) -> str:
+        return self.canonical_id or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A named-entity mention, normalised to ``key`` so that variants of one name share it."""
+
+    article_id: str
+    text: str
+    label: str
+    key: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A number reported in an article: value interval, what it counts, and the sentence that says it."""
+
+    id: str
+    article_id: str
+    text: str  # the figure as written, e.g. "about 11,000 soldiers"
+    value: float
+    low: float
+    high: float
+    unit: str | None  # the counted thing, normalised (e.g. "troops")
+    qualifier: str | None
+    sentence: str
+    span: Span  # offsets of ``text`` in the article text
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A reconciled statement about one counted thing in one story, across sources."""
+
+    id: str
+    story_id: str
+    subject: str
+    status: str  # corroborated | single-source | conflicting
+    figure_ids: tuple[str, ...]
+    lineages: int
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    id: str
+    title: str
+    article_ids: tuple[str, ...]
+    headline_ids: tuple[str, ...] = ()
+    thread_id: str | None = None
+    first_published: str | None = None
+    last_published: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    id: str
+    label: str
+    story_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    number: int
+    article_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BriefSentence:
+    text: str
+    citations: tuple[int, ...]  # source numbers (1-based) in Briefing.sources
+    article_id: str  # the article it was taken from
+    span: Span  # offsets in that article's text
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    number: int
+    article_id: str
+    outlet: str | None
+    title: str | None
+    published: str | None
+    location: str  # URL when known, else the input path
+    copy_of: int | None = None  # number of the source this one copies
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    story_id: str
+    title: str
+    summary: tuple[BriefSentence, ...]
+    sources: tuple[Source, ...]
+    key_figures: tuple[dict, ...] = ()
+    disagreements: tuple[dict, ...] = ()
+    extra: dict = field(default_factory=dict)

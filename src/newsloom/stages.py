@@ -1,0 +1,91 @@
+"""Stage base classes. A stage has a name and one ``run(records) -> records`` generator; the base class owns
+the loop and the counters (records in, out, dropped and why, seconds), which the run report collects."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .store import Store
+
+
+@dataclass
+class StageStats:
+    name: str
+    records_in: int = 0
+    records_out: int = 0
+    dropped: Counter = field(default_factory=Counter)
+    notes: Counter = field(default_factory=Counter)  # other counts worth reporting (copies linked, ...)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"stage": self.name, "in": self.records_in, "out": self.records_out,
+                "dropped": dict(self.dropped), **dict(self.notes), "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class RunContext:
+    """What stages share during one run: configuration, the store, and per-batch scratch data."""
+
+    config: "Config"
+    store: "Store"
+    vectors: dict[str, Any] = field(default_factory=dict)  # record id -> embedding, for the current batch
+
+
+class Stage:
+    """Per-record stage: ``process`` handles records of the ``consumes`` types; others pass through."""
+
+    name = "stage"
+    consumes: tuple[type, ...] = ()
+
+    def __init__(self, ctx: RunContext):
+        self.ctx = ctx
+        self.stats = StageStats(self.name)
+
+    def run(self, records: Iterable) -> Iterator:
+        for record in records:
+            if not isinstance(record, self.consumes):
+                yield record
+                continue
+            self.stats.records_in += 1
+            start = time.perf_counter()
+            outputs = list(self.process(record))
+            self.stats.seconds += time.perf_counter() - start
+            self.stats.records_out += len(outputs)
+            yield from outputs
+
+    def process(self, record) -> Iterable:
+        raise NotImplementedError
+
+    def finish_batch(self) -> None:
+        """Called after the batch's records are written, inside its transaction."""
+
+    def drop(self, reason: str) -> None:
+        self.stats.dropped[reason] += 1
+
+    def note(self, what: str, count: int = 1) -> None:
+        self.stats.notes[what] += count
+
+
+class BatchStage(Stage):
+    """Stage that needs the whole batch at once (embedding in batches, ordering by time, per-story work)."""
+
+    def run(self, records: Iterable) -> Iterator:
+        batch, others = [], []
+        for record in records:
+            (batch if isinstance(record, self.consumes) else others).append(record)
+        self.stats.records_in += len(batch)
+        start = time.perf_counter()
+        outputs = list(self.process_batch(batch))
+        self.stats.seconds += time.perf_counter() - start
+        self.stats.records_out += len(outputs)
+        yield from others
+        yield from outputs
+
+    def process_batch(self, batch: list) -> Iterable:
+        raise NotImplementedError

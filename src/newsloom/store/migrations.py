@@ -1,0 +1,48 @@
+"""Schema migrations, applied in order; ``PRAGMA user_version`` records how many have run.
+Never edit a released migration: append a new one."""
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+CREATE TABLE documents (id TEXT PRIMARY KEY, uri TEXT NOT NULL, format TEXT NOT NULL, url TEXT, outlet TEXT,
+    published TEXT, title TEXT, encoding TEXT, content TEXT NOT NULL);
+CREATE TABLE rejections (uri TEXT NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL, stage TEXT NOT NULL,
+    PRIMARY KEY (uri, code));
+CREATE TABLE articles (id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id), title TEXT,
+    text TEXT NOT NULL, paragraphs TEXT NOT NULL, source_spans TEXT NOT NULL, uri TEXT NOT NULL, url TEXT,
+    outlet TEXT, published TEXT, author TEXT, language TEXT, canonical_id TEXT, similarity REAL NOT NULL,
+    norm_hash TEXT NOT NULL);
+CREATE INDEX articles_norm_hash ON articles(norm_hash);
+CREATE INDEX articles_doc ON articles(doc_id);
+CREATE TABLE headlines (id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id), text TEXT NOT NULL,
+    teaser TEXT, position INTEGER NOT NULL, span_start INTEGER NOT NULL, span_end INTEGER NOT NULL, outlet TEXT,
+    published TEXT, language TEXT);
+CREATE TABLE furniture (doc_id TEXT NOT NULL REFERENCES documents(id), span_start INTEGER NOT NULL,
+    span_end INTEGER NOT NULL, reason TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (doc_id, span_start));
+CREATE TABLE minhashes (article_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
+CREATE TABLE embeddings (record_id TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (record_id, model));
+CREATE TABLE threads (id TEXT PRIMARY KEY, label TEXT NOT NULL, centroid BLOB, n_stories INTEGER);
+CREATE TABLE stories (id TEXT PRIMARY KEY, title TEXT NOT NULL, thread_id TEXT REFERENCES threads(id),
+    first_published TEXT, last_published TEXT, n_articles INTEGER NOT NULL DEFAULT 0,
+    n_headlines INTEGER NOT NULL DEFAULT 0, n_outlets INTEGER NOT NULL DEFAULT 0, centroid BLOB, n_vectors INTEGER);
+CREATE TABLE story_articles (article_id TEXT PRIMARY KEY REFERENCES articles(id),
+    story_id TEXT NOT NULL REFERENCES stories(id));
+CREATE INDEX story_articles_story ON story_articles(story_id);
+CREATE TABLE story_headlines (headline_id TEXT PRIMARY KEY REFERENCES headlines(id),
+    story_id TEXT NOT NULL REFERENCES stories(id));
+CREATE INDEX story_headlines_story ON story_headlines(story_id);
+CREATE TABLE entities (article_id TEXT NOT NULL REFERENCES articles(id), span_start INTEGER NOT NULL,
+    span_end INTEGER NOT NULL, text TEXT NOT NULL, label TEXT NOT NULL, key TEXT NOT NULL,
+    PRIMARY KEY (article_id, span_start));
+CREATE INDEX entities_key ON entities(key);
+CREATE TABLE figures (id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id), text TEXT NOT NULL,
+    value REAL NOT NULL, low REAL NOT NULL, high REAL NOT NULL, unit TEXT, qualifier TEXT, sentence TEXT NOT NULL,
+    span_start INTEGER NOT NULL, span_end INTEGER NOT NULL);
+CREATE INDEX figures_article ON figures(article_id);
+CREATE TABLE claims (id TEXT PRIMARY KEY, story_id TEXT NOT NULL REFERENCES stories(id), subject TEXT NOT NULL,
+    status TEXT NOT NULL, figure_ids TEXT NOT NULL, lineages INTEGER NOT NULL, summary TEXT NOT NULL);
+CREATE INDEX claims_story ON claims(story_id);
+CREATE TABLE briefings (story_id TEXT PRIMARY KEY REFERENCES stories(id), title TEXT NOT NULL, json TEXT NOT NULL)
+""",
+]

@@ -1,0 +1,313 @@
+"""The embedded store: one SQLite file in WAL mode, schema versioned by ``PRAGMA user_version``.
+
+Writes happen inside :meth:`Store.transaction`, one per batch, so a crash leaves no half-written batch.
+Every insert is keyed by a content-derived id and ignores rows already present, which makes a rerun with the
+same input a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import NotFoundError, StoreError
+from ..records import (Article, Briefing, BriefSentence, Claim, Document, Entity, Figure, Furniture, Headline,
+                       Rejection, Source, Story, Thread, normalize_text, content_id)
+from .migrations import MIGRATIONS
+
+TABLES = ("documents", "rejections", "articles", "headlines", "furniture", "minhashes", "embeddings", "stories",
+          "story_articles", "story_headlines", "threads", "entities", "figures", "claims", "briefings")
+
+
+def to_blob(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def from_blob(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.float32)
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}. Is it a newsloom database?") from exc
+
+    # -- schema ---------------------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(f"store {self.path} has schema version {version}, newer than this newsloom "
+                             f"({len(MIGRATIONS)}); upgrade newsloom to read it")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";\n"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        # Records of a batch arrive in stream order; references are checked when the batch commits.
+        self.db.execute("PRAGMA defer_foreign_keys = ON")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writes ---------------------------------------------------------------------------------------------
+    def write(self, record) -> None:
+        writer = self._WRITERS.get(type(record))
+        if writer is None:
+            raise TypeError(f"the store has no table for {type(record).__name__}")
+        writer(self, record)
+
+    def _write_document(self, d: Document) -> None:
+        self.db.execute("INSERT OR IGNORE INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+                        (d.id, d.uri, d.format, d.url, d.outlet, d.published, d.title, d.encoding, d.content))
+
+    def _write_rejection(self, r: Rejection) -> None:
+        self.db.execute("INSERT OR IGNORE INTO rejections VALUES (?,?,?,?)", (r.uri, r.code, r.reason, r.stage))
+
+    def _write_article(self, a: Article) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (a.id, a.doc_id, a.title, a.text, json.dumps(a.paragraphs), json.dumps(a.source_spans), a.uri, a.url,
+             a.outlet, a.published, a.author, a.language, a.canonical_id, a.similarity,
+             content_id("n", normalize_text(a.text))))
+
+    def _write_headline(self, h: Headline) -> None:
+        self.db.execute("INSERT OR IGNORE INTO headlines VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (h.id, h.doc_id, h.text, h.teaser, h.position, h.span[0], h.span[1], h.outlet,
+                         h.published, h.language))
+
+    def _write_furniture(self, f: Furniture) -> None:
+        self.db.execute("INSERT OR IGNORE INTO furniture VALUES (?,?,?,?,?)",
+                        (f.doc_id, f.span[0], f.span[1], f.reason, f.text))
+
+    def _write_entity(self, e: Entity) -> None:
+        self.db.execute("INSERT OR IGNORE INTO entities VALUES (?,?,?,?,?,?)",
+                        (e.article_id, e.span[0], e.span[1], e.text, e.label, e.key))
+
+    def _write_figure(self, f: Figure) -> None:
+        self.db.execute("INSERT OR IGNORE INTO figures VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        (f.id, f.article_id, f.text, f.value, f.low, f.high, f.unit, f.qualifier, f.sentence,
+                         f.span[0], f.span[1]))
+
+    def _write_story(self, s: Story) -> None:
+        # Stories grow: the row is replaced, memberships are appended.
+        self.db.execute(
+            "INSERT INTO stories (id, title, thread_id, first_published, last_published) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(id) DO UPDATE SET title=excluded.title, thread_id=excluded.thread_id, "
+            "first_published=excluded.first_published, last_published=excluded.last_published",
+            (s.id, s.title, s.thread_id, s.first_published, s.last_published))
+        self.db.executemany("INSERT OR IGNORE INTO story_articles VALUES (?,?)", [(a, s.id) for a in s.article_ids])
+        self.db.executemany("INSERT OR IGNORE INTO story_headlines VALUES (?,?)",
+                            [(h, s.id) for h in s.headline_ids])
+
+    def _write_thread(self, t: Thread) -> None:
+        self.db.execute("INSERT INTO threads (id, label) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET label=excluded.label",
+                        (t.id, t.label))
+
+    def _write_claim(self, c: Claim) -> None:
+        self.db.execute("INSERT OR REPLACE INTO claims VALUES (?,?,?,?,?,?,?)",
+                        (c.id, c.story_id, c.subject, c.status, json.dumps(c.figure_ids), c.lineages, c.summary))
+
+    def _write_briefing(self, b: Briefing) -> None:
+        self.db.execute("INSERT OR REPLACE INTO briefings VALUES (?,?,?)",
+                        (b.story_id, b.title, json.dumps(asdict(b), ensure_ascii=False, sort_keys=True)))
+
+    _WRITERS = {Document: _write_document, Rejection: _write_rejection, Article: _write_article,
+                Headline: _write_headline, Furniture: _write_furniture, Entity: _write_entity, Figure: _write_figure,
+                Story: _write_story, Thread: _write_thread, Claim: _write_claim, Briefing: _write_briefing}
+
+    def save_vectors(self, table: str, rows: list[tuple[str, str, bytes]] | list[tuple[str, bytes]]) -> None:
+        if table == "embeddings":
+            self.db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?,?,?)", rows)
+        elif table == "minhashes":
+            self.db.executemany("INSERT OR IGNORE INTO minhashes VALUES (?,?)", rows)
+        else:
+            raise ValueError(table)
+
+    def refresh_story_counts(self, story_ids: list[str]) -> None:
+        """Recount a story's articles, headlines and outlets once its members are all written."""
+        self.db.executemany(
+            "UPDATE stories SET n_articles=(SELECT count(*) FROM story_articles WHERE story_id=:id), "
+            "n_headlines=(SELECT count(*) FROM story_headlines WHERE story_id=:id), "
+            "n_outlets=(SELECT count(DISTINCT coalesce(a.outlet, a.uri)) FROM story_articles sa "
+            "JOIN articles a ON a.id=sa.article_id WHERE sa.story_id=:id) WHERE id=:id",
+            [{"id": i} for i in story_ids])
+
+    def save_story_centroid(self, story_id: str, centroid: np.ndarray, count: int) -> None:
+        self.db.execute("UPDATE stories SET centroid=?, n_vectors=? WHERE id=?", (to_blob(centroid), count, story_id))
+
+    def save_thread_centroid(self, thread_id: str, centroid: np.ndarray, count: int) -> None:
+        self.db.execute("UPDATE threads SET centroid=?, n_stories=? WHERE id=?", (to_blob(centroid), count, thread_id))
+
+    def clear_claims(self, story_id: str) -> None:
+        self.db.execute("DELETE FROM claims WHERE story_id=?", (story_id,))
+
+    # -- reads ----------------------------------------------------------------------------------------------
+    def has_document(self, doc_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone() is not None
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+    def ids(self, table: str) -> list[tuple]:
+        """Every row of a table, sorted: what a rerun must leave unchanged."""
+        return sorted(tuple(r) for r in self.db.execute(f"SELECT * FROM {table}"))
+
+    def embeddings(self, record_ids: list[str], model: str) -> dict[str, np.ndarray]:
+        found = {}
+        for chunk in _chunks(record_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT record_id, vector FROM embeddings WHERE model=? AND record_id IN ({marks})",
+                                       [model, *chunk]):
+                found[row[0]] = from_blob(row[1])
+        return found
+
+    def article_titles(self, article_ids: list[str]) -> dict[str, str]:
+        found = {}
+        for chunk in _chunks(article_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT id, title FROM articles WHERE id IN ({marks})", chunk):
+                found[row[0]] = row[1]
+        return found
+
+    def minhash_rows(self) -> Iterator[sqlite3.Row]:
+        return self.db.execute("SELECT m.article_id, m.signature, a.canonical_id FROM minhashes m "
+                               "JOIN articles a ON a.id=m.article_id ORDER BY a.rowid")
+
+    def article_by_norm_hash(self, norm_hash: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT id, canonical_id FROM articles WHERE norm_hash=? ORDER BY rowid LIMIT 1",
+                               (norm_hash,)).fetchone()
+
+    def story_states(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM stories ORDER BY rowid").fetchall()
+
+    def thread_states(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM threads ORDER BY rowid").fetchall()
+
+    def story_members(self) -> Iterator[sqlite3.Row]:
+        yield from self.db.execute("SELECT story_id, article_id AS member, 'article' AS kind FROM story_articles "
+                                   "UNION ALL SELECT story_id, headline_id, 'headline' FROM story_headlines")
+
+    def stories(self, include_headline_only: bool = True, limit: int | None = None) -> list[dict]:
+        where = "" if include_headline_only else "WHERE n_articles > 0"
+        sql = (f"SELECT id, title, n_articles AS articles, n_headlines AS headlines, n_outlets AS outlets, "
+               f"first_published, last_published, thread_id FROM stories {where} "
+               f"ORDER BY n_articles DESC, n_headlines DESC, last_published DESC, id")
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [dict(r) for r in self.db.execute(sql)]
+
+    def resolve_story_id(self, prefix: str) -> str:
+        rows = self.db.execute("SELECT id FROM stories WHERE id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
+        if not rows:
+            raise NotFoundError(f"no story with id {prefix!r}; list them with `newsloom stories`")
+        if len(rows) > 1:
+            raise NotFoundError(f"story id prefix {prefix!r} is ambiguous; give more characters")
+        return rows[0][0]
+
+    def story_articles(self, story_id: str) -> list[Article]:
+        rows = self.db.execute("SELECT a.* FROM story_articles sa JOIN articles a ON a.id=sa.article_id "
+                               "WHERE sa.story_id=? ORDER BY coalesce(a.published, '9999'), a.rowid", (story_id,))
+        return [_article(r) for r in rows]
+
+    def articles(self) -> Iterator[Article]:
+        for row in self.db.execute("SELECT * FROM articles ORDER BY rowid"):
+            yield _article(row)
+
+    def article_story(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT article_id, story_id FROM story_articles")}
+
+    def story_headlines(self, story_id: str) -> list[dict]:
+        return [dict(r) for r in self.db.execute(
+            "SELECT h.* FROM story_headlines sh JOIN headlines h ON h.id=sh.headline_id WHERE sh.story_id=? "
+            "ORDER BY h.rowid", (story_id,))]
+
+    def figures_for(self, article_ids: list[str]) -> list[Figure]:
+        out = []
+        for chunk in _chunks(article_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(f"SELECT * FROM figures WHERE article_id IN ({marks}) ORDER BY rowid", chunk):
+                out.append(Figure(id=r["id"], article_id=r["article_id"], text=r["text"], value=r["value"],
+                                  low=r["low"], high=r["high"], unit=r["unit"], qualifier=r["qualifier"],
+                                  sentence=r["sentence"], span=(r["span_start"], r["span_end"])))
+        return out
+
+    def entities_for(self, article_ids: list[str]) -> list[Entity]:
+        out = []
+        for chunk in _chunks(article_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(f"SELECT * FROM entities WHERE article_id IN ({marks}) ORDER BY rowid", chunk):
+                out.append(Entity(r["article_id"], r["text"], r["label"], r["key"], (r["span_start"], r["span_end"])))
+        return out
+
+    def claims(self, story_id: str) -> list[dict]:
+        return [dict(r) | {"figure_ids": json.loads(r["figure_ids"])}
+                for r in self.db.execute("SELECT * FROM claims WHERE story_id=? ORDER BY status, subject", (story_id,))]
+
+    def briefing(self, story_id: str) -> Briefing:
+        row = self.db.execute("SELECT json FROM briefings WHERE story_id=?", (story_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"story {story_id} has no briefing yet; run `newsloom run` on its inputs")
+        return briefing_from_json(json.loads(row[0]))
+
+    def briefing_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT b.story_id FROM briefings b JOIN stories s ON s.id=b.story_id "
+            "ORDER BY s.n_articles DESC, s.last_published DESC, s.id")]
+
+    def rejections(self) -> list[dict]:
+        return [dict(r) for r in self.db.execute("SELECT * FROM rejections ORDER BY uri, code")]
+
+    def furniture_for(self, doc_id: str) -> list[dict]:
+        return [dict(r) for r in self.db.execute("SELECT * FROM furniture WHERE doc_id=? ORDER BY span_start", (doc_id,))]
+
+
+def briefing_from_json(data: dict) -> Briefing:
+    return Briefing(
+        story_id=data["story_id"], title=data["title"],
+        summary=tuple(BriefSentence(s["text"], tuple(s["citations"]), s["article_id"], tuple(s["span"]))
+                      for s in data["summary"]),
+        sources=tuple(Source(**s) for s in data["sources"]),
+        key_figures=tuple(data.get("key_figures", ())), disagreements=tuple(data.get("disagreements", ())),
+        extra=data.get("extra", {}))
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article(id=row["id"], doc_id=row["doc_id"], title=row["title"], text=row["text"],
+                   paragraphs=tuple(tuple(p) for p in json.loads(row["paragraphs"])),
+                   source_spans=tuple(tuple(p) for p in json.loads(row["source_spans"])), uri=row["uri"],
+                   url=row["url"], outlet=row["outlet"], published=row["published"], author=row["author"],
+                   language=row["language"], canonical_id=row["canonical_id"], similarity=row["similarity"])
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

@@ -1,0 +1,284 @@
+"""Tests for the text-mode page cleaner (newsloom.clean.text).
+
+Invented fixture pages under fixtures/text_pages check behaviour line by line; the hand-labelled seed pages
+(shared data, outside the repository) check the quality targets when they are present.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from newsloom.clean.text import ARTICLE_KINDS, Block, TextPage, detect_language, split_text_page
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "text_pages"
+KINDS = {"title", "heading", "paragraph", "headline", "teaser", "byline", "furniture", "duplicate"}
+
+
+def load(name: str) -> str:
+    # newline="" keeps CRLF line ends as stored, so offsets are checked against the real input
+    with open(FIXTURES / name, encoding="utf-8", newline="") as f:
+        return f.read()
+
+
+def article_text(page: TextPage) -> str:
+    return "\n".join(b.text for b in page.article_blocks)
+
+
+def block_at(page: TextPage, line: int) -> Block:
+    return next(b for b in page.blocks if b.line == line)
+
+
+def check_invariants(text: str, page: TextPage) -> None:
+    """Blocks cover every non-blank line once, in order, with exact offsets and a known kind."""
+    expected = [n for n, raw in enumerate(text.split("\n"), 1) if raw.strip()]
+    assert [b.line for b in page.blocks] == expected
+    for b in page.blocks:
+        assert text[b.start:b.end] == b.text == b.text.strip()
+        assert b.kind in KINDS
+    if page.title is not None:
+        assert [b.text for b in page.blocks if b.kind == "title"] == [page.title]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Fixture pages
+
+
+def test_wire_page_with_menus_cookies_and_lists():
+    text = load("harbour_wire.txt")
+    page = split_text_page(text)
+    check_invariants(text, page)
+    body = article_text(page)
+
+    assert page.title == "Harbour Authority Weighs Emergency Dredging Plan"
+    assert page.author == "Maria Lindqvist"
+    for snippet in ("emergency dredging programme", "Environmental groups urged caution", "What Happens Next",
+                    "minister is expected to visit"):
+        assert snippet in body
+    for snippet in ("cookies", "Advertisement", "newsletter", "Read more", "Related Articles",
+                    "All rights reserved", "Port strike", "Ferry timetable", "Updated 10:42", "Sport"):
+        assert snippet not in body
+
+    assert block_at(page, 27).kind == "heading"
+    assert block_at(page, 19).kind == "byline"
+    assert (block_at(page, 26).kind, block_at(page, 26).reason) == ("duplicate", "repeated-paragraph")
+    assert block_at(page, 5).reason == "cookie"
+    assert block_at(page, 24).reason == "subscribe"
+    assert block_at(page, 35).reason == "footer"
+    assert block_at(page, 9).reason == "separator"
+
+    headlines = [h.text for h, teaser in page.headline_items]
+    assert headlines[0] == "Port strike enters second week as talks stall"
+    assert "Harbour town reopens bridge after two-year repair" in headlines
+    assert "New lighthouse museum draws thousands of visitors" in headlines
+    assert len(headlines) == 8
+    assert block_at(page, 21).language == "en"
+
+
+def test_teaser_list_ticker_and_site_blurb():
+    text = load("valley_courier.txt")
+    assert "\r\n" in text and not text.endswith("\n")
+    page = split_text_page(text)
+    check_invariants(text, page)
+    body = article_text(page)
+
+    assert page.title == "Orchard Growers Turn to Drones"
+    assert page.author is None
+    assert "testing small drones" in body and "southern slopes" in body
+    for snippet in ("SMX", "your trusted source", "Don't Miss", "Bakery", "Share this article"):
+        assert snippet not in body
+    assert {block_at(page, n).reason for n in (1, 2, 3)} == {"ticker-table"}
+    assert block_at(page, 5).reason == "site-blurb"
+
+    items = [(h.text, t.text if t else None) for h, t in page.headline_items]
+    assert len(items) == 4
+    assert items[1] == ("Local Bakery Wins National Bread Prize",
+                        "The family-run bakery beat more than two hundred entries with a rye loaf made from a "
+                        "century-old recipe.")
+    assert all(teaser for _, teaser in items)
+
+
+def test_untitled_foreign_language_page():
+    text = load("stadt_bericht.txt")
+    page = split_text_page(text)
+    check_invariants(text, page)
+
+    assert page.title is None  # the page opens straight into the text
+    assert [b.kind for b in page.article_blocks] == ["paragraph", "paragraph", "heading", "paragraph",
+                                                     "paragraph"]
+    assert "Der Stadtrat will im Herbst" in article_text(page)  # a short closing paragraph is kept
+    assert {b.language for b in page.blocks if b.kind == "paragraph"} == {"de"}
+    items = [h for h, _ in page.headline_items]
+    assert [h.language for h in items] == ["uk", "es", "de"]
+    assert block_at(page, 7).kind == "furniture"
+
+
+def test_title_under_list_bulleted_items_and_comments():
+    text = "\n".join([
+        "Markets close higher as tech rallies",
+        "Oil slips on demand worries",
+        "Central bank holds rates steady",
+        "City Unveils Plan to Cut Traffic in Old Town",
+        "By Jane Doe and John Roe | 4 min read",
+        "The city unveiled a plan on Tuesday to close several streets in the old town to through traffic, in an "
+        "effort to cut pollution and make the historic centre more pleasant for pedestrians and cyclists.",
+        "The plan includes:",
+        "- new bike lanes along the river road",
+        "- lower speed limits near all schools",
+        "Officials said the first changes would take effect in the autumn, after a consultation with residents "
+        "and shop owners.",
+        "Copyright 2025 Example News. All rights reserved.",
+        "23 Comments",
+        "This is a great plan and long overdue, I cycle through the old town every day and it is terrifying at "
+        "rush hour.",
+    ])
+    page = split_text_page(text)
+    check_invariants(text, page)
+    assert page.title == "City Unveils Plan to Cut Traffic in Old Town"  # not one more item of the list
+    assert page.author == "Jane Doe and John Roe"
+    assert [h.line for h, _ in page.headline_items] == [1, 2, 3]
+    body = article_text(page)
+    assert "- new bike lanes" in body and "The plan includes:" in body
+    assert "great plan" not in body and "Copyright" not in body  # comments come after the article's end
+
+
+def test_sections_of_one_sentence_stay_an_article():
+    text = "\n".join([
+        "Five Things to Know About the New Rail Timetable",
+        "The regional rail operator will introduce a new timetable on Sunday, the biggest change in a decade.",
+        "More Trains at Peak Times",
+        "Trains between the two largest cities will run every fifteen minutes during the rush.",
+        "Fewer Suburban Stops",
+        "Four small stations will be served only every hour, which has angered commuters.",
+        "Higher Fares",
+        "A single ticket will cost about five percent more, the first increase since the pandemic.",
+    ])
+    page = split_text_page(text)
+    assert page.title == "Five Things to Know About the New Rail Timetable"
+    assert [b.kind for b in page.blocks] == ["title"] + ["paragraph", "heading"] * 3 + ["paragraph"]
+    assert page.headline_items == []
+
+
+def test_detect_language():
+    assert detect_language("Правительство объявило о новых мерах поддержки для малого бизнеса") == "ru"
+    assert detect_language("Le gouvernement a présenté mardi un plan pour les écoles de la région") == "fr"
+    assert detect_language("The government said on Tuesday that the plan was not final") == "en"
+    assert detect_language("東京で新しい美術館がオープンしました") == "ja"
+    assert detect_language("Putin Kim") is None
+    assert detect_language("") is None
+
+
+# --------------------------------------------------------------------------------------------------------
+# Pathological input: no exceptions, roughly linear time
+
+
+@pytest.mark.parametrize("text", ["", "\n\n  \n", "-", "x", "By", "\x00\x01\x02", "\ud800 lone surrogate",
+                                  "a|b|c|d\n" * 3, "Title\n\nBy \n"])
+def test_tiny_and_odd_inputs(text):
+    page = split_text_page(text)
+    check_invariants(text, page)
+
+
+def test_empty_page():
+    assert split_text_page("") == TextPage(title=None, author=None, blocks=())
+
+
+def test_binary_garbage_is_furniture():
+    rng = random.Random(7)
+    text = bytes(rng.randrange(256) for _ in range(200_000)).decode("latin-1")
+    page = split_text_page(text)
+    check_invariants(text, page)
+    assert not page.article_blocks
+
+
+@pytest.mark.parametrize("make", [
+    lambda n: "word " * (n // 5),  # one giant line of prose-like words
+    lambda n: "x" * n,  # one giant token
+    lambda n: "| 1 " * (n // 4),  # one giant table row
+    lambda n: "Short Headline Line Here\n" * (n // 25),  # a huge list
+])
+def test_large_inputs_are_linear(make):
+    small, large = make(100_000), make(1_000_000)
+    t0 = time.perf_counter()
+    split_text_page(small)
+    t_small = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    page = split_text_page(large)
+    t_large = time.perf_counter() - t0
+    check_invariants(large, page)
+    assert t_large < 10
+    assert t_large < 25 * t_small + 0.5  # ten times the input, not a hundred times the time
+
+
+# --------------------------------------------------------------------------------------------------------
+# Seed pages with hand labels (shared data beside the repository)
+
+
+def seeds_dir() -> Path:
+    override = os.environ.get("NEWSLOOM_SHARED_DATA")
+    if override:
+        base = Path(override)
+        return base / "seeds" if (base / "seeds" / "gold.json").exists() else base
+    return Path(__file__).resolve().parents[2] / "shared" / "data" / "seeds"
+
+
+def _lines_in(ranges) -> set[int]:
+    return {n for lo, hi in ranges for n in range(lo, hi + 1)}
+
+
+def seed_metrics(folder: Path) -> dict:
+    """Score the cleaner on the labelled seed pages: main-line F1, headline-item recall, titles and the
+    single-line checks named in the labels (duplicates, byline author, language notes)."""
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))["pages"]
+    tp = fp = fn = hl_hit = hl_total = 0
+    report: dict = {"titles": {}, "failures": []}
+    for name, labels in sorted(gold.items()):
+        text = (folder / name).read_text(encoding="utf-8")
+        raw = text.split("\n")
+        page = split_text_page(text)
+        by_line = {b.line: b for b in page.blocks}
+        main_gold = {n for n in _lines_in(labels["main"]) if raw[n - 1].strip()}
+        main_pred = {b.line for b in page.blocks if b.kind in ARTICLE_KINDS}
+        tp += len(main_gold & main_pred)
+        fp += len(main_pred - main_gold)
+        fn += len(main_gold - main_pred)
+
+        items = labels.get("headline_items", {}).get("ranges", [])
+        wanted = {n for n in _lines_in(items) if raw[n - 1].strip() and raw[n - 1].strip() != "-"}
+        hl_total += len(wanted)
+        hl_hit += sum(by_line[n].kind in ("headline", "teaser") for n in wanted)
+
+        report["titles"][name] = page.title
+        if page.title != (labels["title"].strip() if labels["title"] else None):
+            report["failures"].append(f"{name}: title {page.title!r} != {labels['title']!r}")
+        for dup in labels.get("duplicates", {}):
+            if by_line[int(dup)].kind != "duplicate":
+                report["failures"].append(f"{name}: line {dup} is {by_line[int(dup)].kind}, not duplicate")
+        if "byline" in labels and page.author != labels["byline"]["author"]:
+            report["failures"].append(f"{name}: author {page.author!r} != {labels['byline']['author']!r}")
+        for line, lang in labels.get("language_notes", {}).items():
+            if by_line[int(line)].language != lang:
+                report["failures"].append(f"{name}: line {line} language {by_line[int(line)].language!r}")
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    report.update(main_precision=precision, main_recall=recall, main_f1=2 * precision * recall / (precision + recall),
+                  headline_recall=hl_hit / hl_total)
+    return report
+
+
+def test_seed_pages_meet_targets():
+    folder = seeds_dir()
+    if not (folder / "gold.json").exists():
+        pytest.skip(f"seed pages not found at {folder} (set NEWSLOOM_SHARED_DATA to the shared data folder)")
+    report = seed_metrics(folder)
+    assert report["failures"] == []
+    assert report["main_f1"] >= 0.97, report
+    assert report["headline_recall"] >= 0.90, report
+
+
+if __name__ == "__main__":  # print the seed figures: python tests/test_clean_text.py
+    print(json.dumps(seed_metrics(seeds_dir()), indent=2, ensure_ascii=False))
