@@ -265,8 +265,8 @@ def seed_metrics(folder: Path) -> dict:
             if by_line[int(line)].language != lang:
                 report["failures"].append(f"{name}: line {line} language {by_line[int(line)].language!r}")
     precision, recall = tp / (tp + fp), tp / (tp + fn)
-    report.update(main_precision=precision, main_recall=recall, main_f1=2 * precision * recall / (precision + recall),
-                  headline_recall=hl_hit / hl_total)
+    report.update(main_precision=precision, main_recall=recall,
+                  main_f1=2 * precision * recall / (precision + recall), headline_recall=hl_hit / hl_total)
     return report
 
 

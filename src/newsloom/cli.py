@@ -122,7 +122,7 @@ def _print_report(report) -> None:
     err.print(table)
     c = report.counts
     err.print(f"read {report.documents_read} documents ({report.documents_seen} already stored), "
-              f"refused {report.rejected_total}; store now holds {c.get('articles', 0)} articles, "
+              f"refused {report.rejected_total}, skipped {len(report.skipped_files)} files of other types; store now holds {c.get('articles', 0)} articles, "
               f"{c.get('headlines', 0)} headlines, {c.get('stories', 0)} stories, {c.get('threads', 0)} threads")
     if report.rejected_total:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(report.rejected.items()))

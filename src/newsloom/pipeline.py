@@ -37,6 +37,7 @@ class RunReport:
     documents_read: int = 0
     documents_new: int = 0
     documents_seen: int = 0
+    skipped_files: list[str] = field(default_factory=list)
     rejected: Counter = field(default_factory=Counter)
     stages: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -48,7 +49,8 @@ class RunReport:
 
     def as_dict(self) -> dict:
         return {"inputs": self.inputs, "documents_read": self.documents_read, "documents_new": self.documents_new,
-                "documents_already_stored": self.documents_seen, "rejected": dict(self.rejected),
+                "documents_already_stored": self.documents_seen,
+                "skipped_files": self.skipped_files, "rejected": dict(self.rejected),
                 "stages": self.stages, "store": self.counts, "seconds": round(self.seconds, 2)}
 
 
@@ -66,7 +68,7 @@ class Pipeline:
         start = time.perf_counter()
         batch: list[Document] = []
         seen: set[str] = set()
-        for item in read_inputs(paths, self.config.ingest):
+        for item in read_inputs(paths, self.config.ingest, report.skipped_files):
             if isinstance(item, Rejection):
                 report.rejected[item.code] += 1
                 with self.store.transaction():

@@ -34,11 +34,17 @@ class HtmlPage:
 def extract_html(html: str, url: str | None, timeout_s: float) -> HtmlPage:
     import trafilatura
 
+    parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=False)
     try:
-        tree = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"),
-                                             parser=lxml.html.HTMLParser(encoding="utf-8", huge_tree=False))
+        tree = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise InputRejected("bad-html", f"HTML cannot be parsed: {exc}") from None
+    # Without huge_tree, libxml2 stops at 256 levels of nesting (or a huge text node) and silently drops the
+    # rest, so the _MAX_DEPTH check below never fired and such pages were refused as "no article text found".
+    # Say what really happened instead.
+    limit = next((e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"), None)
+    if limit is not None:
+        raise InputRejected("bad-html", f"HTML exceeds a parser limit: {limit.message.strip()}")
     if _depth_exceeds(tree, _MAX_DEPTH):
         raise InputRejected("bad-html", f"HTML nests deeper than {_MAX_DEPTH} levels")
     with time_limit(timeout_s, "HTML extraction"):

@@ -54,7 +54,8 @@ def _clean_text(doc: Document, min_words: int) -> Iterator:
     language = languages.most_common(1)[0][0] if languages else None
     title = doc.title or page.title
     article = _article(doc, title, [b.text for b in blocks], tuple((b.start, b.end) for b in blocks),
-                       author=page.author, language=language, outlet=doc.outlet, published=doc.published,
+                       author=page.author, language=language, outlet=doc.outlet or outlet_from_url(doc.url),
+                       published=doc.published,
                        url=doc.url, min_words=min_words)
     if article:
         yield article
@@ -87,7 +88,8 @@ def _clean_html(doc: Document, timeout_s: float, min_words: int) -> Iterator:
 
 def _clean_feed_entry(doc: Document, min_words: int) -> Iterator:
     paragraphs = fragment_paragraphs(doc.content)
-    article = _article(doc, doc.title, paragraphs, (), author=None, language=None, outlet=doc.outlet,
+    article = _article(doc, doc.title, paragraphs, (), author=None, language=None,
+                       outlet=doc.outlet or outlet_from_url(doc.url),
                        published=doc.published, url=doc.url, min_words=min_words)
     if article:
         yield article

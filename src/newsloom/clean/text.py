@@ -123,6 +123,12 @@ _COMMENTS = re.compile(r"^(?:\d+\s+)?(?:comments?|replies|responses|discussion)\
                        r"|\blog ?in to (?:comment|reply)\b", re.I)
 _END_OF_ARTICLE = re.compile(r"\bread (?:the )?full (?:article|story) (?:on|at)\b"
                              r"|\b(?:originally|first) (?:published|appeared) (?:on|in|at|by)\b", re.I)
+# Section labels that introduce other stories ("Most Read", "Related Articles", "Read more"): what follows
+# them is not the article's own text, so they end it too.
+_OTHER_STORIES = re.compile(r"^(?:most (?:read|popular|viewed|shared)|related\b|read more|more (?:from|stories|news)"
+                            r"|you (?:may|might) also like|recommended|popular|trending|don'?t miss|read next|up next"
+                            r"|what to read next|further reading|also read|in case you missed it|editor'?s picks?)",
+                            re.I)
 _CREDIT = re.compile(r"^\(?(?:photo|image|picture|video|file photo|illustration|credit|caption|source)s?"
                      r"\s*(?::|by\b|credit)|\b(?:getty images|ap photo|afp photo|reuters photo|shutterstock)\b",
                      re.I)
@@ -141,6 +147,7 @@ _COST_FURNITURE = 8.0  # labels, calls to action, bylines: often sit inside an a
 _COST_SHORT = 3.0  # short lines: section headings inside an article, or stray page chrome outside it
 _PROSE_CAP = 150  # one giant line should not outweigh everything else on its own
 
+_NOT_TEXT = frozenset({"separator", "garbage", "ticker-table", "table", "markup"})  # no language to tag
 _HARD_REASONS = frozenset({"ticker-table", "table", "garbage", "navigation-list", "teaser-list"})
 
 
@@ -211,6 +218,7 @@ def _word_count(text: str) -> int:
 
 
 def _features(line: _Line) -> None:
+    """Fill in a line's shape features and any furniture reason visible on the line alone."""
     text = line.text
     bullet = _BULLET.match(text)
     line.bulleted = bool(bullet)
@@ -226,7 +234,8 @@ def _features(line: _Line) -> None:
     line.title_case = bool(long_words) and sum(t[0].isupper() for t in long_words) >= 0.75 * len(long_words)
     line.reason = _line_furniture(line, core)
     line.ends_article = line.reason is not None and line.words <= 30 and (
-        line.reason == "comments" or bool(_COPYRIGHT.search(text) or _END_OF_ARTICLE.search(text)))
+        line.reason == "comments" or bool(_COPYRIGHT.search(text) or _END_OF_ARTICLE.search(text))
+        or (line.reason in ("label", "call-to-action") and bool(_OTHER_STORIES.match(core))))
 
 
 def _line_furniture(line: _Line, core: str) -> str | None:
@@ -561,8 +570,8 @@ def detect_language(text: str) -> str | None:
     if script != "LATIN":
         if n < 8:
             return None
-        if script in ("HIRAGANA", "KATAKANA") or (script == "CJK" and ("HIRAGANA" in counts or "KATAKANA" in counts)):
-            return "ja"
+        if "HIRAGANA" in counts or "KATAKANA" in counts:
+            return "ja"  # Japanese mixes kana into Han text; Chinese never does
         if script == "CYRILLIC":
             if any(ch in text for ch in "іїєґІЇЄҐ"):
                 return "uk"
@@ -589,11 +598,11 @@ def detect_language(text: str) -> str | None:
 # --------------------------------------------------------------------------------------------------------
 
 
-def _lines(text: str) -> list[_Line]:
-    """Non-blank lines with their stripped text and offsets (split on '\\n' only, like the labels)."""
+def _lines(raw_lines: list[str]) -> list[_Line]:
+    """Non-blank lines with their stripped text and offsets."""
     lines = []
     offset = 0
-    for number, raw in enumerate(text.split("\n"), 1):
+    for number, raw in enumerate(raw_lines, 1):
         stripped = raw.strip()
         if stripped:
             start = offset + len(raw) - len(raw.lstrip())
@@ -604,8 +613,8 @@ def _lines(text: str) -> list[_Line]:
 
 def split_text_page(text: str) -> TextPage:
     """Classify every non-blank line of a flattened page; see the module docstring for how."""
-    raw_lines = text.split("\n")
-    lines = _lines(text)
+    raw_lines = text.split("\n")  # '\n' only, as the hand labels count lines ('\r' is stripped with the rest)
+    lines = _lines(raw_lines)
     for ln in lines:
         _features(ln)
     _mark_teaser_lists(lines)
@@ -623,10 +632,8 @@ def split_text_page(text: str) -> TextPage:
 
     author = next((ln.author for ln in lines if ln.kind == "byline"), None)
     blocks = tuple(
-        Block(start=ln.start, end=ln.end, line=ln.line, text=ln.text, kind=ln.kind,
-              reason=ln.reason,
-              language=None if ln.reason in ("separator", "garbage", "ticker-table", "table", "markup")
-              else detect_language(ln.text))
+        Block(start=ln.start, end=ln.end, line=ln.line, text=ln.text, kind=ln.kind, reason=ln.reason,
+              language=None if ln.reason in _NOT_TEXT else detect_language(ln.text))
         for ln in lines
     )
     return TextPage(title=lines[title].text if title is not None else None, author=author, blocks=blocks)

@@ -17,6 +17,11 @@ from ..records import Article, content_id, normalize_text
 from ..stages import Stage
 
 
+# Stored signatures must be read back with the scheme and dtype that made them.
+SCHEME = "affine32"
+_DTYPE = MinHash(num_perm=1, scheme=SCHEME).hashvalues.dtype
+
+
 def shingles(text: str, size: int) -> set[bytes]:
     words = normalize_text(text).split()
     if len(words) <= size:
@@ -42,7 +47,8 @@ class DedupStage(Stage):
     def _load(self) -> None:
         # Old signatures come from the store, not from recomputation.
         for row in self.ctx.store.minhash_rows():
-            mh = MinHash(num_perm=self.num_perm, hashvalues=np.frombuffer(row["signature"], dtype=np.uint64))
+            mh = MinHash(num_perm=self.num_perm, scheme=SCHEME,
+                         hashvalues=np.frombuffer(row["signature"], dtype=_DTYPE))
             self._index(row["article_id"], mh, row["canonical_id"] or row["article_id"])
         self._loaded = True
 
@@ -59,7 +65,7 @@ class DedupStage(Stage):
     def process(self, article: Article) -> Iterable:
         key = content_id("n", normalize_text(article.text))
         exact = self.exact.get(key) or self._stored_exact(key)
-        mh = MinHash(num_perm=self.num_perm)
+        mh = MinHash(num_perm=self.num_perm, scheme=SCHEME)
         mh.update_batch(list(shingles(article.text, self.shingle_words)))
         if exact:
             canonical, similarity = self.lineage.get(exact, exact), 1.0
@@ -78,7 +84,7 @@ class DedupStage(Stage):
         self.exact.setdefault(key, article.id)
         if article.id not in self.minhashes:
             self._index(article.id, mh, canonical)
-            self.ctx.store.save_vectors("minhashes", [(article.id, mh.hashvalues.astype(np.uint64).tobytes())])
+            self.ctx.store.save_vectors("minhashes", [(article.id, mh.hashvalues.astype(_DTYPE).tobytes())])
         yield replace(article, canonical_id=canonical, similarity=round(float(similarity), 4))
 
     def _stored_exact(self, key: str) -> str | None:

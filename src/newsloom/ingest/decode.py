@@ -21,9 +21,16 @@ _MAGIC = {
     b"SQLite format 3": "SQLite database",
 }
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-# Latin single-byte guesses that charset detection confuses with each other on mostly-ASCII news text;
-# cp1252 is by far the most common of them on the web, so it wins when it decodes cleanly.
-_LATIN_FAMILY = {"cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "mac_roman", "cp850", "cp437", "cp1254"}
+# Latin single-byte guesses that charset detection confuses with each other on mostly-ASCII news text (a few
+# curly quotes and accents are not enough evidence); cp1252 is by far the most common of them on the web, so
+# it wins whenever the text is Latin-script and cp1252 decodes it.
+# The names are normalised with codecs.lookup() because decode() compares against codecs' canonical names
+# ("iso8859-1", "mac-roman"); the raw spellings never matched. The DOS/Mac/Baltic pages are in the family too:
+# charset_normalizer guessed cp775 for a cp1252 page with curly quotes and a euro sign (examples/).
+_LATIN_FAMILY = {codecs.lookup(name).name for name in (
+    "cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "mac_roman", "cp850", "cp437", "cp1254",
+    "cp775", "cp852", "cp857", "cp858", "cp1257", "cp1258", "iso8859_4", "iso8859_9", "iso8859_13",
+    "mac_latin2", "mac_iceland", "mac_turkish")}
 
 
 def read_limited(path: Path, max_bytes: int, max_decompressed: int) -> bytes:
@@ -42,16 +49,22 @@ def read_limited(path: Path, max_bytes: int, max_decompressed: int) -> bytes:
 
 
 def gunzip_limited(data: bytes, max_decompressed: int) -> bytes:
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = decompressor.decompress(data, max_decompressed + 1)
-    except zlib.error as exc:
-        raise InputRejected("corrupt-gzip", f"gzip data is corrupt: {exc}") from None
-    if len(out) > max_decompressed:
-        raise InputRejected("too-large", f"decompresses to over {max_decompressed:,} bytes")
-    if not decompressor.eof:
-        raise InputRejected("truncated-gzip", "gzip stream is truncated (ends before its end marker)")
-    return out
+    """Gunzip all members (WARC files are one gzip member per record) without exceeding the limit."""
+    parts, total, rest = [], 0, data
+    while rest:
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out = decompressor.decompress(rest, max_decompressed - total + 1)
+        except zlib.error as exc:
+            raise InputRejected("corrupt-gzip", f"gzip data is corrupt: {exc}") from None
+        total += len(out)
+        if total > max_decompressed:
+            raise InputRejected("too-large", f"decompresses to over {max_decompressed:,} bytes")
+        if not decompressor.eof:
+            raise InputRejected("truncated-gzip", "gzip stream is truncated (ends before its end marker)")
+        parts.append(out)
+        rest = decompressor.unused_data
+    return b"".join(parts)
 
 
 def check_not_binary(data: bytes) -> None:
@@ -86,24 +99,37 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     candidates.append("utf-8")
     for name in candidates:
         try:
-            codecs.lookup(name)
-            return data.decode(name), codecs.lookup(name).name
+            canonical = codecs.lookup(name).name
+            if canonical == "iso8859-1":
+                # Pages labelled ISO-8859-1 are cp1252 in practice (browsers decode them so, per WHATWG);
+                # strict latin-1 would turn curly quotes and the euro sign into C1 control characters.
+                try:
+                    return data.decode("cp1252"), "cp1252"
+                except UnicodeDecodeError:
+                    pass
+            return data.decode(name), canonical
         except (LookupError, UnicodeDecodeError):
             continue
     best = from_bytes(data).best()
     if best is None:
         raise InputRejected("undecodable", "bytes match no known text encoding")
     encoding = codecs.lookup(best.encoding).name
-    if encoding in _LATIN_FAMILY:
+    text = str(best)
+    if encoding in _LATIN_FAMILY or _mostly_latin(text):
         try:
             return data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
             pass
-    text = str(best)
     bad = text.count("\ufffd") + sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if bad > max(3, len(text[:20000]) * 0.01):
         raise InputRejected("undecodable", f"text decodes as {encoding} only with {bad} invalid characters")
     return text, encoding
+
+
+def _mostly_latin(text: str) -> bool:
+    """True when the detected text's non-ASCII letters are Latin (so the guess was among Latin codepages)."""
+    letters = [ch for ch in text[:20000] if ord(ch) > 127 and ch.isalpha()]
+    return sum(ord(ch) < 0x250 for ch in letters) >= 0.8 * len(letters)
 
 
 def _strict(data: bytes, name: str) -> str:

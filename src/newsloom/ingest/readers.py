@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -84,8 +85,12 @@ def _looks_like_html(data: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head or b"<p>" in head or b"<div" in head
 
 
-def read_inputs(paths: Iterable[str], config: IngestConfig) -> Iterator[Item]:
-    """Walk the given paths ('-' is stdin) and yield documents and rejections, in a stable order."""
+def read_inputs(paths: Iterable[str], config: IngestConfig, skipped: list[str] | None = None) -> Iterator[Item]:
+    """Walk the given paths ('-' is stdin) and yield documents and rejections, in a stable order.
+
+    In a directory, only files with a news format's extension are read (a README or a script beside the
+    pages is not news); the others are appended to ``skipped`` so the run report can count them. A file named
+    explicitly is always read, its format sniffed when the extension says nothing."""
     for raw in paths:
         if raw == "-":
             yield from _read_bytes("<stdin>", "-", sys.stdin.buffer.read(config.max_bytes + 1), config)
@@ -93,7 +98,14 @@ def read_inputs(paths: Iterable[str], config: IngestConfig) -> Iterator[Item]:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.name.startswith(".") or child.name in _SKIPPED_NAMES:
+                # Hidden folders too (.git, .venv, .ipynb_checkpoints), not only hidden files: their .txt/.json
+                # files are not news, and checkpoints are stale copies of pages.
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if hidden or child.name in _SKIPPED_NAMES:
+                    continue
+                if detect_format(child.name) is None:
+                    if skipped is not None:
+                        skipped.append(str(child))
                     continue
                 yield from read_file(child, config)
         elif path.exists():
@@ -179,7 +191,7 @@ def _json_document(where: str, obj) -> Iterator[Item]:
         return
     url = _str_or_none(obj.get("url"))
     yield make_document(where, fmt, content, url=url,
-                        outlet=_str_or_none(obj.get("source")) or outlet_from_url(url),
+                        outlet=_str_or_none(obj.get("source")),
                         published=iso_date(_str_or_none(obj.get("published"))), title=_str_or_none(obj.get("title")))
 
 
@@ -212,7 +224,7 @@ def _read_warc(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
             except InputRejected as exc:
                 yield Rejection(where, exc.reason_code, exc.reason)
                 continue
-            yield make_document(where, "html", html, url=target, outlet=outlet_from_url(target), encoding=encoding)
+            yield make_document(where, "html", html, url=target, encoding=encoding)
     except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
         raise InputRejected("truncated-archive", f"WARC unreadable after {count} HTML records: {exc}") from None
     if count == 0:
@@ -227,7 +239,7 @@ def _read_feed(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
     if not feed.entries:
         problem = getattr(feed, "bozo_exception", None)
         raise InputRejected("bad-feed", f"no feed entries found{f': {problem}' if problem else ''}")
-    outlet = _str_or_none(feed.feed.get("title")) or outlet_from_url(feed.feed.get("link"))
+    outlet = _feed_outlet(_str_or_none(feed.feed.get("title"))) or outlet_from_url(feed.feed.get("link"))
     for number, entry in enumerate(feed.entries, start=1):
         link = _str_or_none(entry.get("link"))
         where = f"{uri}#{link or number}"
@@ -241,9 +253,23 @@ def _read_feed(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
                             published=_feed_time(entry), title=title)
 
 
+# Feed titles often name the feed as well as the outlet ("Solvany Daily Ledger - Latest"); such a generic last
+# part is dropped so that the outlet matches the one found on the same outlet's pages.
+_FEED_TITLE_SUFFIX = re.compile(r"\s+[-|–—:]\s+(?:latest(?: news| headlines| stories)?|news|top stories|headlines|"
+                                r"home(?:page)?|front page|all stories|rss(?: feed)?|feed)\s*$", re.I)
+
+
+def _feed_outlet(title: str | None) -> str | None:
+    if not title:
+        return None
+    return _FEED_TITLE_SUFFIX.sub("", title).strip() or title
+
+
 def _feed_time(entry) -> str | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed) if parsed else None
+    # feedparser gives UTC; written like dates.iso_date writes UTC times (no offset, no "Z"), so that dates from
+    # feeds, JSONL and pages are one format in the store and compare as strings.
+    return time.strftime("%Y-%m-%dT%H:%M:%S", parsed) if parsed else None
 
 
 def _str_or_none(value) -> str | None:
