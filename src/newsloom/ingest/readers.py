@@ -218,6 +218,14 @@ def _read_warc(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
             if len(payload) > config.max_bytes:
                 yield Rejection(where, "too-large", f"payload over the {config.max_bytes:,}-byte limit")
                 continue
+            # warcio does not complain when an uncompressed WARC ends inside a record: the payload just comes
+            # back short and would be stored as a cut-off page. The record's reader counts down its
+            # Content-Length; anything left over once the payload is read means the file ended early.
+            missing = getattr(record.raw_stream, "limit", 0)
+            if missing:
+                yield Rejection(where, "truncated-archive",
+                                f"WARC record is truncated ({missing:,} bytes of its content are missing)")
+                continue
             declared = ctype.split("charset=")[1].strip() if "charset=" in ctype else None
             try:
                 html, encoding = decode(payload, declared)
@@ -225,7 +233,9 @@ def _read_warc(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
                 yield Rejection(where, exc.reason_code, exc.reason)
                 continue
             yield make_document(where, "html", html, url=target, encoding=encoding)
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
+    # AttributeError: warcio fails so on a record whose headers are cut off or corrupt (no WARC-Target-URI);
+    # it used to escape and end the whole run.
+    except (ArchiveLoadFailed, EOFError, OSError, ValueError, AttributeError) as exc:
         raise InputRejected("truncated-archive", f"WARC unreadable after {count} HTML records: {exc}") from None
     if count == 0:
         raise InputRejected("empty", "WARC has no HTML response records")

@@ -1,0 +1,97 @@
+"""The command line: help everywhere, exit codes, output formats, show, export and demo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from newsloom.cli import main
+from support import EXAMPLES
+
+COMMANDS = ["run", "stories", "show", "export", "rejected", "demo"]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "news.db"
+    result = CliRunner().invoke(main, ["run", str(EXAMPLES), "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    return str(path)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_on_every_command(command):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_usage_errors_exit_2():
+    assert CliRunner().invoke(main, ["run"]).exit_code == 2
+    assert CliRunner().invoke(main, ["export", "--format", "pdf"]).exit_code == 2
+    assert CliRunner().invoke(main, ["no-such-command"]).exit_code == 2
+
+
+def test_unknown_story_is_a_runtime_error(db):
+    result = CliRunner().invoke(main, ["show", "st_doesnotexist", "--db", db])
+    assert result.exit_code == 1 and "no story" in result.output
+
+
+def test_stories_output_formats(db):
+    runner = CliRunner()
+    rows = json.loads(runner.invoke(main, ["stories", "--db", db, "--json"]).stdout)
+    assert rows and {"id", "title", "articles", "outlets"} <= set(rows[0])
+    assert rows[0]["articles"] >= rows[-1]["articles"]
+    lines = runner.invoke(main, ["stories", "--db", db, "--jsonl"]).stdout.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [r["id"] for r in rows]
+    table = list(csv.DictReader(io.StringIO(runner.invoke(main, ["stories", "--db", db, "--csv"]).stdout)))
+    assert [r["id"] for r in table] == [r["id"] for r in rows]
+
+
+def test_show_formats(db):
+    runner = CliRunner()
+    story = json.loads(runner.invoke(main, ["stories", "--db", db, "--json"]).stdout)[0]
+    markdown = runner.invoke(main, ["show", story["id"][:8], "--db", db, "--format", "markdown"]).stdout
+    assert markdown.startswith(f"# {story['title']}") and "## Sources" in markdown and "[1]" in markdown
+    briefing = json.loads(runner.invoke(main, ["show", story["id"], "--db", db, "--format", "json"]).stdout)
+    assert briefing["story_id"] == story["id"] and briefing["summary"]
+    page = runner.invoke(main, ["show", story["id"], "--db", db, "--format", "html"]).stdout
+    assert page.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in page
+
+
+def test_export_formats(db, tmp_path):
+    runner = CliRunner()
+    lines = runner.invoke(main, ["export", "--db", db, "--format", "jsonl"]).stdout.splitlines()
+    first = json.loads(lines[0])
+    assert first["briefing"]["summary"] and first["articles"][0]["text"]
+    parquet = tmp_path / "articles.parquet"
+    assert runner.invoke(main, ["export", "--db", db, "--format", "parquet", "--out", str(parquet)]).exit_code == 0
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(parquet)
+    assert {"story_id", "article_id", "outlet", "text"} <= set(table.column_names) and table.num_rows >= 10
+    assert runner.invoke(main, ["export", "--db", db, "--format", "parquet"]).exit_code == 2
+    markdown = runner.invoke(main, ["export", "--db", db, "--format", "markdown"]).stdout
+    assert markdown.count("\n# ") + markdown.startswith("# ") == len(lines)
+    page = runner.invoke(main, ["export", "--db", db, "--format", "html"]).stdout
+    assert page.count("<article class='briefing'") == len(lines)
+
+
+def test_hostile_page_is_inert_in_html(db):
+    runner = CliRunner()
+    page = runner.invoke(main, ["export", "--db", db, "--format", "html"]).stdout
+    assert "<script" not in page.lower() and "onerror=" not in page and "javascript:" not in page
+    assert "&lt;b&gt;hold&lt;/b&gt;" in page  # the hostile title, shown as text
+
+
+def test_rejected_lists_nothing_for_clean_corpus(db):
+    assert json.loads(CliRunner().invoke(main, ["rejected", "--db", db, "--json"]).stdout) == []
+
+
+def test_demo_runs_on_examples(tmp_path):
+    result = CliRunner().invoke(main, ["demo", "--db", str(tmp_path / "demo.db")])
+    assert result.exit_code == 0, result.output
+    assert "Summary" in result.stdout and "Sources" in result.stdout
