@@ -35,7 +35,7 @@ STORY_STAGES: list[type[Stage]] = [ReconcileStage, BriefStage]
 class RunReport:
     inputs: list[str]
     documents_read: int = 0
-    documents_new: int = 0
+    documents_new: int = 0  # stored by this run (refused ones are not)
     documents_seen: int = 0
     skipped_files: list[str] = field(default_factory=list)
     rejected: Counter = field(default_factory=Counter)
@@ -100,7 +100,9 @@ class Pipeline:
             touched: list[Story] = []
             for record in records:
                 self.store.write(record)
-                if isinstance(record, Story):
+                if isinstance(record, Document):
+                    report.documents_new += 1
+                elif isinstance(record, Story):
                     touched.append(record)
                 elif isinstance(record, Rejection):
                     report.rejected[record.code] += 1
@@ -113,7 +115,6 @@ class Pipeline:
             for record in records:
                 if not isinstance(record, Story):
                     self.store.write(record)
-        report.documents_new += len(documents)
         if progress:
             progress(len(documents))
 

@@ -156,15 +156,10 @@ class Story:
 
 @dataclass(frozen=True, slots=True)
 class Thread:
+    """A long-running topic; its stories point at it with ``Story.thread_id``."""
+
     id: str
     label: str
-    story_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Citation:
-    number: int
-    article_id: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,6 @@ from ..limits import time_limit
 _LIST_HINT = re.compile(r"nav|menu|related|teaser|more|popular|trending|most|latest|headline|promo|sidebar|rail",
                         re.I)
 _LIST_TAGS = {"nav", "aside", "header", "footer", "ul", "ol"}
-_MAX_DEPTH = 400  # lxml's default limit is deeper; pages this deep are generated junk
 
 
 @dataclass(frozen=True)
@@ -40,13 +39,10 @@ def extract_html(html: str, url: str | None, timeout_s: float) -> HtmlPage:
     except (etree.ParserError, ValueError) as exc:
         raise InputRejected("bad-html", f"HTML cannot be parsed: {exc}") from None
     # Without huge_tree, libxml2 stops at 256 levels of nesting (or a huge text node) and silently drops the
-    # rest, so the _MAX_DEPTH check below never fired and such pages were refused as "no article text found".
-    # Say what really happened instead.
+    # rest; refuse such pages with what really happened rather than extract from a truncated tree.
     limit = next((e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"), None)
     if limit is not None:
         raise InputRejected("bad-html", f"HTML exceeds a parser limit: {limit.message.strip()}")
-    if _depth_exceeds(tree, _MAX_DEPTH):
-        raise InputRejected("bad-html", f"HTML nests deeper than {_MAX_DEPTH} levels")
     with time_limit(timeout_s, "HTML extraction"):
         headlines = tuple(_list_headlines(tree))
         result = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
@@ -73,15 +69,6 @@ def fragment_paragraphs(html: str) -> list[str]:
     blocks = root.xpath(".//p|.//li|.//h1|.//h2|.//h3|.//blockquote")
     texts = [" ".join(b.text_content().split()) for b in blocks] if blocks else [" ".join(root.text_content().split())]
     return [t for t in texts if t]
-
-
-def _depth_exceeds(tree, limit: int) -> bool:
-    depth = 0
-    for event, _ in etree.iterwalk(tree, events=("start", "end")):
-        depth += 1 if event == "start" else -1
-        if depth > limit:
-            return True
-    return False
 
 
 def _list_headlines(tree) -> list[str]:

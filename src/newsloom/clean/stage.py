@@ -20,14 +20,15 @@ class CleanStage(Stage):
     consumes = (Document,)
 
     def process(self, doc: Document) -> Iterable:
-        yield doc
         try:
             records = list(clean_document(doc, self.ctx.config.ingest.parse_timeout_s,
                                           self.ctx.config.clean.min_article_words))
         except InputRejected as exc:
+            # The refused document is not stored, so a rerun meets (and reports) it again.
             self.drop(exc.reason_code)
             yield Rejection(doc.uri, exc.reason_code, exc.reason, stage=self.name)
             return
+        yield doc
         kinds = Counter(type(r).__name__ for r in records)
         if not kinds["Article"]:
             self.drop("no-article")

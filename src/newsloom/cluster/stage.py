@@ -185,7 +185,7 @@ class ClusterStage(BatchStage):
             self.touched_threads.add(thread.id)
         for thread_id in sorted(self.touched_threads):
             thread = self.threads.by_id[thread_id]
-            yield Thread(id=thread.id, label=thread.title, story_ids=())
+            yield Thread(id=thread.id, label=thread.title)
 
     def _central_title(self, group: _Group, titles: dict[str, str]) -> str | None:
         """The title of the member article whose embedding is closest to the story centroid."""
