@@ -17,6 +17,9 @@ _BOILERPLATE = re.compile(r"\b(click|subscribe|newsletter|cookie|sign up|all rig
                           r"read more|advertisement|terms of (use|service)|privacy policy)\b", re.I)
 
 
+_SHORTLIST = 400
+
+
 @dataclass(frozen=True)
 class _Candidate:
     text: str
@@ -88,6 +91,9 @@ def _select(pool: list[_Candidate], wanted: int) -> list[_Candidate]:
     relevance = matrix @ (centroid / norm)
     # Leads carry the news: a mild bonus for early sentences of each article.
     relevance = relevance + np.array([0.05 / (1 + c.position) for c in pool])
+    # Only the most relevant candidates compete, which bounds the pairwise similarity matrix on big stories.
+    top = np.argsort(-relevance, kind="stable")[:_SHORTLIST]
+    pool, matrix, relevance = [pool[i] for i in top], matrix[top], relevance[top]
     similarity = (matrix @ matrix.T).toarray()
     chosen: list[int] = []
     per_lineage: dict[str, int] = {}

@@ -1,1 +1,2 @@
 """clean stage."""
+from .extract import PageExtraction, extract_page  # noqa: F401

@@ -84,7 +84,7 @@ class DedupStage(Stage):
         self.exact.setdefault(key, article.id)
         if article.id not in self.minhashes:
             self._index(article.id, mh, canonical)
-            self.ctx.store.save_vectors("minhashes", [(article.id, mh.hashvalues.astype(_DTYPE).tobytes())])
+            self.ctx.store.save_minhash(article.id, mh.hashvalues.astype(_DTYPE).tobytes())
         yield replace(article, canonical_id=canonical, similarity=round(float(similarity), 4))
 
     def _stored_exact(self, key: str) -> str | None:

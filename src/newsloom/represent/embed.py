@@ -88,7 +88,7 @@ class RepresentStage(BatchStage):
         missing = [r for r in batch if r.id not in cached]
         if missing:
             vectors = embed_texts([record_text(r) for r in missing], config)
-            self.ctx.store.save_vectors("embeddings", [(r.id, key, to_blob(v)) for r, v in zip(missing, vectors)])
+            self.ctx.store.save_embeddings([(r.id, key, to_blob(v)) for r, v in zip(missing, vectors)])
             cached.update({r.id: v for r, v in zip(missing, vectors)})
         self.note("embedded", len(missing))
         self.note("from_cache", len(batch) - len(missing))

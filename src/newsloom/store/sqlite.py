@@ -144,13 +144,12 @@ class Store:
                 Headline: _write_headline, Furniture: _write_furniture, Entity: _write_entity, Figure: _write_figure,
                 Story: _write_story, Thread: _write_thread, Claim: _write_claim, Briefing: _write_briefing}
 
-    def save_vectors(self, table: str, rows: list[tuple[str, str, bytes]] | list[tuple[str, bytes]]) -> None:
-        if table == "embeddings":
-            self.db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?,?,?)", rows)
-        elif table == "minhashes":
-            self.db.executemany("INSERT OR IGNORE INTO minhashes VALUES (?,?)", rows)
-        else:
-            raise ValueError(table)
+    def save_embeddings(self, rows: list[tuple[str, str, bytes]]) -> None:
+        """(record id, model key, float32 vector bytes) rows; a cache keyed by content, so never replaced."""
+        self.db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?,?,?)", rows)
+
+    def save_minhash(self, article_id: str, signature: bytes) -> None:
+        self.db.execute("INSERT OR IGNORE INTO minhashes VALUES (?,?)", (article_id, signature))
 
     def refresh_story_counts(self, story_ids: list[str]) -> None:
         """Recount a story's articles, headlines and outlets once its members are all written."""

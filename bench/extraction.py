@@ -1,0 +1,192 @@
+"""Main-content extraction quality and speed: HTML mode, text mode and the labelled seed pages.
+
+    python bench/extraction.py [--json] [--only html,text,seeds] [--limit N]
+
+1. HTML mode on the scrapinghub article-extraction benchmark (181 pages), scored with that benchmark's own
+   metric (word 4-gram shingles, macro-averaged precision and recall, F1 of the two), side by side with
+   trafilatura alone in the same run. The metric is first checked on the stored trafilatura output
+   (published F1 0.958).
+2. Text mode on the same pages flattened to text by ``newsloom.evaluation.flatten_html`` (one line per
+   block-level element, scripts and styles removed), against keeping every line and the C4 line rules.
+3. The five hand-labelled seed pages: main-line precision/recall/F1, titles, headline items, the duplicate.
+
+Pages are split into two fixed halves by the parity of their index in the sorted item ids ("even" and
+"odd"); any tuning of newsloom's extraction looked only at the "even" half, so "odd" is the held-out figure.
+Prints one JSON object as its last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _shared import machine, peak_rss_mb, require, shared_data  # noqa: E402
+
+PUBLISHED = {"rs_trafilatura": 0.970, "AutoExtract": 0.970, "trafilatura 2.0.0": 0.958, "Diffbot": 0.951,
+             "newspaper4k": 0.949, "readability-lxml": 0.922}
+TIMEOUT_S = 20.0
+
+
+def load_pages(folder: Path, limit: int | None):
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    ids = sorted(truth)
+    if limit:
+        ids = ids[:limit]
+    pages = []
+    for index, item in enumerate(ids):
+        raw = gzip.decompress((folder / "html" / f"{item}.html.gz").read_bytes())
+        pages.append({"id": item, "half": "even" if index % 2 == 0 else "odd", "bytes": raw,
+                      "html": raw.decode("utf-8", "replace"), "url": truth[item].get("url"),
+                      "truth": truth[item]["articleBody"]})
+    return pages
+
+
+def score(pages, predictions: dict[str, str]) -> dict:
+    from newsloom.evaluation import macro_scores, shingle_scores
+
+    rows = {p["id"]: shingle_scores(p["truth"], predictions.get(p["id"], "")) for p in pages}
+    out = macro_scores(rows.values()).as_dict()
+    for half in ("even", "odd"):
+        out[half] = macro_scores(rows[p["id"]] for p in pages if p["half"] == half).as_dict()
+    return out
+
+
+def timed(pages, function, key="html"):
+    """Run function over every page; (predictions, seconds, pages/s, MB/s)."""
+    predictions = {}
+    start = time.perf_counter()
+    for page in pages:
+        predictions[page["id"]] = function(page)
+    seconds = time.perf_counter() - start
+    megabytes = sum(len(p[key].encode("utf-8")) for p in pages) / 1e6
+    return predictions, seconds, len(pages) / seconds, megabytes / seconds
+
+
+def run_html(folder: Path, pages) -> dict:
+    import trafilatura
+
+    from newsloom.clean import extract_page
+    from newsloom.evaluation import macro_scores, shingle_scores
+    from newsloom.records import Document
+
+    truth = {p["id"]: p["truth"] for p in pages}
+    stored = json.loads((folder / "baseline-outputs" / "trafilatura.json").read_text(encoding="utf-8"))
+    stored = stored.get("output", stored)
+    repro = macro_scores(shingle_scores(truth[k], stored.get(k, {}).get("articleBody", "")) for k in truth)
+
+    def traf(page):
+        return trafilatura.extract(page["html"], url=page["url"]) or ""
+
+    def ours(page):
+        doc = Document(id=page["id"], uri=page["id"], format="html", content=page["html"], url=page["url"])
+        try:
+            return extract_page(doc, timeout_s=TIMEOUT_S).text
+        except Exception as exc:  # noqa: BLE001 - a refused page scores as empty output
+            print(f"  {page['id'][:12]}: {exc}", file=sys.stderr)
+            return ""
+
+    traf_pred, traf_s, traf_pps, traf_mbps = timed(pages, traf)
+    our_pred, our_s, our_pps, our_mbps = timed(pages, ours)
+    return {"metric_repro_trafilatura": round(repro.f1, 4), "metric_repro_detail": repro.as_dict(),
+            "trafilatura": {**score(pages, traf_pred), "seconds": round(traf_s, 2),
+                            "pages_per_s": round(traf_pps, 2), "mb_per_s": round(traf_mbps, 2),
+                            "version": trafilatura.__version__},
+            "newsloom": {**score(pages, our_pred), "seconds": round(our_s, 2), "pages_per_s": round(our_pps, 2),
+                         "mb_per_s": round(our_mbps, 2)},
+            "_predictions": our_pred}
+
+
+def run_text(pages) -> dict:
+    from newsloom.clean import extract_page
+    from newsloom.evaluation import c4_line_filter, flatten_html
+    from newsloom.records import Document
+
+    start = time.perf_counter()
+    for page in pages:
+        page["flat"] = flatten_html(page["bytes"])
+    flatten_s = time.perf_counter() - start
+
+    def ours(page):
+        doc = Document(id=page["id"], uri=page["id"], format="text", content=page["flat"])
+        return extract_page(doc).text
+
+    keep_all = {p["id"]: p["flat"] for p in pages}
+    c4 = {p["id"]: c4_line_filter(p["flat"]) for p in pages}
+    our_pred, our_s, our_pps, our_mbps = timed(pages, ours, key="flat")
+    return {"flatten_seconds": round(flatten_s, 2), "keep_all": score(pages, keep_all), "c4": score(pages, c4),
+            "newsloom": {**score(pages, our_pred), "seconds": round(our_s, 2), "pages_per_s": round(our_pps, 2),
+                         "mb_per_s": round(our_mbps, 2)},
+            "_predictions": our_pred}
+
+
+def run_seeds(folder: Path) -> dict:
+    from test_clean_text import seed_metrics
+
+    report = seed_metrics(folder)
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))["pages"]
+    titles_correct = sum(report["titles"][name] == (labels["title"].strip() if labels["title"] else None)
+                         for name, labels in gold.items())
+    return {"line_precision": round(report["main_precision"], 4), "line_recall": round(report["main_recall"], 4),
+            "line_f1": round(report["main_f1"], 4), "headline_recall": round(report["headline_recall"], 4),
+            "titles_correct": titles_correct, "titles": report["titles"], "failures": report["failures"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="only the JSON line on stdout")
+    parser.add_argument("--only", default="html,text,seeds", help="comma-separated parts to run")
+    parser.add_argument("--limit", type=int, default=None, help="use only the first N benchmark pages")
+    parser.add_argument("--dump", type=Path, default=None, help="write per-page predictions to this JSON file")
+    args = parser.parse_args()
+    parts = set(args.only.split(","))
+
+    result: dict = {}
+    dump: dict = {}
+    detail: dict = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "published_html_f1": PUBLISHED}
+    if parts & {"html", "text"}:
+        folder = require(shared_data() / "extraction" / "scrapinghub")
+        pages = load_pages(folder, args.limit)
+    if "html" in parts:
+        html = run_html(folder, pages)
+        dump["html"] = html.pop("_predictions")
+        detail["html"] = html
+        result.update(html_f1=html["newsloom"]["f1"], html_precision=html["newsloom"]["precision"],
+                      html_recall=html["newsloom"]["recall"], html_f1_even=html["newsloom"]["even"]["f1"],
+                      html_f1_odd=html["newsloom"]["odd"]["f1"],
+                      html_trafilatura_f1=html["trafilatura"]["f1"],
+                      html_trafilatura_f1_even=html["trafilatura"]["even"]["f1"],
+                      html_trafilatura_f1_odd=html["trafilatura"]["odd"]["f1"],
+                      metric_repro_trafilatura=html["metric_repro_trafilatura"],
+                      html_pages_per_s=html["newsloom"]["pages_per_s"], html_mb_per_s=html["newsloom"]["mb_per_s"],
+                      trafilatura_pages_per_s=html["trafilatura"]["pages_per_s"],
+                      trafilatura_mb_per_s=html["trafilatura"]["mb_per_s"])
+    if "text" in parts:
+        text = run_text(pages)
+        dump["text"] = text.pop("_predictions")
+        detail["text"] = text
+        result.update(text_f1=text["newsloom"]["f1"], text_precision=text["newsloom"]["precision"],
+                      text_recall=text["newsloom"]["recall"], text_f1_even=text["newsloom"]["even"]["f1"],
+                      text_f1_odd=text["newsloom"]["odd"]["f1"], text_keep_all_f1=text["keep_all"]["f1"],
+                      text_c4_f1=text["c4"]["f1"], text_pages_per_s=text["newsloom"]["pages_per_s"],
+                      text_mb_per_s=text["newsloom"]["mb_per_s"])
+    if "seeds" in parts:
+        seeds = run_seeds(require(shared_data() / "seeds"))
+        detail["seeds"] = seeds
+        result.update(seeds_line_f1=seeds["line_f1"], seeds_headline_recall=seeds["headline_recall"],
+                      seeds_titles_correct=seeds["titles_correct"])
+    result.update(peak_rss_mb=round(peak_rss_mb()), machine=machine(), date=time.strftime("%Y-%m-%d"))
+    if args.dump:
+        args.dump.write_text(json.dumps(dump, ensure_ascii=False), encoding="utf-8")
+    if not args.json:
+        print(json.dumps(detail, indent=2, ensure_ascii=False), file=sys.stderr)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
