@@ -11,7 +11,6 @@ setup: $(VENV)/.installed
 # torch goes in first, pinned: the CPU build is served here, and a looser pin pulls gigabytes of CUDA.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install torch==2.13.0
 	$(BIN)/python -m pip install -e '.[all]'
 	touch $@
