@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from newsloom.cli import main
 from support import EXAMPLES
 
-COMMANDS = ["run", "stories", "show", "export", "rejected", "demo"]
+COMMANDS = ["run", "extract", "stories", "show", "export", "rejected", "demo"]
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +95,22 @@ def test_demo_runs_on_examples(tmp_path):
     result = CliRunner().invoke(main, ["demo", "--db", str(tmp_path / "demo.db")])
     assert result.exit_code == 0, result.output
     assert "Summary" in result.stdout and "Sources" in result.stdout
+
+
+def test_extract_prints_pages_without_a_store(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(main, ["extract", str(EXAMPLES / "ledger-dock-strike.txt"),
+                                  str(EXAMPLES / "gazette-dock-strike.html"), "--format", "json", "--furniture"])
+    assert result.exit_code == 0, result.output
+    pages = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(pages) == 2 and not list(tmp_path.iterdir())
+    for page in pages:
+        assert {"title", "text", "author", "date", "language", "headlines", "furniture"} <= set(page)
+        assert "3,500" in page["text"] and "Subscribe to our newsletter" not in page["text"]
+    assert any(f["text"] == "Subscribe to our newsletter" for f in pages[0]["furniture"])
+    markdown = runner.invoke(main, ["extract", str(EXAMPLES / "gazette-dock-strike.html"), "--format", "markdown"])
+    assert markdown.stdout.startswith("# ")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    assert runner.invoke(main, ["extract", str(empty)]).exit_code == 3

@@ -130,6 +130,38 @@ def _print_report(report) -> None:
 
 
 @main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="json: one JSON object per page, a line each.")
+@click.option("--furniture", is_flag=True, help="Also print what was removed from each page, and why.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML configuration file.")
+def extract(paths: tuple[str, ...], fmt: str, furniture: bool, config_path: str | None) -> None:
+    """Print each page's article, metadata and headline records, without touching a store."""
+    from .clean import extract_page
+    from .errors import InputRejected
+    from .ingest import read_inputs
+    from .records import Rejection
+
+    config = Config.load(config_path)
+    refused = 0
+    for item in read_inputs(paths, config.ingest):
+        if isinstance(item, Rejection):
+            refused += 1
+            err.print(f"[yellow]refused[/yellow] {item.uri}: {item.reason} ({item.code})", highlight=False)
+            continue
+        try:
+            page = extract_page(item, timeout_s=config.ingest.parse_timeout_s, furniture=furniture)
+        except InputRejected as exc:
+            refused += 1
+            err.print(f"[yellow]refused[/yellow] {item.uri}: {exc.reason} ({exc.reason_code})", highlight=False)
+            continue
+        render = {"text": page.as_text, "markdown": page.as_markdown, "json": page.as_json}[fmt]
+        click.echo(render(furniture))
+    if refused:
+        sys.exit(EXIT_REFUSED)
+
+
+@main.command()
 @db_option
 @click.option("--all", "include_all", is_flag=True, help="Include headline-only stories.")
 @click.option("--limit", type=int, default=None, help="At most this many stories.")
