@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .clean.html import flatten_html  # the one flattening, shared with HTML mode's furniture pass
+
 __all__ = ["Scores", "shingle_counts", "shingle_scores", "macro_scores", "flatten_html", "c4_line_filter"]
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -61,76 +63,6 @@ def macro_scores(per_document: Iterable[tuple[float, float, float]]) -> Scores:
     recall = sum(recalls) / len(recalls) if recalls else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return Scores(precision, recall, f1, len(rows))
-
-
-# --------------------------------------------------------------------------------------------------------
-# Flattening
-
-# HTML's block-level elements (plus table rows and line breaks), each of which starts a new line.
-BLOCK_TAGS = frozenset(
-    "address article aside blockquote body center dd details dialog dir div dl dt fieldset figcaption figure "
-    "footer form frameset h1 h2 h3 h4 h5 h6 header hgroup hr html legend li main menu nav noframes ol p pre "
-    "section summary table tbody thead tfoot tr ul caption option select textarea".split())
-_CELL_TAGS = frozenset({"td", "th"})
-_DROPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "svg", "math"})
-
-
-def flatten_html(html: str | bytes) -> str:
-    """Text of an HTML page, one line per block-level element, in document order.
-
-    Scripts, styles, ``noscript``/``template`` and the ``head`` are removed; whitespace inside a line is
-    collapsed; a ``br`` breaks the line; table cells of one row share a line, separated by `` | `` (as
-    scrapers that keep tables write them). Iterative, so deep nesting cannot overflow the stack.
-    """
-    import lxml.html
-    from lxml import etree
-
-    if isinstance(html, str):
-        html = html.encode("utf-8", "surrogatepass")
-    if not html.strip():
-        return ""
-    parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)
-    try:
-        root = lxml.html.document_fromstring(html, parser=parser)
-    except (etree.ParserError, ValueError):
-        return ""
-    lines: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        line = " ".join("".join(current).split())
-        if line:
-            lines.append(line)
-        current.clear()
-
-    # (element, entering) pairs: on entering write its text, on leaving its tail.
-    stack: list[tuple[object, bool]] = [(root, True)]
-    while stack:
-        node, entering = stack.pop()
-        tag = node.tag if isinstance(node.tag, str) else None
-        if entering:
-            if tag is None or tag.lower() in _DROPPED_TAGS:
-                if node.tail:
-                    current.append(node.tail)
-                continue
-            tag = tag.lower()
-            if tag in BLOCK_TAGS or tag == "br":
-                flush()
-            elif tag in _CELL_TAGS and "".join(current).strip():
-                current.append(" | ")
-            if node.text:
-                current.append(node.text)
-            stack.append((node, False))
-            stack.extend((child, True) for child in reversed(node))
-        else:
-            if tag.lower() in BLOCK_TAGS:
-                flush()
-            elif tag.lower() in _CELL_TAGS:
-                current.append(" ")
-            if node.tail:
-                current.append(node.tail)
-    flush()
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -1,2 +1,5 @@
-"""clean stage."""
-from .extract import PageExtraction, extract_page  # noqa: F401
+"""The clean stage and extraction: HTML mode (trafilatura), text mode (line classifier), one set of records."""
+
+from .extract import FurnitureItem, HeadlineItem, PageExtraction, extract_page
+
+__all__ = ["extract_page", "PageExtraction", "HeadlineItem", "FurnitureItem"]

@@ -1,18 +1,158 @@
-"""Temporary: baseline wrapper."""
+"""Extraction only: one page in, its article, metadata, other stories' headlines and the furniture removed out.
+
+:func:`extract_page` is what the clean stage builds its records from, and what ``newsloom extract`` prints;
+it touches no store. The cleaner is chosen by the document's format (``html``, ``text``, ``feed-entry``) and
+every mode returns the same :class:`PageExtraction`.
+"""
+
 from __future__ import annotations
-from dataclasses import dataclass
-from ..records import Document
-from .html import extract_html
-from .text import split_text_page
 
-@dataclass
-class PageExtraction:
-    title: str | None
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..dates import iso_date
+from ..errors import InputRejected
+from ..records import Document, Span
+from .html import extract_html, fragment_paragraphs
+from .text import detect_language, split_text_page
+
+__all__ = ["PageExtraction", "HeadlineItem", "FurnitureItem", "extract_page"]
+
+
+@dataclass(frozen=True)
+class HeadlineItem:
+    """A headline of another story found on the page, with its teaser when it has one."""
+
     text: str
+    teaser: str | None
+    position: int  # order among the page's headline items, from 0
+    span: Span = (0, 0)  # character offsets in the input (text mode); (0, 0) when not known
+    language: str | None = None
 
-def extract_page(doc: Document, timeout_s: float = 20.0) -> PageExtraction:
-    if doc.format == "html":
-        p = extract_html(doc.content, doc.url, timeout_s)
-        return PageExtraction(p.title, "\n\n".join(p.paragraphs))
+
+@dataclass(frozen=True)
+class FurnitureItem:
+    """A block removed from the page, and why (``cookie``, ``navigation-list``, ``outside-article``, ...)."""
+
+    text: str
+    reason: str
+    span: Span = (0, 0)
+
+
+@dataclass(frozen=True)
+class PageExtraction:
+    format: str  # the cleaner used: html | text | feed-entry
+    title: str | None
+    text: str  # the article's paragraphs (and section headings), separated by blank lines; '' when none
+    paragraphs: tuple[str, ...]
+    author: str | None
+    date: str | None  # ISO date or datetime
+    language: str | None  # ISO 639-1
+    outlet: str | None
+    url: str | None
+    headlines: tuple[HeadlineItem, ...] = ()
+    furniture: tuple[FurnitureItem, ...] = ()
+    source_spans: tuple[Span, ...] = field(default=(), repr=False)  # per paragraph, text mode only
+    uri: str | None = None
+
+    def as_dict(self, furniture: bool = False) -> dict:
+        """JSON-ready: title, text, author, date, language, outlet, url, headlines (and furniture)."""
+        out = {"uri": self.uri, "format": self.format, "title": self.title, "text": self.text,
+               "author": self.author, "date": self.date, "language": self.language, "outlet": self.outlet,
+               "url": self.url,
+               "headlines": [{"text": h.text, "teaser": h.teaser, "position": h.position} for h in self.headlines]}
+        if furniture:
+            out["furniture"] = [{"text": f.text, "reason": f.reason} for f in self.furniture]
+        return out
+
+    def as_json(self, furniture: bool = False) -> str:
+        return json.dumps(self.as_dict(furniture), ensure_ascii=False)
+
+    def as_markdown(self, furniture: bool = False) -> str:
+        parts = [f"# {self.title}" if self.title else f"# ({self.uri or 'untitled'})"]
+        meta = [f"{k}: {v}" for k, v in (("author", self.author), ("date", self.date), ("language", self.language),
+                                         ("outlet", self.outlet), ("url", self.url)) if v]
+        if meta:
+            parts.append("\n".join(f"- {m}" for m in meta))
+        if self.paragraphs:
+            parts.append("\n\n".join(self.paragraphs))
+        if self.headlines:
+            parts.append("## Headlines\n\n" + "\n".join(
+                f"{h.position + 1}. {h.text}" + (f" — {h.teaser}" if h.teaser else "") for h in self.headlines))
+        if furniture and self.furniture:
+            parts.append("## Removed\n\n" + "\n".join(f"- [{f.reason}] {f.text}" for f in self.furniture))
+        return "\n\n".join(parts) + "\n"
+
+    def as_text(self, furniture: bool = False) -> str:
+        parts = [self.title] if self.title else []
+        meta = " | ".join(v for v in (self.author, self.date, self.outlet, self.language) if v)
+        if meta:
+            parts.append(meta)
+        if self.text:
+            parts.append(self.text)
+        if self.headlines:
+            parts.append("Headlines:\n" + "\n".join(
+                f"  {h.text}" + (f"\n    {h.teaser}" if h.teaser else "") for h in self.headlines))
+        if furniture and self.furniture:
+            parts.append("Removed:\n" + "\n".join(f"  [{f.reason}] {f.text}" for f in self.furniture))
+        return "\n\n".join(parts) + "\n"
+
+
+def extract_page(document: Document, *, timeout_s: float = 20.0, furniture: bool = True) -> PageExtraction:
+    """Extract one document (see :class:`newsloom.records.Document`; ``format`` picks the cleaner).
+
+    ``timeout_s`` bounds the third-party HTML parsers per page (enforced on the main thread). A page without
+    article text gives ``text == ''`` (its headlines, if any, are still returned). Raises
+    :class:`newsloom.errors.InputRejected` ('bad-html', 'timeout', 'unsupported') for pages that cannot be
+    read at all.
+    """
+    if document.format == "text":
+        return _from_text(document)
+    if document.format == "html":
+        return _from_html(document, timeout_s, furniture)
+    if document.format == "feed-entry":
+        paragraphs = tuple(fragment_paragraphs(document.content))
+        text = "\n\n".join(paragraphs)
+        return PageExtraction("feed-entry", document.title, text, paragraphs, None, iso_date(document.published),
+                              detect_language(text), _outlet(document, None, document.url), document.url,
+                              uri=document.uri)
+    raise InputRejected("unsupported", f"no cleaner for format {document.format!r}")
+
+
+def _from_text(doc: Document) -> PageExtraction:
     page = split_text_page(doc.content)
-    return PageExtraction(page.title, "\n\n".join(b.text for b in page.article_blocks if b.kind != "title"))
+    blocks = [b for b in page.article_blocks if b.kind != "title"]
+    languages = Counter(b.language for b in blocks if b.language)
+    headlines = tuple(HeadlineItem(h.text, t.text if t else None, i, (h.start, (t or h).end), h.language)
+                      for i, (h, t) in enumerate(page.headline_items))
+    removed = tuple(FurnitureItem(b.text, b.reason or b.kind, (b.start, b.end)) for b in page.blocks
+                    if b.kind in ("furniture", "duplicate", "byline"))
+    paragraphs = tuple(b.text for b in blocks)
+    return PageExtraction("text", doc.title or page.title, "\n\n".join(paragraphs), paragraphs, page.author,
+                          iso_date(doc.published), languages.most_common(1)[0][0] if languages else None,
+                          _outlet(doc, None, doc.url), doc.url, headlines, removed,
+                          tuple((b.start, b.end) for b in blocks), doc.uri)
+
+
+def _from_html(doc: Document, timeout_s: float, furniture: bool) -> PageExtraction:
+    try:
+        page = extract_html(doc.content, doc.url, timeout_s, furniture=furniture)
+    except InputRejected as exc:
+        if exc.reason_code != "no-content":
+            raise
+        return PageExtraction("html", doc.title, "", (), None, iso_date(doc.published), None,
+                              _outlet(doc, None, doc.url), doc.url, uri=doc.uri)
+    url = doc.url or page.url
+    text = "\n\n".join(page.paragraphs)
+    headlines = tuple(HeadlineItem(h, None, i) for i, h in enumerate(page.headlines))
+    return PageExtraction("html", doc.title or page.title, text, page.paragraphs, page.author,
+                          iso_date(doc.published) or iso_date(page.date), page.language or detect_language(text),
+                          _outlet(doc, page.sitename, url), url, headlines,
+                          tuple(FurnitureItem(t, r) for t, r in page.furniture), uri=doc.uri)
+
+
+def _outlet(doc: Document, sitename: str | None, url: str | None) -> str | None:
+    from ..ingest.readers import outlet_from_url
+
+    return doc.outlet or sitename or outlet_from_url(url)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from ..dates import iso_date
 from ..errors import InputRejected
 from ..ingest.readers import outlet_from_url
 from ..records import Article, Document, Furniture, Headline, Rejection, content_id
 from ..stages import Stage
-from .html import extract_html, fragment_paragraphs
-from .text import split_text_page
+from .extract import extract_page
+from .html import fragment_paragraphs
 
 
 class CleanStage(Stage):
@@ -38,53 +37,27 @@ class CleanStage(Stage):
 
 
 def clean_document(doc: Document, timeout_s: float, min_words: int) -> Iterator[Article | Headline | Furniture]:
-    if doc.format == "text":
-        yield from _clean_text(doc, min_words)
-    elif doc.format == "html":
-        yield from _clean_html(doc, timeout_s, min_words)
-    elif doc.format == "feed-entry":
+    if doc.format == "feed-entry":
         yield from _clean_feed_entry(doc, min_words)
-    else:
-        raise InputRejected("unsupported", f"no cleaner for format {doc.format!r}")
-
-
-def _clean_text(doc: Document, min_words: int) -> Iterator:
-    page = split_text_page(doc.content)
-    blocks = [b for b in page.article_blocks if b.kind != "title"]
-    languages = Counter(b.language for b in blocks if b.language)
-    language = languages.most_common(1)[0][0] if languages else None
-    title = doc.title or page.title
-    article = _article(doc, title, [b.text for b in blocks], tuple((b.start, b.end) for b in blocks),
-                       author=page.author, language=language, outlet=doc.outlet or outlet_from_url(doc.url),
-                       published=doc.published,
-                       url=doc.url, min_words=min_words)
+        return
+    page = extract_page(doc, timeout_s=timeout_s)  # picks the cleaner by format; raises for unsupported ones
+    article = _article(doc, page.title, list(page.paragraphs), page.source_spans, author=page.author,
+                       language=page.language, outlet=page.outlet, published=page.date, url=page.url,
+                       min_words=min_words)
     if article:
         yield article
-    for position, (headline, teaser) in enumerate(page.headline_items):
-        yield Headline(id=content_id("hl", doc.id, str(headline.start)), doc_id=doc.id, text=headline.text,
-                       position=position, span=(headline.start, (teaser or headline).end), outlet=doc.outlet,
-                       published=doc.published, teaser=teaser.text if teaser else None, language=headline.language)
-    for block in page.blocks:
-        if block.kind in ("furniture", "duplicate", "byline"):
-            yield Furniture(doc.id, block.text, block.reason or block.kind, (block.start, block.end))
-    if article is None and not page.headline_items:
-        raise InputRejected("no-content", "no article text or headlines found on the page")
-
-
-def _clean_html(doc: Document, timeout_s: float, min_words: int) -> Iterator:
-    page = extract_html(doc.content, doc.url, timeout_s)
-    url = doc.url or page.url
-    outlet = doc.outlet or page.sitename or outlet_from_url(url)
-    published = doc.published or iso_date(page.date)
-    article = _article(doc, doc.title or page.title, list(page.paragraphs), (), author=page.author,
-                       language=page.language, outlet=outlet, published=published, url=url, min_words=min_words)
-    if article:
-        yield article
-    for position, text in enumerate(page.headlines):
-        yield Headline(id=content_id("hl", doc.id, str(position), text), doc_id=doc.id, text=text,
-                       position=position, span=(0, 0), outlet=outlet, published=published)
+    for item in page.headlines:
+        # ids as before: text mode by offset in the page, HTML mode by position and text
+        key = (str(item.span[0]),) if page.format == "text" else (str(item.position), item.text)
+        yield Headline(id=content_id("hl", doc.id, *key), doc_id=doc.id, text=item.text, position=item.position,
+                       span=item.span, outlet=doc.outlet if page.format == "text" else page.outlet,
+                       published=page.date, teaser=item.teaser, language=item.language)
+    for item in page.furniture:
+        yield Furniture(doc.id, item.text, item.reason, item.span)
     if article is None and not page.headlines:
-        raise InputRejected("no-content", "the page's main text is too short to be an article")
+        if page.format == "html" and page.text:
+            raise InputRejected("no-content", "the page's main text is too short to be an article")
+        raise InputRejected("no-content", "no article text or headlines found on the page")
 
 
 def _clean_feed_entry(doc: Document, min_words: int) -> Iterator:

@@ -12,7 +12,11 @@ the size of the input:
 3. the "main run": the contiguous stretch of lines with the most prose (maximum-sum segment, in which
    short heading lines and page furniture cost a little and list items cost a lot), plus the title found
    just above it;
-4. final kinds and a per-line language tag.
+4. final kinds and a per-line language tag;
+5. a second opinion from a small learned line model (linemodel.py: boosted trees over these passes' findings
+   and each line's shape, stop-word ratio, position, repetition and neighbours), which takes in article lines
+   that the single run missed (an article split by an inserted list) and puts out run lines it is sure are not
+   article text. Lines the rules recognised as furniture, list items or duplicates are never revised.
 
 Everything is driven by general shape and vocabulary, never by the names of particular sites.
 """
@@ -130,7 +134,8 @@ _OTHER_STORIES = re.compile(r"^(?:most (?:read|popular|viewed|shared)|related\b|
                             r"|what to read next|further reading|also read|in case you missed it|editor'?s picks?)",
                             re.I)
 _CREDIT = re.compile(r"^\(?(?:photo|image|picture|video|file photo|illustration|credit|caption|source)s?"
-                     r"\s*(?::|by\b|credit)|\b(?:getty images|ap photo|afp photo|reuters photo|shutterstock)\b",
+                     r"\s*(?::|by\b|credit)|\b(?:getty images|ap photo|afp photo|reuters photo|shutterstock)\b"
+                     r"|[.)]\s+\(?(?:photo|photograph|picture|image)\s*(?::|by\b)[^.]{1,60}$",  # a caption's credit
                      re.I)
 # A timestamp line is made of date and time words only ("Updated 10:42 AM, March 3, 2025").
 _DATE_PART = re.compile(r"\b\d+(?:[:/.-]\d+)*(?:st|nd|rd|th)?|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct"
@@ -139,7 +144,7 @@ _DATE_PART = re.compile(r"\b\d+(?:[:/.-]\d+)*(?:st|nd|rd|th)?|\b(?:jan|feb|mar|a
                         r"|updated|published|posted|last|modified|on|at|read)\b", re.I)
 _BYLINE = re.compile(r"^(?:by|written by|words by|reporting by|story by|author:?|posted by)\s+(.+)$", re.I)
 _NAME_PARTICLES = frozenset("and de da del della der di du van von la le al el bin ibn y".split())
-_ROLE_SPLIT = re.compile(r"\s*(?:[,|;•·]|\s[-–—]\s|\bfor\b|\bin\b|\bat\b)\s*")
+_ROLE_SPLIT = re.compile(r"\s*(?:[,|;•·]|\s[-–—]\s|\bfor\b|\bin\b|\bat\b|\bon\b)\s*")
 
 # Maximum-sum segment scores (see _main_run): prose earns its word count, everything else costs.
 _COST_LIST_ITEM = 30.0  # navigation / teaser list items and tables: the article does not run through them
@@ -148,6 +153,11 @@ _COST_SHORT = 3.0  # short lines: section headings inside an article, or stray p
 _PROSE_CAP = 150  # one giant line should not outweigh everything else on its own
 
 _NOT_TEXT = frozenset({"separator", "garbage", "ticker-table", "table", "markup"})  # no language to tag
+# Line-model thresholds (see _revise_by_model): taking a line in needs the model to say so; putting a line of
+# the rule-based run out needs it to be very sure (a probability under 0.1). 0.1 is lower than the best
+# figure on the training half (about 0.15), for a margin: the fixture pages' closing paragraphs score ~0.15.
+_ACCEPT = 0.5
+_REJECT = 0.1
 _HARD_REASONS = frozenset({"ticker-table", "table", "garbage", "navigation-list", "teaser-list"})
 
 
@@ -252,6 +262,8 @@ def _line_furniture(line: _Line, core: str) -> str | None:
         # Mostly digits and symbols: a table row when it has cells, otherwise noise.
         if text.count("|") >= 2 or text.count("\t") >= 2:
             return "ticker-table" if any(ch.isdigit() for ch in text) else "table"
+        if line.words <= 12 and _is_timestamp(text):
+            return "timestamp"  # '14 April 2026', '10:42 | 03.03.2025': mostly digits, but not noise
         return "garbage" if letters < 0.3 * visible else None
     if text.count("|") >= 3 and any(ch.isdigit() for ch in text) and not line.prose:
         return "ticker-table"
@@ -450,12 +462,13 @@ def _title_shaped(line: _Line) -> bool:
     return 1 <= line.words <= 25 and line.breaks == 0 and line.terminal not in ".:;,…"
 
 
-def _find_title(lines: list[_Line], first: int, last: int) -> int | None:
+def _find_title(lines: list[_Line], first: int, last: int, free: list[bool] | None = None) -> int | None:
     """The title is the nearest title-shaped line above the article's first paragraph, looking past a few
     lines of furniture (labels, bylines, calls to action) but not past other text.
 
     When that line closed a navigation list, it is taken from the list: a title right below a list looks
-    just like one more item, and a page that kept its navigation rarely lost its title.
+    just like one more item, and a page that kept its navigation rarely lost its title. ``free`` marks the
+    lines without a furniture reason of their own (by default: those whose reason is None).
     """
     if first < last and lines[first].terminal in "?!" and _title_shaped(lines[first]):
         return first  # a long question or exclamation scores as prose, so it opens the run itself
@@ -464,7 +477,7 @@ def _find_title(lines: list[_Line], first: int, last: int) -> int | None:
         ln = lines[k]
         if ln.kind == "duplicate":
             pass
-        elif ln.reason is None or ln.reason == "navigation-list":
+        elif (ln.reason is None if free is None else free[k]) or ln.reason == "navigation-list":
             return k if _title_shaped(ln) else None
         elif ln.reason in _HARD_REASONS:
             return None
@@ -611,8 +624,8 @@ def _lines(raw_lines: list[str]) -> list[_Line]:
     return lines
 
 
-def split_text_page(text: str) -> TextPage:
-    """Classify every non-blank line of a flattened page; see the module docstring for how."""
+def _analyse(text: str) -> tuple[list[_Line], tuple[int, int] | None]:
+    """Passes 1-3: every non-blank line with its features and furniture reason, and the rule-based main run."""
     raw_lines = text.split("\n")  # '\n' only, as the hand labels count lines ('\r' is stripped with the rest)
     lines = _lines(raw_lines)
     for ln in lines:
@@ -628,7 +641,64 @@ def split_text_page(text: str) -> TextPage:
             if ln.reason == "teaser-list":
                 ln.reason = ln.kind = None
         span = _main_run(lines)
+    return lines, span
+
+
+def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, free: list[bool], model) -> None:
+    """Second opinion of the learned line model (see linemodel.py) on the rule-based kinds.
+
+    The rules pick one contiguous run; on real pages the article is often split by an inserted list
+    ("Trending", "Read more") and a teaser rail can outscore part of it. Lines the rules left free of any
+    furniture reason are revised when the model is confident: outside the run, a line it is sure belongs to
+    the article is taken in (``_ACCEPT``); inside, one it is sure does not is put out (``_REJECT``). Lines the
+    rules recognised as furniture, list items or duplicates are never revised, and nothing after an
+    end-of-article line below the run is taken in.
+    """
+    from .linemodel import line_features
+
+    probabilities = model.probabilities(line_features(lines, span))
+    # Nothing past an end-of-article line below the run ('Most Read', comments, a copyright) is taken in.
+    last = span[1] if span else -1
+    end = next((i for i in range(last + 1, len(lines)) if lines[i].ends_article), len(lines))
+    for i, (ln, p) in enumerate(zip(lines, probabilities)):
+        if not free[i] or ln.kind == "title" or (i >= end and ln.kind == "furniture"):
+            continue
+        if ln.kind in ("paragraph", "heading") and p < _REJECT:
+            ln.kind, ln.reason = "furniture", "outside-article"
+        elif ln.kind == "furniture" and p >= _ACCEPT:
+            ln.kind, ln.reason = ("paragraph" if ln.body or ln.bulleted or ln.terminal == ":" else "heading"), None
+
+
+def split_text_page(text: str, *, use_model: bool = True) -> TextPage:
+    """Classify every non-blank line of a flattened page; see the module docstring for how.
+
+    With ``use_model`` (the default) the shipped line model decides which free lines are the article's;
+    without it, or when the model file is absent, the rule-based main run does.
+    """
+    from .linemodel import load_model
+
+    lines, span = _analyse(text)
+    free = [ln.reason is None and ln.kind is None for ln in lines]  # before the kinds are given
+    before = [(ln.kind, ln.reason) for ln in lines]
     title = _assign_kinds(lines, span)
+    model = load_model() if use_model and span is not None else None
+    if model is not None:
+        _revise_by_model(lines, span, free, model)
+        # A heading introduces text below it: one the model took in above the first paragraph is more likely
+        # the title or a stray label. Then the title is looked for again, above the article's first line.
+        first = next((i for i, ln in enumerate(lines) if ln.kind == "paragraph"), None)
+        for i in range(first if first is not None else len(lines)):
+            if lines[i].kind == "heading" and before[i][0] is None and lines[i].reason is None:
+                lines[i].kind, lines[i].reason = "furniture", "outside-article"
+        if first is not None and (title is None or title > first):
+            if title is not None:
+                old = lines[title]
+                old.kind, old.reason = before[title]
+                if old.kind is None:
+                    old.kind, old.reason = "furniture", old.reason or "outside-article"
+            title = _find_title(lines, first, len(lines) - 1, free)
+            if title is not None:
+                lines[title].kind, lines[title].reason = "title", None
 
     author = next((ln.author for ln in lines if ln.kind == "byline"), None)
     blocks = tuple(

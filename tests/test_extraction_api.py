@@ -1,0 +1,184 @@
+"""extract_page and its renderings, the benchmark metric and flattening, the line model, and pathological
+HTML (refused or cleaned within the time limit, never a hang)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from newsloom.clean import PageExtraction, extract_page
+from newsloom.clean.html import flatten_html
+from newsloom.errors import InputRejected
+from newsloom.evaluation import c4_line_filter, macro_scores, shingle_counts, shingle_scores
+from newsloom.records import Document
+from support import shared_or_skip
+
+ARTICLE = ("<p>The harbour authority said on Monday that the new quay would open in the spring, two months later "
+           "than planned, because of delays in the delivery of steel.</p>"
+           "<p>Shipping companies have been told to keep using the old berths until then, and the authority "
+           "promised to publish a new timetable for the works by the end of the month.</p>")
+
+
+def html_doc(body: str, head: str = "<title>Quay opening delayed</title>") -> Document:
+    return Document(id="d", uri="page.html", format="html",
+                    content=f"<html><head>{head}</head><body>{body}</body></html>")
+
+
+# --------------------------------------------------------------------------------------------------------
+# extract_page
+
+
+def test_html_and_text_give_the_same_record_type():
+    html = extract_page(html_doc(f"<article><h1>Quay opening delayed</h1>{ARTICLE}</article>"))
+    text = extract_page(Document(id="t", uri="page.txt", format="text",
+                                 content="Quay opening delayed\n" + flatten_html(ARTICLE)))
+    for page in (html, text):
+        assert isinstance(page, PageExtraction)
+        assert page.title == "Quay opening delayed"
+        assert page.text.startswith("The harbour authority said on Monday")
+        assert "Quay opening delayed" not in page.text  # the title is metadata, not body
+        assert page.language == "en"
+    assert (html.format, text.format) == ("html", "text")
+
+
+def test_renderings():
+    page = extract_page(Document(id="t", uri="page.txt", format="text", content="\n".join([
+        "Port strike enters second week as talks stall", "Ferry timetable cut back for the winter",
+        "New lighthouse museum draws thousands of visitors", "Quay Opening Delayed", "By Ana Ruiz",
+        flatten_html(ARTICLE), "We use cookies to improve your experience, accept our cookie policy."])))
+    data = json.loads(page.as_json(furniture=True))
+    assert {"title", "text", "author", "date", "language", "headlines", "furniture"} <= set(data)
+    assert data["author"] == "Ana Ruiz"
+    assert data["headlines"][0] == {"text": "Port strike enters second week as talks stall", "teaser": None,
+                                    "position": 0}
+    assert any(f["reason"] == "cookie" for f in data["furniture"])
+    assert "furniture" not in page.as_dict()
+    markdown = page.as_markdown(furniture=True)
+    assert markdown.startswith("# Quay Opening Delayed") and "## Headlines" in markdown and "[cookie]" in markdown
+    assert "cookie" not in page.as_text() and "[cookie]" in page.as_text(furniture=True)
+
+
+def test_page_without_article_text():
+    page = extract_page(html_doc("<div><a href='/a'>Home</a></div>"))
+    assert page.text == "" and page.paragraphs == ()
+
+
+def test_unsupported_format():
+    with pytest.raises(InputRejected):
+        extract_page(Document(id="x", uri="x", format="pdf", content=""))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Pathological HTML: refused or cleaned, fast
+
+
+def timed_extract(doc: Document, limit_s: float = 10.0):
+    start = time.perf_counter()
+    try:
+        result = extract_page(doc, timeout_s=5.0)
+    except InputRejected as exc:
+        result = exc
+    assert time.perf_counter() - start < limit_s
+    return result
+
+
+def test_deep_nesting_is_refused():
+    result = timed_extract(html_doc("<div>" * 5000 + ARTICLE + "</div>" * 5000))
+    assert isinstance(result, InputRejected) and result.reason_code == "bad-html"
+
+
+def test_megabyte_single_line():
+    words = " ".join(["harbour", "steel", "quay", "spring"] * 60_000)  # ~1.2 MB with no line break
+    result = timed_extract(html_doc(f"<p>{words}.</p>{ARTICLE}"))
+    assert isinstance(result, (PageExtraction, InputRejected))
+
+
+@pytest.mark.parametrize("content", [
+    "", "   ", "<html></html>", "<html><head><title>Only a head</title></head></html>",
+    "<script>var a = 1;</script>", "\x00\x01\x02<p>\x00</p>", "<p>\ud800 lone surrogate</p>" + ARTICLE,
+    "<p>Ã©tÃ© mojibake Ã\x83Â©</p>" + ARTICLE, "<<<>>><p<p<p>" + ARTICLE, "<html><body>" + "<p>x" * 20_000,
+])
+def test_broken_or_empty_pages(content):
+    result = timed_extract(Document(id="b", uri="b.html", format="html", content=content))
+    assert isinstance(result, (PageExtraction, InputRejected))
+
+
+def test_time_limit_is_enforced(monkeypatch):
+    import trafilatura
+
+    def slow(*args, **kwargs):
+        time.sleep(5)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", slow)
+    start = time.perf_counter()
+    with pytest.raises(InputRejected) as info:
+        extract_page(html_doc(ARTICLE), timeout_s=0.3)
+    assert info.value.reason_code == "timeout" and time.perf_counter() - start < 2
+
+
+# --------------------------------------------------------------------------------------------------------
+# The benchmark metric, flattening and the C4 baseline
+
+
+def test_shingle_metric():
+    assert shingle_counts("a b c d e") == {"a b c d": 1, "b c d e": 1}
+    assert shingle_counts("one two") == {"one two": 1}  # shorter than four tokens: one shingle
+    assert shingle_scores("a b c d e", "a b c d e") == (1.0, 0.0, 0.0)
+    tp, fp, fn = shingle_scores("a b c d e f", "a b c d x")
+    assert (tp, fp, fn) == (0.25, 0.25, 0.5)  # 1 shared, 1 extra, 2 missed, normalised by their sum
+    scores = macro_scores([(1.0, 0.0, 0.0), (0.0, 0.0, 1.0)])  # second: nothing predicted
+    assert scores.precision == 1.0 and scores.recall == 0.5  # empty predictions do not count for precision
+
+
+def test_metric_reproduces_the_stored_trafilatura_score():
+    folder = shared_or_skip("extraction", "scrapinghub")
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    stored = json.loads((folder / "baseline-outputs" / "trafilatura.json").read_text(encoding="utf-8"))
+    stored = stored.get("output", stored)
+    scores = macro_scores(shingle_scores(truth[k]["articleBody"], stored.get(k, {}).get("articleBody", ""))
+                          for k in truth)
+    assert abs(scores.f1 - 0.958) <= 0.002, scores
+
+
+def test_flatten_html():
+    html = ("<html><head><title>T</title><style>p{}</style></head><body><script>x()</script>"
+            "<div>One <b>bold</b> line<br>Two</div><ul><li>Item</li></ul>"
+            "<table><tr><td>1</td><td>2</td></tr></table><!-- c --><p>End</p></body></html>")
+    assert flatten_html(html) == "One bold line\nTwo\nItem\n1 | 2\nEnd"
+    assert flatten_html("") == ""
+    assert flatten_html("<div>" * 1500 + "deep" + "</div>" * 1500) == "deep"  # iterative: no recursion limit
+
+
+def test_c4_line_filter():
+    text = "Too short.\nA line without end punctuation here\nThis sentence is kept.\nWe use cookies on this site."
+    assert c4_line_filter(text) == "This sentence is kept."
+
+
+# --------------------------------------------------------------------------------------------------------
+# The line model
+
+
+def test_line_model_trees_match_scikit_learn():
+    """The numpy evaluator of the exported trees gives scikit-learn's probabilities."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from newsloom.clean import linemodel
+
+    rng = np.random.default_rng(0)
+    X = rng.random((600, len(linemodel.FEATURES)))
+    y = (X[:, 0] + X[:, 3] * X[:, 5] + rng.normal(0, 0.1, 600) > 0.8).astype(int)
+    spec = linemodel.train([(X[:300], y[:300]), (X[300:], y[300:])])
+    model = linemodel.LineModel(json.loads(json.dumps(spec)))
+    reference = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=15,
+                                               early_stopping=False, random_state=0).fit(X, y)
+    assert np.allclose(model.probabilities(X), reference.predict_proba(X)[:, 1], atol=1e-6)
+
+
+def test_shipped_line_model_loads():
+    from newsloom.clean.linemodel import load_model
+
+    model = load_model()
+    assert model is not None and len(model.trees) == 200
