@@ -52,6 +52,8 @@ def test_syndicated_copy_is_one_lineage_with_two_outlets(examples_store):
     assert numbers[a["id"]].copy_of or numbers[b["id"]].copy_of, "the briefing does not mark the copy"
     lineages = {x.canonical_id or x.id for x in store.story_articles(story_id)}
     assert len(lineages) == len(briefing.sources) - 1
+    assert {numbers[a["id"]].outlet, numbers[b["id"]].outlet} == {a["outlet"], b["outlet"]} and \
+        a["outlet"] != b["outlet"], "the story's sources do not list both outlets of the copy"
 
 
 def test_conflicting_figure_is_reported(examples_store):

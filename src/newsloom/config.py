@@ -52,10 +52,15 @@ class RepresentConfig:
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    story_threshold: float = 0.5  # cosine to a story centroid to join it
-    headline_threshold: float = 0.55
-    thread_threshold: float = 0.45
+    # Similarities mix embedding cosine (this weight) and TF-IDF cosine (the rest); see cluster/online.py.
+    embedding_weight: float = 0.7
+    story_threshold: float = 0.3  # centroid similarity for an article to join a story
+    story_merge_threshold: float = 0.2  # mean pairwise similarity for two stories to merge
+    headline_threshold: float = 0.35
     dormant_after_days: float = 7.0  # a story without articles for this long is not joined by date-known articles
+    thread_threshold: float = 0.25
+    thread_merge_threshold: float = 0.15
+    thread_dormant_after_days: float = 90.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class FactsConfig:
     # (some run to megabytes) would otherwise dominate the run time. Figures are read from the whole text.
     ner_max_chars: int = 6000
     n_process: int = 2  # spaCy worker processes for batches of 64 articles or more
+    # Events (who did what to whom) need spaCy's tagger and parser over the same characters as the entities;
+    # they cost about a fifth more time than entities alone. False skips them.
+    events: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Extraction-quality metrics and the reference HTML flattening shared by the benchmark and the tests.
+"""Evaluation metrics shared by the benchmarks and the tests: extraction quality, and clustering quality.
 
 * :func:`shingle_scores` / :func:`macro_scores`: the scrapinghub article-extraction-benchmark metric (word
   4-gram shingles, per-document counts normalised by their sum, macro-averaged precision and recall, F1 of
@@ -8,6 +8,7 @@
   a scraper that kept everything would: every block-level element's text on its own line, in document order,
   scripts and styles removed. Text mode is evaluated on pages flattened this way.
 * :func:`c4_line_filter`: the C4 corpus line rules, a well-known baseline for cleaning flattened text.
+* :func:`pairwise_scores`, :func:`bcubed_scores`, :func:`nmi`: clustering against gold labels.
 """
 
 from __future__ import annotations
@@ -82,3 +83,54 @@ def c4_line_filter(text: str) -> str:
             continue
         kept.append(line)
     return "\n".join(kept)
+
+
+# -- clustering ---------------------------------------------------------------------------------------------
+# Pairwise and B-cubed scores are a few lines each on a contingency table; NMI comes from scikit-learn.
+
+
+@dataclass(frozen=True)
+class ClusterScores:
+    precision: float
+    recall: float
+    f1: float
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _contingency(gold: list, predicted: list) -> tuple[Counter, Counter, Counter]:
+    if len(gold) != len(predicted):
+        raise ValueError("gold and predicted labels differ in length")
+    return Counter(zip(gold, predicted)), Counter(gold), Counter(predicted)
+
+
+def pairwise_scores(gold: list, predicted: list) -> ClusterScores:
+    """Precision and recall over item pairs put together (predicted) or belonging together (gold)."""
+    both, by_gold, by_pred = _contingency(gold, predicted)
+    pairs = lambda n: n * (n - 1) / 2  # noqa: E731
+    together = sum(pairs(n) for n in both.values())
+    predicted_pairs = sum(pairs(n) for n in by_pred.values())
+    gold_pairs = sum(pairs(n) for n in by_gold.values())
+    precision = together / predicted_pairs if predicted_pairs else 1.0
+    recall = together / gold_pairs if gold_pairs else 1.0
+    return ClusterScores(precision, recall, _f1(precision, recall))
+
+
+def bcubed_scores(gold: list, predicted: list) -> ClusterScores:
+    """B-cubed: per item, the share of its predicted cluster in its gold class (precision) and the share of its
+    gold class in its predicted cluster (recall), averaged over items."""
+    both, by_gold, by_pred = _contingency(gold, predicted)
+    total = len(gold)
+    if not total:
+        return ClusterScores(1.0, 1.0, 1.0)
+    precision = sum(n * n / by_pred[p] for (g, p), n in both.items()) / total
+    recall = sum(n * n / by_gold[g] for (g, p), n in both.items()) / total
+    return ClusterScores(precision, recall, _f1(precision, recall))
+
+
+def nmi(gold: list, predicted: list) -> float:
+    from sklearn.metrics import normalized_mutual_info_score
+
+    return float(normalized_mutual_info_score(gold, predicted))

@@ -128,6 +128,32 @@ class Figure:
     qualifier: str | None
     sentence: str
     span: Span  # offsets of ``text`` in the article text
+    counted: str | None = None  # the counted phrase as written, e.g. "North Korean troops", "barrels of oil a day"
+    time_text: str | None = None  # the time the sentence states for it, e.g. "between August and January"
+    time_start: str | None = None  # that time as ISO days, resolved against the publication date; None when
+    time_end: str | None = None  # not stated, or relative and the publication date is unknown
+    attribution: str | None = None  # who says it: "the U.S. State Department", "AP (Moscow dateline)"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Who did what to whom, when, for a key predicate (sign, ratify, deploy, send, supply, attack, kill, warn,
+    deny, say), read from the dependency parse of one sentence."""
+
+    id: str
+    article_id: str
+    predicate: str  # normalised lemma: sign, ratify, deploy, ...
+    actor: str | None  # subject as written (the agent of a passive)
+    actor_keys: tuple[str, ...]  # entity keys in the actor
+    target: str | None  # object / recipient as written
+    target_keys: tuple[str, ...]
+    negated: bool
+    time_text: str | None
+    time_start: str | None
+    time_end: str | None
+    attribution: str | None
+    sentence: str
+    span: Span  # offsets of the sentence in the article text
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +163,14 @@ class Claim:
     id: str
     story_id: str
     subject: str
-    status: str  # corroborated | single-source | conflicting
+    status: str  # corroborated | single-source | conflicting | update
     figure_ids: tuple[str, ...]
     lineages: int
     summary: str
+    kind: str = "figure"  # figure | event | statement
+    # One entry per supporting sentence: article_id, lineage, outlet, published, sentence, span, and for figures
+    # text/value/low/high/time, for events predicate/actor/target/time; sorted by date then source.
+    evidence: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +182,15 @@ class Story:
     thread_id: str | None = None
     first_published: str | None = None
     last_published: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMerge:
+    """Two stories (or threads) found to be one: the absorbed one's members and aliases move to the other."""
+
+    absorbed_id: str
+    into_id: str
+    kind: str = "story"  # story | thread
 
 
 @dataclass(frozen=True, slots=True)

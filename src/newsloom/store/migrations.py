@@ -45,4 +45,45 @@ CREATE TABLE claims (id TEXT PRIMARY KEY, story_id TEXT NOT NULL REFERENCES stor
 CREATE INDEX claims_story ON claims(story_id);
 CREATE TABLE briefings (story_id TEXT PRIMARY KEY REFERENCES stories(id), title TEXT NOT NULL, json TEXT NOT NULL)
 """,
+    # 2: dedup's streaming index (signatures and an LSH band table, read per batch, so memory stays bounded) and
+    # passages (sentences and paragraphs, by normalised-text hash) with every article and offset that carries them.
+    # The first version's ``minhashes`` table (datasketch signatures) is no longer written.
+    """
+CREATE TABLE dedup_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE dedup_signatures (sig INTEGER PRIMARY KEY, article_id TEXT NOT NULL UNIQUE, lineage TEXT NOT NULL,
+    exact_key INTEGER NOT NULL, n_shingles INTEGER NOT NULL, signature BLOB NOT NULL);
+CREATE INDEX dedup_signatures_exact ON dedup_signatures(exact_key);
+CREATE INDEX dedup_signatures_lineage ON dedup_signatures(lineage);
+CREATE INDEX articles_canonical ON articles(canonical_id);
+CREATE TABLE lsh_buckets (bucket INTEGER NOT NULL, sig INTEGER NOT NULL, PRIMARY KEY (bucket, sig)) WITHOUT ROWID;
+CREATE TABLE passages (passage INTEGER NOT NULL, article_id TEXT NOT NULL, span_start INTEGER NOT NULL,
+    span_end INTEGER NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (passage, article_id, span_start)) WITHOUT ROWID;
+CREATE INDEX passages_article ON passages(article_id)
+""",
+    # 3: online clustering state: the word statistics, each story's and thread's summed TF-IDF vector, thread
+    # time spans, and aliases that keep the ids of merged stories working.
+    """
+ALTER TABLE stories ADD COLUMN terms BLOB;
+ALTER TABLE threads ADD COLUMN terms BLOB;
+ALTER TABLE threads ADD COLUMN first_published TEXT;
+ALTER TABLE threads ADD COLUMN last_published TEXT;
+CREATE TABLE cluster_state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE story_aliases (old_id TEXT PRIMARY KEY, story_id TEXT NOT NULL)
+""",
+    # 4: facts: what a figure counts, its stated time and attribution; events (who did what to whom, when);
+    # claims of every kind (figure, event, statement) with their evidence sentences.
+    """
+ALTER TABLE figures ADD COLUMN counted TEXT;
+ALTER TABLE figures ADD COLUMN time_text TEXT;
+ALTER TABLE figures ADD COLUMN time_start TEXT;
+ALTER TABLE figures ADD COLUMN time_end TEXT;
+ALTER TABLE figures ADD COLUMN attribution TEXT;
+CREATE TABLE events (id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id), predicate TEXT NOT NULL,
+    actor TEXT, actor_keys TEXT NOT NULL, target TEXT, target_keys TEXT NOT NULL, negated INTEGER NOT NULL,
+    time_text TEXT, time_start TEXT, time_end TEXT, attribution TEXT, sentence TEXT NOT NULL,
+    span_start INTEGER NOT NULL, span_end INTEGER NOT NULL);
+CREATE INDEX events_article ON events(article_id);
+ALTER TABLE claims ADD COLUMN kind TEXT NOT NULL DEFAULT 'figure';
+ALTER TABLE claims ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'
+""",
 ]

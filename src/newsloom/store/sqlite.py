@@ -18,11 +18,13 @@ import numpy as np
 
 from ..errors import NotFoundError, StoreError
 from ..records import (Article, Briefing, BriefSentence, Claim, Document, Entity, Figure, Furniture, Headline,
-                       Rejection, Source, Story, Thread, normalize_text, content_id)
+                       Rejection, Source, Story, StoryMerge, Thread, normalize_text, content_id, Event)
+from ..cluster.online import terms_to_blob
 from .migrations import MIGRATIONS
 
 TABLES = ("documents", "rejections", "articles", "headlines", "furniture", "minhashes", "embeddings", "stories",
-          "story_articles", "story_headlines", "threads", "entities", "figures", "claims", "briefings")
+          "story_articles", "story_headlines", "threads", "entities", "figures", "claims", "briefings",
+          "dedup_meta", "dedup_signatures", "lsh_buckets", "passages", "cluster_state", "story_aliases", "events")
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -113,9 +115,17 @@ class Store:
                         (e.article_id, e.span[0], e.span[1], e.text, e.label, e.key))
 
     def _write_figure(self, f: Figure) -> None:
-        self.db.execute("INSERT OR IGNORE INTO figures VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        self.db.execute("INSERT OR IGNORE INTO figures (id, article_id, text, value, low, high, unit, qualifier, "
+                        "sentence, span_start, span_end, counted, time_text, time_start, time_end, attribution) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (f.id, f.article_id, f.text, f.value, f.low, f.high, f.unit, f.qualifier, f.sentence,
-                         f.span[0], f.span[1]))
+                         f.span[0], f.span[1], f.counted, f.time_text, f.time_start, f.time_end, f.attribution))
+
+    def _write_event(self, e: Event) -> None:
+        self.db.execute("INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (e.id, e.article_id, e.predicate, e.actor, json.dumps(e.actor_keys), e.target,
+                         json.dumps(e.target_keys), int(e.negated), e.time_text, e.time_start, e.time_end,
+                         e.attribution, e.sentence, e.span[0], e.span[1]))
 
     def _write_story(self, s: Story) -> None:
         # Stories grow: the row is replaced, memberships are appended.
@@ -132,17 +142,33 @@ class Store:
         self.db.execute("INSERT INTO threads (id, label) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET label=excluded.label",
                         (t.id, t.label))
 
+    def _write_merge(self, m: StoryMerge) -> None:
+        if m.kind == "thread":
+            self.db.execute("UPDATE stories SET thread_id=? WHERE thread_id=?", (m.into_id, m.absorbed_id))
+            self.db.execute("DELETE FROM threads WHERE id=?", (m.absorbed_id,))
+            return
+        for table in ("story_articles", "story_headlines"):
+            self.db.execute(f"UPDATE {table} SET story_id=? WHERE story_id=?", (m.into_id, m.absorbed_id))
+        self.db.execute("UPDATE story_aliases SET story_id=? WHERE story_id=?", (m.into_id, m.absorbed_id))
+        self.db.execute("INSERT OR REPLACE INTO story_aliases VALUES (?,?)", (m.absorbed_id, m.into_id))
+        for table in ("claims", "briefings"):
+            self.db.execute(f"DELETE FROM {table} WHERE story_id=?", (m.absorbed_id,))
+        self.db.execute("DELETE FROM stories WHERE id=?", (m.absorbed_id,))
+
     def _write_claim(self, c: Claim) -> None:
-        self.db.execute("INSERT OR REPLACE INTO claims VALUES (?,?,?,?,?,?,?)",
-                        (c.id, c.story_id, c.subject, c.status, json.dumps(c.figure_ids), c.lineages, c.summary))
+        self.db.execute("INSERT OR REPLACE INTO claims (id, story_id, subject, status, figure_ids, lineages, summary, "
+                        "kind, evidence) VALUES (?,?,?,?,?,?,?,?,?)",
+                        (c.id, c.story_id, c.subject, c.status, json.dumps(c.figure_ids), c.lineages, c.summary,
+                         c.kind, json.dumps(c.evidence, ensure_ascii=False, sort_keys=True)))
 
     def _write_briefing(self, b: Briefing) -> None:
         self.db.execute("INSERT OR REPLACE INTO briefings VALUES (?,?,?)",
                         (b.story_id, b.title, json.dumps(asdict(b), ensure_ascii=False, sort_keys=True)))
 
     _WRITERS = {Document: _write_document, Rejection: _write_rejection, Article: _write_article,
-                Headline: _write_headline, Furniture: _write_furniture, Entity: _write_entity, Figure: _write_figure,
-                Story: _write_story, Thread: _write_thread, Claim: _write_claim, Briefing: _write_briefing}
+                Headline: _write_headline, Furniture: _write_furniture, Entity: _write_entity, Figure: _write_figure, Event: _write_event,
+                Story: _write_story, StoryMerge: _write_merge, Thread: _write_thread, Claim: _write_claim,
+                Briefing: _write_briefing}
 
     def save_embeddings(self, rows: list[tuple[str, str, bytes]]) -> None:
         """(record id, model key, float32 vector bytes) rows; a cache keyed by content, so never replaced."""
@@ -150,6 +176,105 @@ class Store:
 
     def save_minhash(self, article_id: str, signature: bytes) -> None:
         self.db.execute("INSERT OR IGNORE INTO minhashes VALUES (?,?)", (article_id, signature))
+
+    # -- dedup (signatures, LSH band table, passages) ---------------------------------------------------------
+    def dedup_meta(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT key, value FROM dedup_meta")}
+
+    def set_dedup_meta(self, values: dict[str, str]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO dedup_meta VALUES (?,?)", list(values.items()))
+
+    def save_dedup_entries(self, rows: list[tuple]) -> None:
+        """(article id, lineage, exact key, distinct shingles, uint32 signature bytes, bucket keys or None) rows,
+        one per new text; signature rows get consecutive ids and each bucket key one band-table row."""
+        rows = [r for r in rows]
+        if not rows:
+            return
+        start = self.db.execute("SELECT coalesce(max(sig), 0) FROM dedup_signatures").fetchone()[0] + 1
+        self.db.executemany("INSERT INTO dedup_signatures VALUES (?,?,?,?,?,?)",
+                            [(start + i, r[0], r[1], r[2], r[3], r[4]) for i, r in enumerate(rows)])
+        self.db.executemany("INSERT OR IGNORE INTO lsh_buckets VALUES (?,?)",
+                            [(key, start + i) for i, r in enumerate(rows) if r[5] is not None for key in r[5]])
+
+    def dedup_known(self, article_ids: list[str]) -> dict[str, str]:
+        """Article id -> lineage, for those already indexed."""
+        found = {}
+        for chunk in _chunks(article_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(
+                f"SELECT article_id, lineage FROM dedup_signatures WHERE article_id IN ({marks})", chunk).fetchall())
+        return found
+
+    def dedup_exact(self, keys: list[int]) -> dict[int, tuple[str, str]]:
+        """Exact key -> (first article id, its lineage)."""
+        found: dict[int, tuple[str, str]] = {}
+        for chunk in _chunks(keys, 500):
+            marks = ",".join("?" * len(chunk))
+            for key, article_id, lineage in self.db.execute(
+                    f"SELECT exact_key, article_id, lineage FROM dedup_signatures WHERE exact_key IN ({marks}) "
+                    f"ORDER BY sig", chunk):
+                found.setdefault(key, (article_id, lineage))
+        return found
+
+    def lsh_members(self, buckets: list[int], limit: int) -> dict[int, list[int]]:
+        """Bucket key -> signature ids in it (the first ``limit`` of each)."""
+        found: dict[int, list[int]] = {}
+        for chunk in _chunks(buckets, 500):
+            marks = ",".join("?" * len(chunk))
+            for bucket, sig in self.db.execute(f"SELECT bucket, sig FROM lsh_buckets WHERE bucket IN ({marks})", chunk):
+                members = found.setdefault(bucket, [])
+                if len(members) < limit:
+                    members.append(sig)
+        return found
+
+    def dedup_signature_rows(self, sigs: list[int]) -> dict[int, tuple]:
+        """Signature id -> (article id, lineage, distinct shingles, signature bytes)."""
+        found = {}
+        for chunk in _chunks(sigs, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT sig, article_id, lineage, n_shingles, signature FROM dedup_signatures "
+                                       f"WHERE sig IN ({marks})", chunk):
+                found[row[0]] = tuple(row[1:])
+        return found
+
+    def dedup_position(self, article_id: str) -> int | None:
+        row = self.db.execute("SELECT sig FROM dedup_signatures WHERE article_id=?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def merge_lineage(self, old: str, new: str) -> None:
+        """Join lineage ``old`` to ``new``: a later article copies both (articles are relinked, never deleted)."""
+        self.db.execute("UPDATE dedup_signatures SET lineage=? WHERE lineage=?", (new, old))
+        self.db.execute("UPDATE articles SET canonical_id=? WHERE canonical_id=?", (new, old))
+
+    def articles_without_signature(self) -> Iterator[tuple[str, str, str | None]]:
+        """(id, text, canonical id) of stored articles that dedup has not indexed (stores made before
+        migration 2)."""
+        yield from self.db.execute("SELECT id, text, canonical_id FROM articles WHERE id NOT IN (SELECT article_id "
+                                   "FROM dedup_signatures) ORDER BY rowid")
+
+    def save_passages(self, rows: list[tuple[int, str, int, int, str]]) -> None:
+        """(passage key, article id, start, end, kind) rows."""
+        self.db.executemany("INSERT OR IGNORE INTO passages VALUES (?,?,?,?,?)", rows)
+
+    def shared_passages(self, article_ids: list[str]) -> list[dict]:
+        """Passages of these articles that occur more than once anywhere in the store (in several articles or
+        twice in one): {passage, kind, occurrences: [(article id, start, end), ...]}, most carried first."""
+        keys: set[int] = set()
+        for chunk in _chunks(article_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            keys.update(r[0] for r in self.db.execute(
+                f"SELECT passage FROM passages WHERE article_id IN ({marks})", chunk))
+        found: dict[int, dict] = {}
+        for chunk in _chunks(sorted(keys), 500):
+            marks = ",".join("?" * len(chunk))
+            for key, article_id, start, end, kind in self.db.execute(
+                    f"SELECT passage, article_id, span_start, span_end, kind FROM passages WHERE passage IN ({marks}) "
+                    f"ORDER BY passage, article_id, span_start", chunk):
+                entry = found.setdefault(key, {"passage": key, "kind": kind, "occurrences": []})
+                entry["occurrences"].append((article_id, start, end))
+        shared = [p for p in found.values() if len(p["occurrences"]) > 1]
+        return sorted(shared, key=lambda p: (-len({o[0] for o in p["occurrences"]}), -len(p["occurrences"]),
+                                             p["passage"]))
 
     def refresh_story_counts(self, story_ids: list[str]) -> None:
         """Recount a story's articles, headlines and outlets once its members are all written."""
@@ -160,11 +285,25 @@ class Store:
             "JOIN articles a ON a.id=sa.article_id WHERE sa.story_id=:id) WHERE id=:id",
             [{"id": i} for i in story_ids])
 
-    def save_story_centroid(self, story_id: str, centroid: np.ndarray, count: int) -> None:
-        self.db.execute("UPDATE stories SET centroid=?, n_vectors=? WHERE id=?", (to_blob(centroid), count, story_id))
+    def save_story_state(self, story_id: str, emb: np.ndarray, count: int, terms: dict[int, float]) -> None:
+        self.db.execute("UPDATE stories SET centroid=?, n_vectors=?, terms=? WHERE id=?",
+                        (to_blob(emb), count, terms_to_blob(terms), story_id))
 
-    def save_thread_centroid(self, thread_id: str, centroid: np.ndarray, count: int) -> None:
-        self.db.execute("UPDATE threads SET centroid=?, n_stories=? WHERE id=?", (to_blob(centroid), count, thread_id))
+    def save_thread_state(self, thread_id: str, emb: np.ndarray, count: int, terms: dict[int, float],
+                          first: str | None, last: str | None) -> None:
+        self.db.execute("UPDATE threads SET centroid=?, n_stories=?, terms=?, first_published=?, last_published=? "
+                        "WHERE id=?", (to_blob(emb), count, terms_to_blob(terms), first, last, thread_id))
+
+    def term_frequencies(self) -> tuple[np.ndarray | None, int]:
+        """Document frequencies of hashed words for clustering, and how many items they count."""
+        rows = dict(self.db.execute("SELECT key, value FROM cluster_state WHERE key IN ('df', 'docs')").fetchall())
+        if "df" not in rows:
+            return None, 0
+        return np.frombuffer(rows["df"], dtype=np.int32).copy(), int(rows["docs"])
+
+    def save_term_frequencies(self, df: np.ndarray, docs: int) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO cluster_state VALUES (?,?)",
+                            [("df", df.astype(np.int32).tobytes()), ("docs", str(docs))])
 
     def clear_claims(self, story_id: str) -> None:
         self.db.execute("DELETE FROM claims WHERE story_id=?", (story_id,))
@@ -225,6 +364,9 @@ class Store:
         return [dict(r) for r in self.db.execute(sql)]
 
     def resolve_story_id(self, prefix: str) -> str:
+        alias = self.db.execute("SELECT story_id FROM story_aliases WHERE old_id=?", (prefix,)).fetchone()
+        if alias:  # the story merged into another
+            return alias[0]
         rows = self.db.execute("SELECT id FROM stories WHERE id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
         if not rows:
             raise NotFoundError(f"no story with id {prefix!r}; list them with `newsloom stories`")
@@ -256,7 +398,9 @@ class Store:
             for r in self.db.execute(f"SELECT * FROM figures WHERE article_id IN ({marks}) ORDER BY rowid", chunk):
                 out.append(Figure(id=r["id"], article_id=r["article_id"], text=r["text"], value=r["value"],
                                   low=r["low"], high=r["high"], unit=r["unit"], qualifier=r["qualifier"],
-                                  sentence=r["sentence"], span=(r["span_start"], r["span_end"])))
+                                  sentence=r["sentence"], span=(r["span_start"], r["span_end"]),
+                                  counted=r["counted"], time_text=r["time_text"], time_start=r["time_start"],
+                                  time_end=r["time_end"], attribution=r["attribution"]))
         return out
 
     def entities_for(self, article_ids: list[str]) -> list[Entity]:
@@ -267,8 +411,25 @@ class Store:
                 out.append(Entity(r["article_id"], r["text"], r["label"], r["key"], (r["span_start"], r["span_end"])))
         return out
 
+    def events_for(self, article_ids: list[str]) -> list[Event]:
+        out = []
+        for chunk in _chunks(article_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(f"SELECT * FROM events WHERE article_id IN ({marks}) ORDER BY rowid", chunk):
+                out.append(Event(id=r["id"], article_id=r["article_id"], predicate=r["predicate"], actor=r["actor"],
+                                 actor_keys=tuple(json.loads(r["actor_keys"])), target=r["target"],
+                                 target_keys=tuple(json.loads(r["target_keys"])), negated=bool(r["negated"]),
+                                 time_text=r["time_text"], time_start=r["time_start"], time_end=r["time_end"],
+                                 attribution=r["attribution"], sentence=r["sentence"],
+                                 span=(r["span_start"], r["span_end"])))
+        return out
+
+    def update_entity_keys(self, rows: list[tuple[str, str, int]]) -> None:
+        """(key, article id, span start) rows: story-wide keys set by the reconcile stage."""
+        self.db.executemany("UPDATE entities SET key=? WHERE article_id=? AND span_start=?", rows)
+
     def claims(self, story_id: str) -> list[dict]:
-        return [dict(r) | {"figure_ids": json.loads(r["figure_ids"])}
+        return [dict(r) | {"figure_ids": json.loads(r["figure_ids"]), "evidence": json.loads(r["evidence"])}
                 for r in self.db.execute("SELECT * FROM claims WHERE story_id=? ORDER BY status, subject", (story_id,))]
 
     def briefing(self, story_id: str) -> Briefing:

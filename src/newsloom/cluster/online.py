@@ -1,0 +1,246 @@
+"""Online story clustering: items (articles, headlines) arrive in time order and join the most similar live
+story or open a new one; after each batch, stories that have grown alike are merged (average linkage,
+computed from the stories' vector sums, over each touched story's nearest neighbours).
+
+Similarity mixes a sentence embedding (meaning) with TF-IDF over hashed words (the names and rare words
+that tell two events of one topic apart). Word statistics are kept as running document frequencies, so the
+model adapts as the corpus grows and never needs a refit; a story is the running sum of its members'
+unit vectors, so centroid cosine (for joining) and mean pairwise similarity (for merging) both come from sums.
+
+Written by hand because no library offers streaming, time-aware, incrementally persisted clustering of mixed
+dense and sparse vectors; sklearn supplies the hashing tokenizer.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+
+N_FEATURES = 2**18
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    join_threshold: float = 0.4  # combined centroid cosine for an item to join a story
+    merge_threshold: float = 0.17  # combined mean pairwise similarity for two stories to merge
+    embedding_weight: float = 0.7  # the rest goes to TF-IDF
+    dormant_after_days: float = 7.0
+    candidates: int = 20  # nearest stories (by embedding) scored in full
+
+
+@dataclass
+class StoryState:
+    id: str
+    title: str
+    emb: np.ndarray  # sum of member unit embeddings
+    terms: dict[int, float]  # sum of member unit TF-IDF vectors, as hashed term -> weight
+    count: int = 0
+    first: date | None = None
+    last: date | None = None
+    members: list[str] = field(default_factory=list)
+    headlines: list[str] = field(default_factory=list)
+    has_articles: bool = True
+    thread_id: str | None = None
+    alive: bool = True  # False once merged into another story
+
+
+class TermWeights:
+    """Hashed words with running document frequencies, giving unit TF-IDF vectors."""
+
+    def __init__(self, df: np.ndarray | None = None, docs: int = 0):
+        self.vectorizer = HashingVectorizer(n_features=N_FEATURES, alternate_sign=False, norm=None,
+                                            stop_words="english", token_pattern=r"(?u)\b[^\W\d_][\w'-]+\b")
+        self.df = df if df is not None else np.zeros(N_FEATURES, dtype=np.int32)
+        self.docs = docs
+
+    def add(self, texts: list[str]) -> list[dict[int, float]]:
+        """Count the texts into the frequencies, then return their unit TF-IDF vectors."""
+        if not texts:
+            return []
+        counts = self.vectorizer.transform(texts).tocsr()
+        for row in range(counts.shape[0]):
+            self.df[counts.indices[counts.indptr[row]:counts.indptr[row + 1]]] += 1
+        self.docs += len(texts)
+        vectors = []
+        for row in range(counts.shape[0]):
+            start, end = counts.indptr[row], counts.indptr[row + 1]
+            terms = counts.indices[start:end]
+            weights = (1 + np.log(counts.data[start:end])) * self.idf(terms)
+            norm = float(np.sqrt((weights ** 2).sum())) or 1.0
+            vectors.append(dict(zip(terms.tolist(), (weights / norm).tolist())))
+        return vectors
+
+    def idf(self, terms: np.ndarray) -> np.ndarray:
+        return np.log((self.docs + 1) / (self.df[terms] + 1)) + 1.0
+
+
+def _dot(a: dict[int, float], b: dict[int, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def _norm(terms: dict[int, float]) -> float:
+    return float(np.sqrt(sum(w * w for w in terms.values()))) or 1.0
+
+
+class StoryClusterer:
+    def __init__(self, params: ClusterParams, dim: int = 384):
+        self.params = params
+        self.stories: list[StoryState] = []
+        self.by_id: dict[str, StoryState] = {}
+        self.matrix = np.zeros((256, dim), dtype=np.float32)  # unit embedding centroids, row = story index
+        self.row: dict[str, int] = {}
+
+    # -- state ----------------------------------------------------------------------------------------------
+    def add_story(self, story: StoryState) -> StoryState:
+        if len(self.stories) >= len(self.matrix):
+            self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
+        self.row[story.id] = len(self.stories)
+        self.stories.append(story)
+        self.by_id[story.id] = story
+        self._refresh(story)
+        return story
+
+    def _refresh(self, story: StoryState) -> None:
+        norm = np.linalg.norm(story.emb)
+        self.matrix[self.row[story.id]] = story.emb / norm if norm and story.alive else 0.0
+
+    # -- joining --------------------------------------------------------------------------------------------
+    def best_story(self, emb: np.ndarray, terms: dict[int, float], day: date | None,
+                   articles_only: bool | None = True, threshold: float | None = None) -> StoryState | None:
+        """The live story with the highest combined centroid cosine, if above the threshold.
+        ``articles_only``: True for stories with articles, False for headline-only ones, None for both."""
+        if not self.stories:
+            return None
+        p = self.params
+        threshold = p.join_threshold if threshold is None else threshold
+        sims = self.matrix[: len(self.stories)] @ emb
+        best, best_score = None, threshold
+        for row in np.argsort(-sims)[: p.candidates]:
+            story = self.stories[row]
+            if not story.alive or (articles_only is not None and story.has_articles != articles_only):
+                continue
+            if self._dormant(story, day):
+                continue
+            score = p.embedding_weight * float(sims[row]) + (1 - p.embedding_weight) * (
+                _dot(terms, story.terms) / _norm(story.terms))
+            if score >= best_score:
+                best, best_score = story, score
+        return best
+
+    def _dormant(self, story: StoryState, day: date | None) -> bool:
+        if day is None or story.first is None:
+            return False
+        window = self.params.dormant_after_days
+        return (story.first - day).days > window or (day - story.last).days > window
+
+    def join(self, story: StoryState, emb: np.ndarray, terms: dict[int, float], day: date | None) -> None:
+        story.emb = story.emb + emb
+        for t, w in terms.items():
+            story.terms[t] = story.terms.get(t, 0.0) + w
+        story.count += 1
+        if day:
+            story.first = min(story.first or day, day)
+            story.last = max(story.last or day, day)
+        self._refresh(story)
+
+    # -- merging --------------------------------------------------------------------------------------------
+    def linkage(self, a: StoryState, b: StoryState) -> float:
+        """Mean pairwise combined similarity between the members of two stories (average linkage)."""
+        p = self.params
+        emb = float(a.emb @ b.emb)
+        words = _dot(a.terms, b.terms)
+        return (p.embedding_weight * emb + (1 - p.embedding_weight) * words) / (a.count * b.count)
+
+    def merge_touched(self, touched: set[str]) -> list[tuple[str, str]]:
+        """Merge pairs of live stories (one of them touched) above the merge threshold, best pair first,
+        rescoring pairs whose stories changed, until none is left. The older story absorbs the newer.
+        Returns (absorbed id, surviving id) pairs."""
+        heap: list[tuple[float, int, str, str]] = []
+        version: dict[str, int] = {}
+        for story_id in sorted(touched):
+            self._push_pairs(heap, self.by_id[story_id], version)
+        merges: list[tuple[str, str]] = []
+        while heap:
+            _, stamp, a_id, b_id = heapq.heappop(heap)
+            a, b = self.by_id[a_id], self.by_id[b_id]
+            if not (a.alive and b.alive):
+                continue
+            if stamp != version.get(a_id, 0) + version.get(b_id, 0):
+                score = self.linkage(a, b)  # one of them grew since: rescore
+                if score >= self.params.merge_threshold:
+                    heapq.heappush(heap, (-score, version.get(a_id, 0) + version.get(b_id, 0), a_id, b_id))
+                continue
+            keep, gone = (a, b) if self.row[a.id] < self.row[b.id] else (b, a)
+            self._absorb(keep, gone)
+            merges.append((gone.id, keep.id))
+            version[keep.id] = version.get(keep.id, 0) + 1
+            self._push_pairs(heap, keep, version)
+        return merges
+
+    def _push_pairs(self, heap: list, story: StoryState, version: dict[str, int]) -> None:
+        p = self.params
+        sims = self.matrix[: len(self.stories)] @ (story.emb / (np.linalg.norm(story.emb) or 1.0))
+        for row in np.argsort(-sims)[: p.candidates + 1]:
+            other = self.stories[row]
+            if other is story or not other.alive or other.has_articles != story.has_articles:
+                continue
+            if not self._overlaps(story, other):
+                continue
+            score = self.linkage(story, other)
+            if score >= p.merge_threshold:
+                stamp = version.get(story.id, 0) + version.get(other.id, 0)
+                heapq.heappush(heap, (-score, stamp, story.id, other.id))
+
+    def _overlaps(self, a: StoryState, b: StoryState) -> bool:
+        if a.first is None or b.first is None:
+            return True
+        window = self.params.dormant_after_days
+        return (a.first - b.last).days <= window and (b.first - a.last).days <= window
+
+    def _absorb(self, keep: StoryState, gone: StoryState) -> None:
+        keep.emb = keep.emb + gone.emb
+        for t, w in gone.terms.items():
+            keep.terms[t] = keep.terms.get(t, 0.0) + w
+        keep.count += gone.count
+        keep.members.extend(gone.members)
+        keep.headlines.extend(gone.headlines)
+        if gone.first:
+            keep.first = min(keep.first or gone.first, gone.first)
+            keep.last = max(keep.last or gone.last, gone.last)
+        gone.alive = False
+        gone.members, gone.headlines = [], []
+        self._refresh(keep)
+        self._refresh(gone)
+
+
+def terms_to_blob(terms: dict[int, float]) -> bytes:
+    keys = np.fromiter(terms.keys(), dtype=np.int32, count=len(terms))
+    values = np.fromiter(terms.values(), dtype=np.float32, count=len(terms))
+    return keys.tobytes() + values.tobytes()
+
+
+def terms_from_blob(blob: bytes | None) -> dict[int, float]:
+    if not blob:
+        return {}
+    half = len(blob) // 2
+    keys = np.frombuffer(blob[:half], dtype=np.int32)
+    values = np.frombuffer(blob[half:], dtype=np.float32)
+    return dict(zip(keys.tolist(), values.tolist()))
+
+
+def sparse_rows(vectors: list[dict[int, float]]) -> sp.csr_matrix:
+    """Stack term dicts into a CSR matrix (for batch similarity in benchmarks and threads)."""
+    indptr, indices, data = [0], [], []
+    for v in vectors:
+        indices.extend(v.keys())
+        data.extend(v.values())
+        indptr.append(len(indices))
+    return sp.csr_matrix((np.array(data, np.float32), np.array(indices, np.int32), np.array(indptr)),
+                         shape=(len(vectors), N_FEATURES))
