@@ -22,11 +22,18 @@ class BriefStage(Stage):
         numbers = {s.article_id: s.number for s in number_sources(articles)}
         by_id = {a.id: a for a in articles}
         figures = {f.id: f for f in store.figures_for(list(by_id))}
-        key_figures, disagreements = [], []
+        key_figures, disagreements, statements = [], [], []
         for claim in store.claims(story.id):
+            if claim.get("kind", "figure") != "figure":
+                statements.append({"claim": claim["subject"], "status": claim["status"], "lineages": claim["lineages"],
+                                   "sources": sorted({numbers[e["article_id"]] for e in claim["evidence"]
+                                                      if e["article_id"] in numbers})})
+                continue
+            extra_of = {e["figure_id"]: e for e in claim.get("evidence", [])}
             values = [{"text": f.text, "value": f.value, "low": f.low, "high": f.high, "sentence": f.sentence,
                        "source": numbers[f.article_id], "outlet": by_id[f.article_id].outlet,
-                       "published": by_id[f.article_id].published}
+                       "published": by_id[f.article_id].published, "date": extra_of.get(f.id, {}).get("date"),
+                       "time": f.time_text, "attribution": f.attribution}
                       for f in (figures[i] for i in claim["figure_ids"])]
             entry = {"subject": claim["subject"], "status": claim["status"], "lineages": claim["lineages"],
                      "values": values}
@@ -36,6 +43,6 @@ class BriefStage(Stage):
                 key_figures.append(entry)
         headlines = [h["text"] for h in store.story_headlines(story.id)]
         briefing = summarize(story.id, story.title, articles, self.ctx.config.brief, key_figures=key_figures,
-                             disagreements=disagreements, extra={"headlines": headlines})
+                             disagreements=disagreements, extra={"headlines": headlines, "claims": statements})
         self.note("sentences", len(briefing.summary))
         yield briefing

@@ -96,12 +96,17 @@ class StoryClusterer:
         self.by_id: dict[str, StoryState] = {}
         self.matrix = np.zeros((256, dim), dtype=np.float32)  # unit embedding centroids, row = story index
         self.row: dict[str, int] = {}
+        # Rows of stories that may still be joined: dormant ones are dropped whenever the stream's day advances,
+        # which keeps each query proportional to the live stories, not to the whole history.
+        self._active: list[int] = []
+        self._active_day: date | None = None
 
     # -- state ----------------------------------------------------------------------------------------------
     def add_story(self, story: StoryState) -> StoryState:
         if len(self.stories) >= len(self.matrix):
             self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
         self.row[story.id] = len(self.stories)
+        self._active.append(len(self.stories))
         self.stories.append(story)
         self.by_id[story.id] = story
         self._refresh(story)
@@ -120,19 +125,28 @@ class StoryClusterer:
             return None
         p = self.params
         threshold = p.join_threshold if threshold is None else threshold
-        sims = self.matrix[: len(self.stories)] @ emb
+        rows = self._live_rows(day)
+        sims = self.matrix[rows] @ emb
         best, best_score = None, threshold
-        for row in np.argsort(-sims)[: p.candidates]:
-            story = self.stories[row]
+        for k in np.argsort(-sims)[: p.candidates]:
+            story = self.stories[rows[k]]
             if not story.alive or (articles_only is not None and story.has_articles != articles_only):
                 continue
             if self._dormant(story, day):
                 continue
-            score = p.embedding_weight * float(sims[row]) + (1 - p.embedding_weight) * (
+            score = p.embedding_weight * float(sims[k]) + (1 - p.embedding_weight) * (
                 _dot(terms, story.terms) / _norm(story.terms))
             if score >= best_score:
                 best, best_score = story, score
         return best
+
+    def _live_rows(self, day: date | None) -> np.ndarray:
+        if day is not None and (self._active_day is None or day > self._active_day):
+            self._active_day = day
+            window = self.params.dormant_after_days
+            self._active = [r for r in self._active if self.stories[r].alive and (
+                self.stories[r].last is None or (day - self.stories[r].last).days <= window)]
+        return np.asarray(self._active, dtype=np.int64)
 
     def _dormant(self, story: StoryState, day: date | None) -> bool:
         if day is None or story.first is None:
@@ -186,9 +200,10 @@ class StoryClusterer:
 
     def _push_pairs(self, heap: list, story: StoryState, version: dict[str, int]) -> None:
         p = self.params
-        sims = self.matrix[: len(self.stories)] @ (story.emb / (np.linalg.norm(story.emb) or 1.0))
-        for row in np.argsort(-sims)[: p.candidates + 1]:
-            other = self.stories[row]
+        rows = self._live_rows(None)
+        sims = self.matrix[rows] @ (story.emb / (np.linalg.norm(story.emb) or 1.0))
+        for k in np.argsort(-sims)[: p.candidates + 1]:
+            other = self.stories[rows[k]]
             if other is story or not other.alive or other.has_articles != story.has_articles:
                 continue
             if not self._overlaps(story, other):

@@ -13,10 +13,10 @@ _SPEECH = r"(?:said|says|say|told|reported|reports|announced|stated|estimated|es
           r"warned|insisted|denied|noted|wrote|predicted|calculated)"
 _NAME = r"(?:[A-Z][\w.'’-]*(?:\s+(?:of\s+|the\s+|de\s+|al-)?[A-Z][\w.'’-]*){0,5})"
 _GROUP = r"(?:(?:the\s+|a\s+|an\s+)?(?:[A-Z][\w.'’-]*\s+)*(?:state\s+|local\s+|official\s+|government\s+|" \
-         r"military\s+|U\.S\.\s+|US\s+|western\s+)?(?:media|officials?|sources?|agency|ministry|government|" \
+         r"military\s+|U\.S\.\s+|US\s+|western\s+)?(?i:media|officials?|sources?|agency|ministry|government|" \
          r"spokes(?:man|woman|person)|police|authorities|analysts?|experts?|scientists?|researchers|estimates?|" \
          r"data|reports?|figures|statement|company|military|army|survey|study|witnesses|residents|diplomats?|" \
-         r"agencies|department|commission|coast guard|team|group|organi[sz]ation|TV|television|newspaper))"
+         r"agencies|department|commission|coast guard|team|group|organi[sz]ation|tv|television|newspaper)\b)"
 _PATTERNS = [
     re.compile(rf"\baccording to\s+(?P<who>{_GROUP}(?:\s+(?:of|in|at|from)\s+{_NAME})?|{_NAME}(?:\s*,\s*[^,]{{3,60}}?)?)"
                rf"(?=\s*[,.;]|\s+(?:on|in|at|who|which|that)\b|\s*$)"),
@@ -49,12 +49,14 @@ class Attributor:
     def __init__(self, text: str):
         self.datelines: list[tuple[int, int, str]] = []  # (paragraph start, paragraph end, agency)
         article_agency = None
-        for paragraph in re.finditer(r"[^\n]+", text):
+        paragraphs = list(re.finditer(r"[^\n]+", text))
+        for index, paragraph in enumerate(paragraphs):
             m = _DATELINE.match(paragraph.group())
             if m:
                 agency = f"{m.group('agency')} ({m.group('place').strip().title()} dateline)"
                 self.datelines.append((paragraph.start(), paragraph.end(), agency))
-                if paragraph.start() < 400 and article_agency is None:
+                # A dateline opening the article (after at most a title line) speaks for all of it.
+                if article_agency is None and (index == 0 or (index == 1 and len(paragraphs[0].group()) < 120)):
                     article_agency = agency
         self.article_agency = article_agency
 

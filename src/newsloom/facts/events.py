@@ -73,7 +73,8 @@ def doc_events(article_id: str, doc, entities: list[Entity], published: str | No
                 continue
             if times is None:
                 times = find_times(sent.text, published)
-            when = nearest_time(times, (token.idx - sent.start_char, token.idx - sent.start_char + len(token)))
+            when = nearest_time(times, (token.idx - sent.start_char, token.idx - sent.start_char + len(token)),
+                                sent.text)
             negated = any(c.dep_ == "neg" for c in token.children)
             yield Event(
                 id=content_id("ev", article_id, str(token.idx), lemma), article_id=article_id, predicate=lemma,

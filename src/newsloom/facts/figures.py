@@ -113,7 +113,7 @@ def extract_figures(article_id: str, text: str, published: str | None = None) ->
             previous_unit = unit
             if times is None:
                 times = find_times(sentence, published)
-            when = nearest_time(times, (start, end))
+            when = nearest_time(times, (start, end), sentence)
             surface = sentence[start:end]
             yield Figure(id=content_id("fig", article_id, str(s_start + start), surface), article_id=article_id,
                          text=surface, value=value, low=low, high=high, unit=unit, qualifier=qualifier,
@@ -260,7 +260,7 @@ def _read_figure(sentence: str, m: re.Match):
     low_f, high_f = _QUALIFIERS.get(qualifier, (1.0, 1.0))
     if not is_range:
         low, high = value * low_f, value * high_f
-    else:
+    elif (low_f, high_f) != (0.95, 1.05):  # "an estimated 12,000 to 19,000" is that range; "up to" etc. widen it
         low, high = low * min(low_f, 1.0), high * max(high_f, 1.0)
     end = max(rest_at, m.end())
     surface = sentence[start:end].rstrip(" -,")

@@ -163,12 +163,18 @@ def _resolve_span(kind: str, m: re.Match, anchor: date | None):
     return None
 
 
-def nearest_time(times: list[TimeExpr], span: tuple[int, int]) -> TimeExpr | None:
-    """The time expression closest to ``span`` (same sentence), preferring one that follows it."""
+def nearest_time(times: list[TimeExpr], span: tuple[int, int], text: str | None = None) -> TimeExpr | None:
+    """The time expression closest to ``span`` (same sentence ``text``), preferring one that follows it. With
+    ``text``, an expression in another clause (a comma, semicolon or dash between) is passed over unless it
+    opens the sentence ("On Tuesday, ...")."""
     best, best_distance = None, None
     for t in times:
         if t.kind == "year" and t.span[0] <= span[0] <= t.span[1]:
             continue
+        if text is not None:
+            between = text[span[1]:t.span[0]] if t.span[0] >= span[1] else text[t.span[1]:span[0]]
+            if re.search(r"[,;—–]|\s-\s|-LRB-", between) and not (t.span[0] < span[0] and t.span[0] <= 3):
+                continue
         distance = t.span[0] - span[1] if t.span[0] >= span[1] else (span[0] - t.span[1]) * 1.5
         if distance < 0:
             continue

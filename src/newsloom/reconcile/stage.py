@@ -1,46 +1,57 @@
-"""Reconcile, first version: per story, figures that count the same thing and are close in value are one
-quantity; it is *corroborated* when 2+ independent source lineages agree within their qualifiers' intervals,
-*single-source* when one lineage reports it, *conflicting* when intervals do not overlap, and an *update* when
-the differing values come from different days (a toll rising over time)."""
+"""Reconcile, per story: entities keyed story-wide, then claims cross-checked between independent sources.
+
+- Figures (``figures.py``): grouped by what they count, their context and their time; each group is
+  *corroborated* (2+ source lineages agree within their qualifiers' intervals), *single-source*, *conflicting*
+  (intervals that do not overlap, for the same time) or an *update* (values that change over time, e.g. a toll
+  rising over days, or a series of flow estimates).
+- Statements (``statements.py``): sentences of different articles that say the same thing, counted by lineage.
+Every claim carries its evidence: the exact sentences, with article, outlet, publication date and offsets.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
 
+import numpy as np
+
+from ..facts.entities import resolve_story_keys
 from ..records import Article, Claim, Figure, Story, content_id
 from ..stages import Stage
+from .figures import claim_status, figure_time, group_figures, quantity_key
+from .statements import statement_claims
 
-_SAME_QUANTITY_RATIO = 1.5  # values further apart than this are different quantities of the same unit
-
-
-def group_quantities(figures: list[Figure]) -> list[list[Figure]]:
-    by_unit: dict[str, list[Figure]] = defaultdict(list)
-    for figure in figures:
-        by_unit[figure.unit or ""].append(figure)
-    groups = []
-    for unit in sorted(by_unit):
-        current: list[Figure] = []
-        for figure in sorted(by_unit[unit], key=lambda f: (f.value, f.id)):
-            if current and figure.value > current[0].value * _SAME_QUANTITY_RATIO:
-                groups.append(current)
-                current = []
-            current.append(figure)
-        if current:
-            groups.append(current)
-    return groups
+# Kept for callers of the first version.
+group_quantities = group_figures
 
 
-def claim_status(group: list[Figure], articles: dict[str, Article]) -> tuple[str, int]:
-    lineages = {articles[f.article_id].lineage for f in group}
-    disagreeing = [(a, b) for i, a in enumerate(group) for b in group[i + 1:]
-                   if a.high < b.low or b.high < a.low]
-    if disagreeing and len(lineages) > 1:
-        days = [(articles[a.article_id].published or "")[:10] != (articles[b.article_id].published or "")[:10]
-                and articles[a.article_id].published and articles[b.article_id].published
-                for a, b in disagreeing]
-        return ("update" if all(days) else "conflicting"), len(lineages)
-    return ("corroborated" if len(lineages) > 1 else "single-source"), len(lineages)
+def figure_claims(story_id: str, figures: list[Figure], articles: dict[str, Article]) -> list[Claim]:
+    claims = []
+    for group in group_figures(figures, articles):
+        status, lineages, pairs = claim_status(group, articles)
+        unit = quantity_key(group[0]) or "value"
+        evidence = sorted((_figure_evidence(f, articles[f.article_id]) for f in group),
+                          key=lambda e: (e["date"] or "9999", e["value"], e["article_id"]))
+        for a, b, kind in pairs:
+            for e in evidence:
+                if e["figure_id"] in (a.id, b.id):
+                    e.setdefault("disagrees", []).append({"with": b.id if e["figure_id"] == a.id else a.id,
+                                                         "as": kind})
+        values = "; ".join(f"{e['text']} ({e['outlet'] or e['location']}{', ' + e['date'] if e['date'] else ''})"
+                           for e in evidence)
+        claims.append(Claim(id=content_id("cl", story_id, unit, *sorted(f.id for f in group)), story_id=story_id,
+                            subject=unit, status=status, figure_ids=tuple(e["figure_id"] for e in evidence),
+                            lineages=lineages, summary=f"{unit}: {values}", kind="figure", evidence=tuple(evidence)))
+    return claims
+
+
+def _figure_evidence(f: Figure, article: Article) -> dict:
+    when = figure_time(f, article)
+    return {"figure_id": f.id, "article_id": f.article_id, "lineage": article.lineage, "outlet": article.outlet,
+            "location": article.url or article.uri, "published": article.published, "text": f.text,
+            "value": f.value, "low": f.low, "high": f.high, "counted": f.counted, "time": f.time_text,
+            "date": when[0].isoformat() if when else None, "attribution": f.attribution, "sentence": f.sentence,
+            "span": list(f.span)}
 
 
 class ReconcileStage(Stage):
@@ -49,15 +60,46 @@ class ReconcileStage(Stage):
 
     def process(self, story: Story) -> Iterable:
         store = self.ctx.store
-        articles = {a.id: a for a in store.story_articles(story.id)}
+        article_list = store.story_articles(story.id)
+        articles = {a.id: a for a in article_list}
         store.clear_claims(story.id)
-        for group in group_quantities(store.figures_for(list(articles))):
-            status, lineages = claim_status(group, articles)
-            self.note(status.replace("-", "_"))
-            unit = group[0].unit or "value"
-            values = "; ".join(f"{f.text} ({articles[f.article_id].outlet or articles[f.article_id].uri})"
-                               for f in group)
-            yield Claim(id=content_id("cl", story.id, unit, *sorted(f.id for f in group)), story_id=story.id,
-                        subject=unit, status=status, figure_ids=tuple(f.id for f in group), lineages=lineages,
-                        summary=f"{unit}: {values}")
+        ids = list(articles)
+        entities = store.entities_for(ids)
+        resolved = resolve_story_keys(entities)
+        changed = [(resolved[(e.article_id, e.span[0])], e.article_id, e.span[0]) for e in entities
+                   if resolved[(e.article_id, e.span[0])] != e.key]
+        if changed:
+            store.update_entity_keys(changed)
+        for claim in figure_claims(story.id, store.figures_for(ids), articles):
+            self.note(claim.status.replace("-", "_"))
+            yield claim
+        if len({a.lineage for a in article_list}) > 1:  # one source: nothing to cross-check
+            keys_at: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+            for e in entities:
+                keys_at[e.article_id].append((e.span[0], e.span[1], resolved[(e.article_id, e.span[0])]))
+            for c in statement_claims(article_list, keys_at, store.events_for(ids), self._embed):
+                self.note(f"statement_{c['status'].replace('-', '_')}")
+                ev = c["evidence"]
+                yield Claim(id=content_id("cl", story.id, "statement", c["subject"],
+                                          *sorted(f"{e['article_id']}:{e['span'][0]}" for e in ev)),
+                            story_id=story.id, subject=c["subject"], status=c["status"], figure_ids=(),
+                            lineages=c["lineages"], kind="statement", evidence=tuple(ev),
+                            summary="; ".join(f"{e['outlet'] or e['article_id']}: {e['sentence']}" for e in ev)[:2000])
         yield story  # after its claims, so that the brief stage finds them written
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Sentence vectors, cached in the store by content (a story is reconciled again as it grows)."""
+        from ..represent.embed import embed_texts, model_key
+
+        config = self.ctx.config.represent
+        key = model_key(config)
+        ids = [content_id("sen", t) for t in texts]
+        cached = self.ctx.store.embeddings(list(dict.fromkeys(ids)), key)
+        missing = [i for i, rid in enumerate(ids) if rid not in cached]
+        if missing:
+            unique = list(dict.fromkeys(texts[i] for i in missing))
+            vectors = embed_texts(unique, config)
+            fresh = {content_id("sen", t): v for t, v in zip(unique, vectors)}
+            self.ctx.store.save_embeddings([(rid, key, v.astype(np.float32).tobytes()) for rid, v in fresh.items()])
+            cached.update(fresh)
+        return np.vstack([cached[rid] for rid in ids]).astype(np.float32)

@@ -1,0 +1,231 @@
+"""Story clustering quality and speed.
+
+    python bench/clustering.py [--json] [--t17 DIR] [--skip-scale]
+
+1. Headlines: the news-titles set (11,109 stemmed titles, 152 stories), NMI on News and News-T (stream order),
+   with the story count, using the same online clusterer and parameters as the pipeline, fed in batches.
+2. Multi-outlet articles: every timeline17 article (pooled, in publication order) through newsloom's clean,
+   dedup, represent and cluster stages; threads and stories against the topic labels (B-cubed), and the share
+   of bpoil/LibyaWar stories of 5+ articles that hold 2+ outlets.
+3. Seeds: the five seed pages form one story; the same-event headline groups of page 000 come out together.
+4. Speed: assignment with cached embeddings, embedding throughput, and 10k/100k replicated articles.
+Prints one JSON object as its last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _shared import machine, peak_rss_mb, require, shared_data, timeline17_jsonl  # noqa: E402
+
+from newsloom.cluster.online import StoryClusterer, StoryState, TermWeights  # noqa: E402
+from newsloom.cluster.stage import story_params  # noqa: E402
+from newsloom.config import Config  # noqa: E402
+from newsloom.evaluation import bcubed_scores, nmi, pairwise_scores  # noqa: E402
+
+BATCH = 500  # as the pipeline's default batch_docs
+
+
+def log(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def stream_cluster(ids, vectors, texts, days, params) -> tuple[dict[str, str], float]:
+    """The pipeline's clustering core over prepared items, batch by batch; returns item -> story, seconds."""
+    words, clusterer = TermWeights(), StoryClusterer(params)
+    start = time.perf_counter()
+    for s in range(0, len(ids), BATCH):
+        chunk = range(s, min(s + BATCH, len(ids)))
+        terms = words.add([texts[i] for i in chunk])
+        touched = set()
+        for i, item_terms in zip(chunk, terms):
+            story = clusterer.best_story(vectors[i], item_terms, days[i])
+            if story is None:
+                story = clusterer.add_story(StoryState(id=f"s{len(clusterer.stories)}", title="",
+                                                       emb=np.zeros_like(vectors[i]), terms={}))
+            clusterer.join(story, vectors[i], item_terms, days[i])
+            story.members.append(ids[i])
+            touched.add(story.id)
+        clusterer.merge_touched(touched)
+    seconds = time.perf_counter() - start
+    return {m: s.id for s in clusterer.stories for m in s.members}, seconds
+
+
+def headlines_part(config: Config) -> dict:
+    from newsloom.represent.embed import embed_texts
+
+    folder = require(shared_data() / "clustering" / "news-titles")
+    rows = {json.loads(line)["Id"]: json.loads(line) for line in (folder / "News.jsonl").open(encoding="utf-8")}
+    ids = list(rows)
+    start = time.perf_counter()
+    vectors = embed_texts([rows[i]["textCleaned"] for i in ids], config.represent)
+    embed_rate = len(ids) / (time.perf_counter() - start)
+    index = {i: k for k, i in enumerate(ids)}
+    out = {"embed_titles_per_s": round(embed_rate, 1)}
+    params = story_params(config.cluster)
+    for name, key in (("News.jsonl", "news"), ("News-T.jsonl", "news_t")):
+        order = [json.loads(line)["Id"] for line in (folder / name).open(encoding="utf-8")]
+        label, seconds = stream_cluster(order, vectors[[index[i] for i in order]],
+                                        [rows[i]["textCleaned"] for i in order], [None] * len(order), params)
+        gold = [rows[i]["clusterNo"] for i in order]
+        predicted = [label[i] for i in order]
+        out[f"nmi_{key}"] = round(nmi(gold, predicted), 4)
+        out[f"{key}_stories"] = len(set(predicted))
+        out[f"{key}_pairwise_f1"] = round(pairwise_scores(gold, predicted).f1, 4)
+        out[f"{key}_bcubed_f1"] = round(bcubed_scores(gold, predicted).f1, 4)
+        out[f"{key}_assign_docs_per_s"] = round(len(order) / seconds, 1)
+        log(f"{name}: NMI {out[f'nmi_{key}']} with {out[f'{key}_stories']} stories ({seconds:.1f} s)")
+    return out
+
+
+def run_stages(paths: list[str], db: Path):
+    """Clean, dedup, represent and cluster (the stages that decide stories), into a store at ``db``."""
+    from newsloom import Pipeline, Store
+    from newsloom.clean.stage import CleanStage
+    from newsloom.cluster.stage import ClusterStage
+    from newsloom.dedup.stage import DedupStage
+    from newsloom.represent.embed import RepresentStage
+
+    store = Store(db)
+    pipeline = Pipeline(store, Config())
+    pipeline.record_stages = [cls(pipeline.ctx) for cls in (CleanStage, DedupStage, RepresentStage, ClusterStage)]
+    pipeline.story_stages = []
+    report = pipeline.run(paths)
+    return store, report
+
+
+def t17_part(folder: Path, tmp: Path) -> dict:
+    jsonl = tmp / "t17.jsonl"
+    count = timeline17_jsonl(folder, jsonl)
+    store, report = run_stages([str(jsonl)], tmp / "t17.db")
+    stage_seconds = {s["stage"]: s["seconds"] for s in report.stages}
+    rows = store.db.execute(
+        "SELECT a.url, a.outlet, sa.story_id, s.thread_id FROM articles a JOIN story_articles sa "
+        "ON sa.article_id=a.id JOIN stories s ON s.id=sa.story_id").fetchall()
+    topic = [r["url"].split("/")[2].split("_")[0] for r in rows]
+    stories = [r["story_id"] for r in rows]
+    threads = [r["thread_id"] or r["story_id"] for r in rows]
+    thread_b3 = bcubed_scores(topic, threads)
+    story_b3 = bcubed_scores(topic, stories)
+    outlets, members, topics_of = defaultdict(set), Counter(stories), defaultdict(set)
+    for r, t in zip(rows, topic):
+        outlets[r["story_id"]].add(r["outlet"])
+        topics_of[r["story_id"]].add(t)
+    big = [s for s, n in members.items() if n >= 5 and topics_of[s] & {"bpoil", "LibyaWar"}]
+    multi = sum(1 for s in big if len(outlets[s]) >= 2)
+    sizes = sorted(members.values(), reverse=True)
+    thread_sizes = sorted(Counter(threads).values(), reverse=True)
+    log(f"timeline17: {len(rows)} articles, {len(set(stories))} stories, {len(set(threads))} threads; "
+        f"thread B3 F1 {thread_b3.f1:.4f}, story B3 P {story_b3.precision:.4f}; multi-outlet {multi}/{len(big)}")
+    return {"t17_articles": len(rows), "t17_docs": count, "t17_stories": len(set(stories)),
+            "t17_threads": len(set(threads)), "t17_thread_b3_f1": round(thread_b3.f1, 4),
+            "t17_thread_b3_precision": round(thread_b3.precision, 4),
+            "t17_thread_b3_recall": round(thread_b3.recall, 4),
+            "t17_story_b3_precision": round(story_b3.precision, 4),
+            "t17_story_b3_recall": round(story_b3.recall, 4),
+            "t17_multi_outlet_share": round(multi / len(big), 4) if big else None, "t17_big_stories": len(big),
+            "t17_story_sizes": {"max": sizes[0], "median": sizes[len(sizes) // 2],
+                                "singletons": sum(1 for n in sizes if n == 1)},
+            "t17_thread_sizes": thread_sizes[:12],
+            "t17_headline_only_stories": store.counts()["stories"] - len(set(stories)),
+            "t17_cluster_seconds": stage_seconds.get("cluster"),
+            "t17_embed_docs_per_s": round(report.stages[2]["in"] / stage_seconds["represent"], 1)
+            if stage_seconds.get("represent") else None}
+
+
+def seeds_part(tmp: Path) -> dict:
+    folder = require(shared_data() / "seeds")
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    store, _ = run_stages([str(folder)], tmp / "seeds.db")
+    story_of = {a.uri.rsplit("/", 1)[-1]: sid for a in store.articles() for sid in [store.article_story()[a.id]]}
+    members = gold["story"]["members"]
+    one_story = set(members) <= set(story_of) and len({story_of[m] for m in members}) == 1
+    headline_story = {r[0]: r[1] for r in store.db.execute(
+        "SELECT h.text, sh.story_id FROM headlines h JOIN story_headlines sh ON sh.headline_id=h.id "
+        "JOIN documents d ON d.id=h.doc_id WHERE d.uri LIKE '%000_06ea547c931868e3.txt'")}
+    group_of = {t: i for i, g in enumerate(gold["headline_groups"]["groups"]) for t in g}
+    borderline = {frozenset(p) for p in gold["headline_groups"]["borderline"]}
+    texts = sorted(t for t in headline_story)
+    tp = fp = fn = 0
+    for a, b in combinations(texts, 2):
+        if frozenset((a, b)) in borderline:
+            continue
+        same_gold = a in group_of and group_of.get(a) == group_of.get(b)
+        same_pred = headline_story[a] == headline_story[b]
+        tp += same_gold and same_pred
+        fp += same_pred and not same_gold
+        fn += same_gold and not same_pred
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    missing = sorted(t for g in gold["headline_groups"]["groups"] for t in g if t not in headline_story)
+    log(f"seeds: one story {one_story}; headline pairs P {precision:.3f} R {recall:.3f} F1 {f1:.3f}; "
+        f"{len(missing)} gold headlines not found as headline records")
+    return {"seeds_one_story": one_story, "seeds_headline_pair_f1": round(f1, 4),
+            "seeds_headline_pair_precision": round(precision, 4), "seeds_headline_pair_recall": round(recall, 4),
+            "seeds_headlines_missing": len(missing)}
+
+
+def scale_point(n: int) -> dict:
+    """Assignment of ``n`` replicated items (timeline17-sized vectors with noise, dates spread over two years)
+    in a fresh process, so that peak memory is this point's own."""
+    code = f"""
+import sys, time, json, numpy as np
+sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+from datetime import date, timedelta
+from clustering import stream_cluster, story_params, Config
+from _shared import peak_rss_mb
+rng = np.random.default_rng(7)
+# Each week brings 60 new events; an item belongs to one of its week's events (embedding: the event's vector
+# plus noise; words: the event's words plus one of its own), dated in order over two years.
+weeks = 104
+week = np.arange({n}) * weeks // {n}
+picks = week * 60 + rng.integers(0, 60, {n})
+base = rng.normal(size=(weeks * 60, 384)).astype(np.float32)
+base /= np.linalg.norm(base, axis=1, keepdims=True)
+vectors = base[picks] + 0.05 * rng.normal(size=({n}, 384)).astype(np.float32)
+vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+words = [f"event{{p}} place{{p % 97}} actor{{p % 53}} detail{{i % 1000}}" for i, p in enumerate(picks)]
+days = [date(2010, 1, 1) + timedelta(days=int(w * 7 + i % 7)) for i, w in enumerate(week)]
+label, seconds = stream_cluster([str(i) for i in range({n})], vectors, words, days, story_params(Config().cluster))
+print(json.dumps({{"docs": {n}, "seconds": round(seconds, 1), "peak_rss_mb": round(peak_rss_mb()),
+                  "stories": len(set(label.values()))}}))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="only the JSON line on stdout")
+    parser.add_argument("--t17", type=Path, default=None, help="a folder of collections in timeline17's layout")
+    parser.add_argument("--skip-scale", action="store_true", help="skip the 10k/100k scale points")
+    args = parser.parse_args()
+    config = Config()
+    result: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        result |= headlines_part(config)
+        result |= t17_part(require(args.t17 or shared_data() / "timeline17"), Path(tmp))
+        result |= seeds_part(Path(tmp))
+    result["assign_docs_per_s"] = result["news_assign_docs_per_s"]
+    result["embed_docs_per_s"] = result["t17_embed_docs_per_s"]
+    if not args.skip_scale:
+        result["scale"] = [scale_point(n) for n in (10_000, 100_000)]
+        log(f"scale: {result['scale']}")
+    result |= {"peak_rss_mb": round(peak_rss_mb()), "machine": machine(), "date": time.strftime("%Y-%m-%d")}
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""Facts: entities, figures, dates, events and their cross-check between sources.
+
+    python bench/facts.py [--json] [--speed-docs N] [--skip-bpoil]
+
+1. Seeds (shared data seeds/, gold.json 'facts' and 'entities'): the five pages through the whole pipeline.
+   - Each gold fact is matched to the produced claims without reading the gold's wording for the verdict:
+     facts with values are matched by page and value (every listed value must sit in one claim, with the
+     stated status); facts given by pages are located by meaning (the claim whose evidence sentence on those
+     pages is closest, by the story encoder, to the gold sentence), then judged on status and pages: found when
+     the status is the gold's and the claim's pages overlap the gold's with Jaccard >= 0.5 (exactly the one
+     page for a single-source fact).
+   - Alias groups: every surface form is located in the article texts; the entity keys of the mentions that
+     cover it are read; a group is merged when all its forms carry one key; a false merge is two groups
+     sharing a key.
+2. Figures: bench/figures_labels.jsonl (hand labels, 31 timeline17 articles; offsets only). A produced
+   figure is right when it overlaps a labelled number, has its value (or the value lies in its range) and
+   counts the labelled thing; precision over produced figures, recall over labels.
+3. Updates across outlets: the five bpoil collections read as one story (outlet and date from the layout;
+   exact copies share a lineage); figures of oil counted in barrels a day are grouped and cross-checked; the
+   largest group is reported as the series: distinct values with dates and outlets, and how its
+   disagreements are labelled (update vs conflict).
+4. Speed: the facts stage (spaCy entities and parse for events, figures, times, attribution) on timeline17
+   articles: articles/s on this machine.
+
+The last stdout line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _shared import OUTLETS, ROOT, machine, peak_rss_mb, require, shared_data, timeline17_articles  # noqa: E402
+
+LABELS = ROOT / "bench" / "figures_labels.jsonl"
+
+
+def log(*args):
+    print(*args, file=sys.stderr)
+
+
+# -- 1. seeds ---------------------------------------------------------------------------------------------------
+
+def _gold_number(text: str) -> float | None:
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(million|billion|thousand)?", text)
+    if not m:
+        return None
+    return float(m.group(1).replace(",", "")) * {None: 1, "thousand": 1e3, "million": 1e6, "billion": 1e9}[m.group(2)]
+
+
+def _gold_status(text: str) -> str:
+    text = text.lower()
+    if text.startswith("conflict"):
+        return "conflicting"
+    if text.startswith("single"):
+        return "single-source"
+    if text.startswith("update"):
+        return "update"
+    return "corroborated"
+
+
+def bench_seeds(folder: Path) -> dict:
+    from newsloom import Config, Pipeline, Store
+    from newsloom.represent.embed import embed_texts
+
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "news.db")
+        Pipeline(store, Config()).run([str(folder)])
+        articles = list(store.articles())
+        page_of = {a.id: Path(a.uri).name for a in articles}
+        story_ids = {store.article_story()[a.id] for a in articles}
+        claims = [c for sid in story_ids for c in store.claims(sid)]
+        figures = {f.id: f for f in store.figures_for(list(page_of))}
+        entities = store.entities_for(list(page_of))
+        store.close()
+
+    def pages(claim):
+        return {page_of[e["article_id"]] for e in claim["evidence"]}
+
+    found, details = 0, []
+    troop_conflict = False
+    config = Config().represent
+    for item in gold["facts"]["items"]:
+        want = _gold_status(item["status"])
+        if "values" in item:
+            wanted = [(v["page"], _gold_number(v["value"])) for v in item["values"]]
+            best = None
+            for c in claims:
+                if c["kind"] != "figure":
+                    continue
+                have = {(page_of[figures[i].article_id], figures[i].value) for i in c["figure_ids"]}
+                hits = sum(any(p == page and abs(v - value) <= 0.01 * value for p, v in have)
+                           for page, value in wanted)
+                if hits and (best is None or hits > best[0]):
+                    best = (hits, c)
+            ok = bool(best) and best[0] == len(wanted) and best[1]["status"] == want and \
+                (want != "single-source" or pages(best[1]) == {p for p, _ in wanted})
+            got = best[1] if best else None
+            if ok and want == "conflicting":
+                troop_conflict = True
+        else:
+            gold_pages = set(item["pages"])
+            candidates = [c for c in claims if pages(c) & gold_pages]
+            got, ok = None, False
+            if candidates:
+                texts = [item["claim"]] + [e["sentence"] for c in candidates for e in c["evidence"]
+                                           if page_of[e["article_id"]] in gold_pages]
+                owners = [c for c in candidates for e in c["evidence"] if page_of[e["article_id"]] in gold_pages]
+                vectors = embed_texts(texts, config)
+                sims = vectors[1:] @ vectors[0]
+                got = owners[int(sims.argmax())]
+                produced = pages(got)
+                jaccard = len(produced & gold_pages) / len(produced | gold_pages)
+                ok = got["status"] == want and (produced == gold_pages if want == "single-source" else jaccard >= 0.5)
+        found += ok
+        details.append({"gold_status": want, "found": ok, "got_status": got["status"] if got else None,
+                        "got_pages": sorted(p[:3] for p in pages(got)) if got else [],
+                        "gold_pages": sorted(p[:3] for p in (item.get("pages") or [v["page"] for v in item["values"]])),
+                        "got_subject": got["subject"][:90] if got else None})
+    alias = _alias_groups(gold["entities"]["same"], entities, {a.id: a.text for a in articles})
+    return {"seeds_facts_found": found, "seeds_facts_total": len(gold["facts"]["items"]),
+            "seeds_troop_conflict": troop_conflict, **alias, "seeds_fact_details": details}
+
+
+def _alias_groups(groups: list[list[str]], entities, article_text: dict[str, str]) -> dict:
+    by_article = defaultdict(list)
+    for e in entities:
+        by_article[e.article_id].append(e)
+    group_keys = []
+    for group in groups:
+        keys = []
+        for form in group:
+            mentions = Counter()
+            for article_id, text in article_text.items():
+                for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text):
+                    # the mention holding the form's last word, its head ("Vladimir Putin" in "Russian
+                    # President Vladimir Putin", not "Russian"), else the one covering most of it
+                    cover = [(e.span[0] < m.end() <= e.span[1], min(e.span[1], m.end()) - max(e.span[0], m.start()),
+                              e.key)
+                             for e in by_article[article_id] if e.span[0] < m.end() and m.start() < e.span[1]]
+                    if cover:
+                        mentions[max(cover)[2]] += 1
+            keys.append(mentions.most_common(1)[0][0] if mentions else None)
+        group_keys.append(keys)
+    merged = sum(1 for keys in group_keys if None not in keys and len(set(keys)) == 1)
+    owner = defaultdict(set)
+    for gi, keys in enumerate(group_keys):
+        for key in keys:
+            if key:
+                owner[key].add(gi)
+    false_merges = sum(1 for gis in owner.values() if len(gis) > 1)
+    return {"seeds_alias_groups_merged": merged, "seeds_alias_groups_total": len(groups),
+            "seeds_false_merges": false_merges,
+            "seeds_alias_keys": [[k for k in keys] for keys in group_keys]}
+
+
+# -- 2. figures -------------------------------------------------------------------------------------------------
+
+def norm_counted(s: str | None) -> str:
+    s = f" {(s or '').lower()} ".replace(" per ", " a ").replace(" an ", " a ")
+    s = s.replace("kilometers", "kilometres").replace("meters", "metres").replace("soldiers", "troops")
+    return " ".join(s.split())
+
+
+def bench_figures(root: Path) -> dict:
+    from newsloom.facts.figures import extract_figures
+
+    lines = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    about, labels = lines[0], lines[1:]
+    produced = right = recalled = 0
+    for art in about["articles"]:
+        collection, day, name = art.split("/")
+        text = (root / collection / "InputDocs" / day / name).read_text(encoding="utf-8", errors="replace").strip()
+        gold = [g for g in labels if g["article"] == art]
+        hit = set()
+        for f in extract_figures(art, text, day):
+            produced += 1
+            ok = [i for i, g in enumerate(gold) if g["start"] < f.span[1] and f.span[0] < g["end"]
+                  and norm_counted(g["counted"]) == norm_counted(f.unit)
+                  and (abs(g["value"] - f.value) <= 0.01 * max(1.0, g["value"]) or f.low <= g["value"] <= f.high)]
+            right += bool(ok)
+            hit.update(ok)
+        recalled += len(hit)
+    return {"figures_precision": round(right / max(1, produced), 3), "figures_recall": round(recalled / len(labels), 3),
+            "figures_labelled": len(labels), "figures_articles": len(about["articles"]), "figures_produced": produced}
+
+
+# -- 3. bpoil ---------------------------------------------------------------------------------------------------
+
+def bench_bpoil(root: Path) -> dict:
+    from newsloom.facts.figures import extract_figures
+    from newsloom.reconcile import figures as _rf
+    claim_status, group_figures = _rf.claim_status, _rf.group_figures
+    from newsloom.records import Article, content_id, normalize_text
+
+    articles, figures = {}, []
+    first_of_text = {}
+    for collection, name, day, text in timeline17_articles(root):
+        if not collection.startswith("bpoil_"):
+            continue
+        outlet = OUTLETS.get(collection.split("_", 1)[1], collection)
+        article_id = content_id("art", collection, day, name)
+        norm = hashlib.sha1(normalize_text(text).encode()).hexdigest()
+        canonical = first_of_text.setdefault(norm, article_id)
+        articles[article_id] = Article(id=article_id, doc_id=article_id, title=None, text=text, paragraphs=(),
+                                       source_spans=(), uri=f"{collection}/{day}/{name}", outlet=outlet,
+                                       published=day, canonical_id=canonical)
+        figures.extend(f for f in extract_figures(article_id, text, day) if f.unit == "barrels a day")
+    start = time.perf_counter()
+    groups = group_figures(figures, articles)
+    seconds = time.perf_counter() - start
+    series = max(groups, key=lambda g: (len({articles[f.article_id].lineage for f in g}), len(g)))
+    status, lineages, pairs = claim_status(series, articles)
+    values = sorted({(round(f.low), round(f.high)) for f in series})
+    first_date = {}
+    for f in sorted(series, key=lambda f: articles[f.article_id].published):
+        first_date.setdefault((round(f.low), round(f.high)), (articles[f.article_id].published, articles[f.article_id].outlet))
+    kinds = Counter(kind for _, _, kind in pairs)
+    different_day_conflicts = sum(1 for a, b, kind in pairs if kind == "conflict"
+                                  and articles[a.article_id].published != articles[b.article_id].published)
+    flow_words = re.compile(r"\b(?:leak\w*|flow\w*|gush\w*|spew\w*|escap\w*|spill\w*|pour\w*)\b", re.I)
+    log(f"bpoil: {len(figures)} barrels-a-day figures in {len(articles)} articles; {len(groups)} groups; "
+        f"series of {len(series)} figures, {lineages} lineages, status {status}")
+    for (low, high), (day, outlet) in sorted(first_date.items(), key=lambda kv: kv[1]):
+        log(f"  first reported {day} by {outlet}: {low:,}" + (f"-{high:,}" if high != low else "") + " barrels a day")
+    return {"bpoil_flow_values": len(values), "bpoil_series_figures": len(series),
+            "bpoil_series_outlets": len({articles[f.article_id].outlet for f in series}),
+            "bpoil_series_dates": len({articles[f.article_id].published for f in series}),
+            "bpoil_series_status": status, "bpoil_pairs_update": kinds.get("update", 0),
+            "bpoil_pairs_conflict": kinds.get("conflict", 0),
+            "bpoil_conflicts_across_days": different_day_conflicts,
+            "bpoil_series_flow_sentences": round(sum(bool(flow_words.search(f.sentence)) for f in series)
+                                                 / max(1, len(series)), 3),
+            "bpoil_grouping_s": round(seconds, 2)}
+
+
+# -- 4. speed ---------------------------------------------------------------------------------------------------
+
+def bench_speed(root: Path, n: int) -> dict:
+    from newsloom import Config, Store
+    from newsloom.facts.entities import load_spacy
+    from newsloom.facts.stage import FactsStage
+    from newsloom.records import Article, content_id
+    from newsloom.stages import RunContext
+
+    pool = list(timeline17_articles(root))
+    random.Random(5).shuffle(pool)
+    batch = [Article(id=content_id("art", c, d, name), doc_id="d", title=None, text=text, paragraphs=(),
+                     source_spans=(), uri=name, published=d) for c, name, d, text in pool[:n]]
+    config = Config()
+    load_spacy(config.facts.spacy_model, parse=config.facts.events)  # model loading is not the stage's work
+    stage = FactsStage(RunContext(config, Store(":memory:")))
+    start = time.perf_counter()
+    out = Counter(type(r).__name__ for r in stage.run(batch))
+    seconds = time.perf_counter() - start
+    chars = sum(len(a.text) for a in batch)
+    return {"docs_per_s": round(n / seconds, 2), "speed_docs": n, "speed_seconds": round(seconds, 1),
+            "speed_mean_chars": round(chars / n), "speed_records": dict(out)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--speed-docs", type=int, default=300)
+    parser.add_argument("--skip-bpoil", action="store_true")
+    args = parser.parse_args()
+    data = shared_data()
+    seeds = require(data / "seeds")
+    timeline = require(data / "timeline17")
+    result = {"machine": machine()}
+    result.update(bench_seeds(seeds))
+    result.update(bench_figures(timeline))
+    if not args.skip_bpoil:
+        result.update(bench_bpoil(timeline))
+    result.update(bench_speed(timeline, args.speed_docs))
+    result["peak_rss_mb"] = round(peak_rss_mb())
+    for detail in result.get("seeds_fact_details", []):
+        log("seed fact:", json.dumps(detail))
+    log("alias keys:", json.dumps(result.get("seeds_alias_keys")))
+    if not args.json:
+        for key, value in result.items():
+            if key not in ("seeds_fact_details", "seeds_alias_keys"):
+                print(f"{key}: {value}")
+    print(json.dumps({k: v for k, v in result.items() if k not in ("seeds_fact_details", "seeds_alias_keys")}))
+
+
+if __name__ == "__main__":
+    main()

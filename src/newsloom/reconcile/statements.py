@@ -1,0 +1,152 @@
+"""Claims beyond figures: sentences of different articles that state the same thing.
+
+Candidate sentences are those that name at least one entity or hold an event (a key predicate from the parse);
+they are embedded with the story encoder (MiniLM by default; vectors cached in the store by sentence content) and
+grouped greedily, in publication order, with the cluster whose centroid is closest, when the cosine reaches
+``SIMILARITY`` and the sentence shares an entity with the cluster (entities keyed story-wide, so "Seoul" and
+"South Korea" count as one). A group stated by 2+ independent source lineages is *corroborated*; a sentence no
+other lineage repeats is *single-source* when it states an event or an explicit time (the rest is commentary and
+is not listed). When a corroborated claim's time ("in June 2024") is stated by one lineage only, that time is a
+single-source claim of its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+
+from ..records import Article, Event
+from ..sentences import split_sentences
+from ..facts.timex import find_times
+
+SIMILARITY = 0.42
+MAX_SENTENCES_PER_ARTICLE = 40
+MAX_SENTENCES_PER_STORY = 2000  # bounds the pairwise matrix and the encoder's work on very large stories
+MIN_WORDS, MAX_WORDS = 6, 70
+
+
+def candidate_sentences(articles: list[Article], keys_at: dict[str, list[tuple[int, int, str]]],
+                        events: list[Event]) -> list[dict]:
+    events_at: dict[tuple[str, int], list[Event]] = defaultdict(list)
+    for e in events:
+        events_at[(e.article_id, e.span[0])].append(e)
+    event_spans = defaultdict(list)
+    for e in events:
+        event_spans[e.article_id].append(e)
+    out = []
+    for article in articles:
+        spans = keys_at.get(article.id, [])
+        taken = 0
+        for sentence, (start, end) in split_sentences(article.text):
+            words = sentence.split()
+            if not MIN_WORDS <= len(words) <= MAX_WORDS or sentence.endswith("?"):
+                continue
+            keys = sorted({k for s, e, k in spans if s < end and start < e})
+            sentence_events = [e for e in event_spans.get(article.id, []) if e.span[0] < end and start < e.span[1]]
+            if not keys and not sentence_events:
+                continue
+            out.append({"article": article, "sentence": sentence, "span": (start, end), "keys": set(keys),
+                        "events": sentence_events})
+            taken += 1
+            if taken >= MAX_SENTENCES_PER_ARTICLE:
+                break
+        if len(out) >= MAX_SENTENCES_PER_STORY:
+            break
+    return out[:MAX_SENTENCES_PER_STORY]
+
+
+def _lexical(candidates: list[dict]) -> np.ndarray:
+    """Story-local TF-IDF cosine (unigrams and bigrams): words every article uses weigh little, so what is
+    specific to a claim decides."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [c["sentence"] for c in candidates]
+    try:
+        matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2)).fit_transform(texts)
+    except ValueError:
+        return np.zeros((len(texts), len(texts)))
+    return (matrix @ matrix.T).toarray()
+
+
+def group_statements(candidates: list[dict], vectors: np.ndarray) -> list[list[int]]:
+    """Greedy average linkage, in publication order: a sentence joins the cluster whose members it matches best
+    on average (mean of embedding and lexical cosine), if that reaches ``SIMILARITY`` and it shares an entity."""
+    sims = 0.5 * (vectors @ vectors.T) + 0.5 * _lexical(candidates)
+    clusters: list[list[int]] = []
+    cluster_keys: list[set[str]] = []
+    for i, cand in enumerate(candidates):
+        best, best_sim = None, SIMILARITY
+        for c, members in enumerate(clusters):
+            if cand["keys"] and cluster_keys[c] and not (cand["keys"] & cluster_keys[c]):
+                continue
+            score = float(sims[i, members].mean())
+            if score >= best_sim:
+                best, best_sim = c, score
+        if best is None:
+            clusters.append([i])
+            cluster_keys.append(set(cand["keys"]))
+        else:
+            clusters[best].append(i)
+            cluster_keys[best] |= cand["keys"]
+    return clusters
+
+
+def statement_claims(articles: list[Article], keys_at: dict[str, list[tuple[int, int, str]]],
+                     events: list[Event], embed: Callable[[list[str]], np.ndarray]) -> list[dict]:
+    """Claims as dicts: subject, status, lineages, evidence (one entry per sentence)."""
+    candidates = candidate_sentences(articles, keys_at, events)
+    if not candidates:
+        return []
+    vectors = embed([c["sentence"] for c in candidates])
+    claims = []
+    for members in group_statements(candidates, vectors):
+        cands = [candidates[i] for i in members]
+        lineages = {c["article"].lineage for c in cands}
+        evidence = [_evidence(c) for c in cands]
+        if len(lineages) >= 2:
+            claims.append({"subject": _subject(cands), "status": "corroborated", "lineages": len(lineages),
+                           "evidence": evidence})
+            claims.extend(_single_source_times(cands, evidence))
+        elif any(e["predicate"] != "say" for c in cands for e in _events(c)) or any(e["time"] for e in evidence):
+            claims.append({"subject": _subject(cands), "status": "single-source", "lineages": 1,
+                           "evidence": evidence})
+    return claims
+
+
+def _events(cand: dict) -> list[dict]:
+    return [{"predicate": e.predicate, "actor": e.actor, "target": e.target, "negated": e.negated,
+             "time": e.time_text, "attribution": e.attribution} for e in cand["events"]]
+
+
+def _evidence(cand: dict) -> dict:
+    article = cand["article"]
+    times = [t for t in find_times(cand["sentence"], article.published) if t.kind not in ("weekday", "deictic")
+             or t.start]
+    explicit = [t for t in times if t.kind in ("month_day_year", "day_month_year", "month_year", "month_day",
+                                               "day_month", "between_months", "month")]
+    return {"article_id": article.id, "lineage": article.lineage, "outlet": article.outlet,
+            "published": article.published, "sentence": cand["sentence"], "span": list(cand["span"]),
+            "time": explicit[0].text if explicit else None,
+            "time_start": explicit[0].start if explicit else None,
+            "events": _events(cand)}
+
+
+def _single_source_times(cands: list[dict], evidence: list[dict]) -> list[dict]:
+    by_time: dict[str, set[str]] = defaultdict(set)
+    for ev in evidence:
+        if ev["time"]:
+            by_time[ev["time"].lower()].add(ev["lineage"])
+    out = []
+    for time_text, lineages in by_time.items():
+        if len(lineages) == 1:
+            ev = [e for e in evidence if e["time"] and e["time"].lower() == time_text]
+            out.append({"subject": f"when: {ev[0]['time']} ({_subject([c for c in cands if c['sentence'] == ev[0]['sentence']])})",
+                        "status": "single-source", "lineages": 1, "evidence": ev})
+    return out
+
+
+def _subject(cands: list[dict]) -> str:
+    text = min((c["sentence"] for c in cands), key=len)
+    return text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + "..."

