@@ -26,6 +26,13 @@ def require(path: Path) -> Path:
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak resident memory (VmHWM; ru_maxrss can report a parent's peak after fork)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -98,7 +98,7 @@ def run_stages(paths: list[str], db: Path):
     from newsloom.represent.embed import RepresentStage
 
     store = Store(db)
-    pipeline = Pipeline(store, Config())
+    pipeline = Pipeline(store, Config.load())  # ./newsloom.toml, when present, overrides the defaults
     pipeline.record_stages = [cls(pipeline.ctx) for cls in (CleanStage, DedupStage, RepresentStage, ClusterStage)]
     pipeline.story_stages = []
     report = pipeline.run(paths)
@@ -212,7 +212,7 @@ def main() -> None:
     parser.add_argument("--t17", type=Path, default=None, help="a folder of collections in timeline17's layout")
     parser.add_argument("--skip-scale", action="store_true", help="skip the 10k/100k scale points")
     args = parser.parse_args()
-    config = Config()
+    config = Config.load()
     result: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         result |= headlines_part(config)

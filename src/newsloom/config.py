@@ -54,9 +54,10 @@ class RepresentConfig:
 class ClusterConfig:
     # Similarities mix embedding cosine (this weight) and TF-IDF cosine (the rest); see cluster/online.py.
     embedding_weight: float = 0.7
-    story_threshold: float = 0.3  # centroid similarity for an article to join a story
-    story_merge_threshold: float = 0.2  # mean pairwise similarity for two stories to merge
-    headline_threshold: float = 0.35
+    # Tuned for articles (title and lead); short titles alone cluster best near 0.3 / 0.2 (docs/benchmarks.md).
+    story_threshold: float = 0.5  # centroid similarity for an article to join a story
+    story_merge_threshold: float = 0.35  # mean pairwise similarity for two stories to merge
+    headline_threshold: float = 0.45
     dormant_after_days: float = 7.0  # a story without articles for this long is not joined by date-known articles
     thread_threshold: float = 0.25
     thread_merge_threshold: float = 0.15
@@ -80,6 +81,19 @@ class FactsConfig:
 class BriefConfig:
     min_sentences: int = 3
     max_sentences: int = 8
+    max_sections: int = 6  # the summary is organised into 2 to this many sub-topic sections
+    timeline_dates: int = 8  # at most this many dated events in a story's timeline
+    # Abstractive option (off by default): an OpenAI-compatible chat-completions endpoint rewrites the extractive
+    # briefing; each generated sentence must cite source sentences that support it (a strict word-overlap test),
+    # the others are dropped and counted. ``llm_url`` is the base URL (".../v1") or the full
+    # ".../chat/completions" URL.
+    abstractive: bool = False
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout_s: float = 60.0
+    llm_max_sentences: int = 8
+    support_min_overlap: float = 0.8  # share of a generated sentence's content words found in its cited sentences
 
 
 @dataclass(frozen=True)

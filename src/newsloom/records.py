@@ -221,6 +221,36 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class BriefSection:
+    """A sub-topic of a briefing: a short title from its key phrases and its sentences (indices in
+    ``Briefing.summary``)."""
+
+    title: str
+    sentences: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """A dated event: the date (ISO day, ``YYYY-MM`` or ``YYYY``) and one or two cited sentences saying it."""
+
+    date: str
+    sentences: tuple[BriefSentence, ...]
+    mentions: int = 0  # sentences of the story that refer to the date
+    published: int = 0  # articles (lineages) published on it
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedSentence:
+    """A sentence written by the optional abstractive step, kept only when its cited source sentences support
+    it: ``support`` lists them ({article_id, span, text}); ``citations`` are source numbers."""
+
+    text: str
+    citations: tuple[int, ...]
+    support: tuple[dict, ...]
+    score: float  # share of its content words found in the supporting sentences
+
+
+@dataclass(frozen=True, slots=True)
 class Briefing:
     story_id: str
     title: str
@@ -229,3 +259,6 @@ class Briefing:
     key_figures: tuple[dict, ...] = ()
     disagreements: tuple[dict, ...] = ()
     extra: dict = field(default_factory=dict)
+    sections: tuple[BriefSection, ...] = ()  # the summary organised by sub-topic
+    timeline: tuple[TimelineEntry, ...] = ()
+    abstract: tuple[GeneratedSentence, ...] = ()  # empty unless the abstractive option is on

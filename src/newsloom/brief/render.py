@@ -24,9 +24,48 @@ def _values(entry: dict) -> str:
     return "; ".join(f"{v['text']} {_cite([v['source']])}" for v in entry["values"])
 
 
+def sections_of(briefing: Briefing) -> list[tuple[str, list]]:
+    """(title, sentences) for the summary's sections; one "Summary" section for briefings without any."""
+    if not briefing.sections:
+        return [("Summary", list(briefing.summary))] if briefing.summary else []
+    return [(sec.title, [briefing.summary[i] for i in sec.sentences if i < len(briefing.summary)])
+            for sec in briefing.sections]
+
+
+def outlet_rows(briefing: Briefing) -> list[dict]:
+    """Per outlet: articles, first and last publication dates, and how many of its articles are copies."""
+    rows: dict[str, dict] = {}
+    for s in briefing.sources:
+        name = s.outlet or "unknown outlet"
+        row = rows.setdefault(name, {"outlet": name, "articles": 0, "first": None, "last": None, "copies": 0,
+                                     "sources": []})
+        row["articles"] += 1
+        row["copies"] += 1 if s.copy_of else 0
+        row["sources"].append(s.number)
+        day = s.published[:10] if s.published else None
+        if day:
+            row["first"] = min(filter(None, [row["first"], day]))
+            row["last"] = max(filter(None, [row["last"], day]))
+    return sorted(rows.values(), key=lambda r: (-r["articles"], r["outlet"]))
+
+
+def _when(row: dict) -> str:
+    if not row["first"]:
+        return "date unknown"
+    return row["first"] if row["first"] == row["last"] else f"{row['first']} to {row['last']}"
+
+
 def to_markdown(briefing: Briefing) -> str:
-    lines = [f"# {briefing.title}", "", f"*{_span(briefing)}*", "", "## Summary", ""]
-    lines += [f"{s.text} {_cite(s.citations)}" for s in briefing.summary]
+    lines = [f"# {briefing.title}", "", f"*{_span(briefing)}*"]
+    if briefing.summary:
+        lines += ["", "## Summary"]
+    for title, sentences in sections_of(briefing):
+        if briefing.sections:
+            lines += ["", f"### {title}"]
+        lines += [""] + [f"{s.text} {_cite(s.citations)}" for s in sentences]
+    if briefing.abstract:
+        lines += ["", "## In brief (generated, each sentence checked against its sources)", ""]
+        lines += [f"{g.text} {_cite(g.citations)}" for g in briefing.abstract]
     if briefing.key_figures:
         lines += ["", "## Key figures", ""]
         lines += [f"- **{e['subject']}** ({e['status']}): {_values(e)}" for e in briefing.key_figures]
@@ -35,7 +74,16 @@ def to_markdown(briefing: Briefing) -> str:
         lines += [f"- **{e['subject']}**: " + "; ".join(
             f"{v['text']} ({v['outlet'] or 'unknown outlet'}{', ' + v['published'][:10] if v['published'] else ''})"
             f" {_cite([v['source']])}" for v in e["values"]) for e in briefing.disagreements]
+    if briefing.timeline:
+        lines += ["", "## Timeline", ""]
+        for entry in briefing.timeline:
+            lines.append(f"- **{entry.date}**: " + " ".join(f"{s.text} {_cite(s.citations)}" for s in entry.sentences))
     lines += ["", "## Sources", ""]
+    for row in outlet_rows(briefing):
+        copies = f", {row['copies']} of them copies" if row["copies"] else ""
+        lines.append(f"- {row['outlet']}: {row['articles']} article{'s' if row['articles'] != 1 else ''}"
+                     f" ({_when(row)}){copies} {_cite(row['sources'])}")
+    lines.append("")
     for s in briefing.sources:
         copy = f" (copy of [{s.copy_of}])" if s.copy_of else ""
         lines.append(f"{s.number}. {s.outlet or 'unknown outlet'}: \"{s.title or 'untitled'}\""
@@ -44,16 +92,28 @@ def to_markdown(briefing: Briefing) -> str:
 
 
 def to_json(briefing: Briefing) -> str:
-    return json.dumps(asdict(briefing), ensure_ascii=False, indent=2)
+    data = asdict(briefing)
+    data["outlets"] = outlet_rows(briefing)
+    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def to_html(briefing: Briefing, standalone: bool = True) -> str:
     e = html.escape
     parts = [f"<article class='briefing' id='{e(briefing.story_id)}'>", f"<h1>{e(briefing.title)}</h1>",
-             f"<p class='meta'>{e(_span(briefing))}</p>", "<h2>Summary</h2>"]
-    for s in briefing.summary:
-        cites = "".join(f"<a href='#{e(briefing.story_id)}-src-{n}'>[{n}]</a>" for n in s.citations)
-        parts.append(f"<p>{e(s.text)} {cites}</p>")
+             f"<p class='meta'>{e(_span(briefing))}</p>"]
+
+    def cites(numbers) -> str:
+        return "".join(f"<a href='#{e(briefing.story_id)}-src-{n}'>[{n}]</a>" for n in numbers)
+
+    if briefing.summary:
+        parts.append("<h2>Summary</h2>")
+    for title, sentences in sections_of(briefing):
+        if briefing.sections:
+            parts.append(f"<h3>{e(title)}</h3>")
+        parts += [f"<p>{e(s.text)} {cites(s.citations)}</p>" for s in sentences]
+    if briefing.abstract:
+        parts.append("<h2>In brief <small>(generated, each sentence checked against its sources)</small></h2>")
+        parts += [f"<p>{e(g.text)} {cites(g.citations)}</p>" for g in briefing.abstract]
     if briefing.key_figures:
         parts.append("<h2>Key figures</h2><ul>")
         parts += [f"<li><b>{e(k['subject'])}</b> ({e(k['status'])}): {e(_values(k))}</li>" for k in briefing.key_figures]
@@ -66,7 +126,18 @@ def to_html(briefing: Briefing, standalone: bool = True) -> str:
                 parts.append(f"<tr><td>{e(d['subject'])}</td><td>{e(v['text'])}</td><td>{e(v['outlet'] or '')}</td>"
                              f"<td>{e((v['published'] or '')[:10])}</td><td>[{v['source']}]</td></tr>")
         parts.append("</table>")
-    parts.append("<h2>Sources</h2><ol>")
+    if briefing.timeline:
+        parts.append("<h2>Timeline</h2><dl class='timeline'>")
+        for entry in briefing.timeline:
+            parts.append(f"<dt>{e(entry.date)}</dt><dd>"
+                         + " ".join(f"{e(s.text)} {cites(s.citations)}" for s in entry.sentences) + "</dd>")
+        parts.append("</dl>")
+    parts.append("<h2>Sources</h2><table><tr><th>Outlet</th><th>Articles</th><th>Dates</th><th>Copies</th>"
+                 "<th>Sources</th></tr>")
+    for row in outlet_rows(briefing):
+        parts.append(f"<tr><td>{e(row['outlet'])}</td><td>{row['articles']}</td><td>{e(_when(row))}</td>"
+                     f"<td>{row['copies']}</td><td>{cites(row['sources'])}</td></tr>")
+    parts.append("</table><ol>")
     for s in briefing.sources:
         copy = f" (copy of [{s.copy_of}])" if s.copy_of else ""
         # Locations are shown as text, never as links: a document's URL is untrusted.
@@ -83,4 +154,4 @@ def page(title: str, body: str) -> str:
             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
             f"<title>{html.escape(title)}</title><style>body{{font-family:Georgia,serif;max-width:46em;margin:2em auto;"
             "line-height:1.5;padding:0 1em}td,th{border-bottom:1px solid #ddd;padding:.2em .5em;text-align:left}"
-            ".meta{color:#555}</style></head><body>" + body + "</body></html>\n")
+            ".meta{color:#555}dt{font-weight:bold}dd{margin:0 0 .6em 1.5em}</style></head><body>" + body + "</body></html>\n")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from ..records import Story
 from ..stages import Stage
-from .summarize import number_sources, summarize
+from .summarize import number_sources, story_facts, summarize
 
 
 class BriefStage(Stage):
@@ -43,6 +43,8 @@ class BriefStage(Stage):
                 key_figures.append(entry)
         headlines = [h["text"] for h in store.story_headlines(story.id)]
         briefing = summarize(story.id, story.title, articles, self.ctx.config.brief, key_figures=key_figures,
-                             disagreements=disagreements, extra={"headlines": headlines, "claims": statements})
+                             disagreements=disagreements, extra={"headlines": headlines, "claims": statements},
+                             facts=story_facts(store, story.id, list(by_id), figures.values()),
+                             passages=store.shared_passages(list(by_id)))
         self.note("sentences", len(briefing.summary))
         yield briefing

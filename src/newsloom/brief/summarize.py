@@ -1,23 +1,35 @@
-"""Extractive briefing, first version: sentences ranked by TF-IDF centrality in the story, chosen greedily
-with redundancy and same-source penalties (MMR), each cited to every article that contains it."""
+"""Extractive briefing: sentences ranked by centrality in the story, coverage of the story's facts and how many
+sources state them, chosen greedily with redundancy removed (MMR, aware of near-duplicate passages) and spread
+over the sources, each cited to every article that contains it; then organised into sub-topic sections, with a
+timeline of the story's dated events.
+
+Every sentence of the summary and of the timeline is an exact slice of the article it is taken from
+(``article.text[span[0]:span[1]] == text``), and cites every article whose text contains it.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..config import BriefConfig
-from ..records import Article, Briefing, BriefSentence, Source, normalize_text
+from ..records import Article, Briefing, BriefSentence, Source, TimelineEntry, normalize_text
 from ..sentences import split_sentences
 
-_BOILERPLATE = re.compile(r"\b(click|subscribe|newsletter|cookie|sign up|all rights reserved|follow us|"
-                          r"read more|advertisement|terms of (use|service)|privacy policy)\b", re.I)
-
+# Page furniture that survives extraction in single sentences: calls to action, site self-promotion, photo
+# credits and captions, teaser labels.
+_BOILERPLATE = re.compile(
+    r"\b(click|subscribe|newsletter|cookie|sign up|all rights reserved|follow us|read more|advertisement|"
+    r"terms of (use|service)|privacy policy|getty images|ap photo|photo by|file photo|image provided|"
+    r"your go-to|stay connected|contact your|related (stories|articles|coverage)|additional coverage|"
+    r"share this|watch:|listen:|copyright)\b", re.I)
+_BULLET = re.compile(r"^[-–—•*·]\s+")
 
 _SHORTLIST = 400
+_FACT_WEIGHT = {"figure": 3.0, "event": 1.0, "claim": 1.0}
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,15 @@ class _Candidate:
     norm: str
 
 
+@dataclass
+class _Scored:
+    """What selection knows about each candidate besides its text."""
+
+    facts: list[set] = field(default_factory=list)  # fact keys each candidate states
+    passages: list[set] = field(default_factory=list)  # shared-passage keys each candidate overlaps
+    carriers: list[int] = field(default_factory=list)  # lineages whose text contains it
+
+
 def number_sources(articles: list[Article]) -> list[Source]:
     """Sources numbered in the order given (publication order); copies point at their canonical source."""
     numbers = {a.id: i for i, a in enumerate(articles, start=1)}
@@ -38,14 +59,30 @@ def number_sources(articles: list[Article]) -> list[Source]:
             for a in articles]
 
 
+def usable_sentence(sentence: str, min_words: int = 8, max_words: int = 60) -> bool:
+    """A sentence fit for a briefing: long enough to say something, not a question, not furniture, and the
+    start of a sentence (not a fragment)."""
+    words = sentence.split()
+    if not min_words <= len(words) <= max_words or sentence.endswith("?") or _BOILERPLATE.search(sentence):
+        return False
+    return sentence[0].isupper() or sentence[0] in "\"“'‘" or sentence[0].isdigit()
+
+
+def article_sentences(article: Article):
+    """(sentence, span, position) for the article's sentences, with a leading list bullet left out of the
+    sentence (the span moves with it, so the text stays an exact slice of the article)."""
+    for position, (sentence, (start, end)) in enumerate(split_sentences(article.text)):
+        bullet = _BULLET.match(sentence)
+        if bullet:
+            sentence, start = sentence[bullet.end():], start + bullet.end()
+        yield sentence, (start, end), position
+
+
 def candidates(articles: list[Article]) -> list[_Candidate]:
     seen, found = set(), []
     for article in articles:
-        for position, (sentence, span) in enumerate(split_sentences(article.text)):
-            words = sentence.split()
-            if not 8 <= len(words) <= 60 or sentence.endswith("?") or _BOILERPLATE.search(sentence):
-                continue
-            if not sentence[0].isupper() and not sentence[0] in "\"“'‘":
+        for sentence, span, position in article_sentences(article):
+            if not usable_sentence(sentence):
                 continue
             norm = normalize_text(sentence)
             if norm in seen:
@@ -56,23 +93,46 @@ def candidates(articles: list[Article]) -> list[_Candidate]:
 
 
 def summarize(story_id: str, title: str, articles: list[Article], config: BriefConfig,
-              key_figures=(), disagreements=(), extra=None) -> Briefing:
+              key_figures=(), disagreements=(), extra=None, facts=(), passages=()) -> Briefing:
+    """The story's briefing. ``facts`` are the story's stated facts, {key, article_id, span} (figures, events,
+    claims from the facts and reconcile stages): sentences that state facts not yet covered rank higher.
+    ``passages`` are the store's shared passages of these articles (``Store.shared_passages``): two sentences
+    overlapping one passage are near-duplicates, and only one of them is chosen."""
     sources = number_sources(articles)
     number_of = {s.article_id: s.number for s in sources}
     pool = candidates(articles)
     lineages = {a.lineage for a in articles}
-    wanted = max(config.min_sentences, min(config.max_sentences, 2 + len(lineages)))
-    chosen = _select(pool, wanted)
+    wanted = max(config.min_sentences, min(config.max_sentences, 3 + len(lineages)))
     normalized = {a.id: normalize_text(a.text) for a in articles}
+    lineage_of = {a.id: a.lineage for a in articles}
+    info = _describe(pool, normalized, lineage_of, facts, passages)
+    chosen = _select(pool, wanted, info)
     order = {a.id: i for i, a in enumerate(articles)}
     chosen.sort(key=lambda c: (order[c.article.id], c.position))
-    summary = tuple(
-        BriefSentence(text=c.text, article_id=c.article.id, span=c.span,
-                      citations=tuple(sorted(number_of[a] for a, norm in normalized.items()
-                                             if _contains(norm, c.norm))))
-        for c in chosen)
-    return Briefing(story_id=story_id, title=title, summary=summary, sources=tuple(sources),
-                    key_figures=tuple(key_figures), disagreements=tuple(disagreements), extra=extra or {})
+
+    def cite(text_norm: str) -> tuple[int, ...]:
+        return tuple(sorted(number_of[a] for a, norm in normalized.items() if _contains(norm, text_norm)))
+
+    summary = tuple(BriefSentence(text=c.text, article_id=c.article.id, span=c.span, citations=cite(c.norm))
+                    for c in chosen)
+    from .sections import make_sections
+    from .timeline import story_timeline
+
+    sections = make_sections([s.text for s in summary], [c.text for c in pool], config.max_sections)
+    timeline = tuple(
+        TimelineEntry(date=t.date, mentions=t.mentions, published=t.published,
+                      sentences=tuple(BriefSentence(text=s.text, article_id=s.doc_id, span=s.span,
+                                                    citations=cite(normalize_text(s.text))) for s in t.sentences))
+        for t in story_timeline(articles, max_dates=config.timeline_dates))
+    briefing = Briefing(story_id=story_id, title=title, summary=summary, sources=tuple(sources),
+                        key_figures=tuple(key_figures), disagreements=tuple(disagreements), extra=extra or {},
+                        sections=sections, timeline=timeline)
+    if config.abstractive:
+        from .abstractive import abstract
+
+        briefing = abstract(briefing, articles, pool_texts=[(c.text, c.article.id, c.span) for c in pool],
+                            config=config, cite=lambda text: cite(normalize_text(text)))
+    return briefing
 
 
 def _contains(haystack: str, needle: str) -> bool:
@@ -80,7 +140,25 @@ def _contains(haystack: str, needle: str) -> bool:
     return f" {needle} " in f" {haystack} "
 
 
-def _select(pool: list[_Candidate], wanted: int) -> list[_Candidate]:
+def _describe(pool: list[_Candidate], normalized: dict, lineage_of: dict, facts, passages) -> _Scored:
+    info = _Scored()
+    by_article: dict[str, list[tuple[tuple[int, int], object]]] = {}
+    for fact in facts:
+        by_article.setdefault(fact["article_id"], []).append((tuple(fact["span"]), fact["key"]))
+    passage_spans: dict[str, list[tuple[int, int, int]]] = {}
+    for p in passages:
+        for article_id, start, end in p["occurrences"]:
+            passage_spans.setdefault(article_id, []).append((start, end, p["passage"]))
+    for c in pool:
+        start, end = c.span
+        info.facts.append({key for (s, e), key in by_article.get(c.article.id, ()) if s < end and start < e})
+        info.passages.append({key for s, e, key in passage_spans.get(c.article.id, ())
+                              if s < end and start < e and min(e, end) - max(s, start) >= 0.5 * (end - start)})
+        info.carriers.append(len({lineage_of[a] for a, norm in normalized.items() if _contains(norm, c.norm)}))
+    return info
+
+
+def _select(pool: list[_Candidate], wanted: int, info: _Scored) -> list[_Candidate]:
     if not pool:
         return []
     if len(pool) == 1:
@@ -89,27 +167,59 @@ def _select(pool: list[_Candidate], wanted: int) -> list[_Candidate]:
     centroid = np.asarray(matrix.mean(axis=0)).ravel()
     norm = np.linalg.norm(centroid) or 1.0
     relevance = matrix @ (centroid / norm)
-    # Leads carry the news: a mild bonus for early sentences of each article.
+    # Leads carry the news: a mild bonus for early sentences of each article; a sentence several sources carry
+    # word for word is what they agree on.
     relevance = relevance + np.array([0.05 / (1 + c.position) for c in pool])
-    # Only the most relevant candidates compete, which bounds the pairwise similarity matrix on big stories.
-    top = np.argsort(-relevance, kind="stable")[:_SHORTLIST]
-    pool, matrix, relevance = [pool[i] for i in top], matrix[top], relevance[top]
+    relevance = relevance + 0.03 * np.log1p(np.array(info.carriers, dtype=float) - 1).clip(0)
+    # Only the most relevant candidates (and every one that states a fact) compete, which bounds the pairwise
+    # similarity matrix on big stories.
+    top = list(np.argsort(-relevance, kind="stable")[:_SHORTLIST])
+    top += [i for i in range(len(pool)) if info.facts[i] and i not in set(top)][:_SHORTLIST]
+    pool = [pool[i] for i in top]
+    facts = [info.facts[i] for i in top]
+    passages = [info.passages[i] for i in top]
+    matrix, relevance = matrix[top], relevance[top]
     similarity = (matrix @ matrix.T).toarray()
+    top_relevance = float(relevance.max()) or 1.0
     chosen: list[int] = []
+    covered: set = set()
+    covered_passages: set = set()
     per_lineage: dict[str, int] = {}
     while len(chosen) < min(wanted, len(pool)):
         best, best_score = None, -np.inf
         for i, c in enumerate(pool):
-            if i in chosen:
+            if i in chosen or passages[i] & covered_passages:
                 continue
             redundancy = max((similarity[i, j] for j in chosen), default=0.0)
             if redundancy > 0.6:
                 continue
-            score = 0.7 * relevance[i] - 0.3 * redundancy - 0.05 * per_lineage.get(c.article.lineage, 0)
+            # A figure (a number and what it counts) is the most concrete fact a sentence can add.
+            gain = sum(_FACT_WEIGHT.get(key[0], 1.0) for key in facts[i] - covered)
+            score = (0.5 * relevance[i] / top_relevance + 0.35 * min(gain, 6.0) / 6.0 - 0.25 * redundancy
+                     - 0.05 * per_lineage.get(c.article.lineage, 0))
             if score > best_score:
                 best, best_score = i, score
         if best is None:
             break
         chosen.append(best)
+        covered |= facts[best]
+        covered_passages |= passages[best]
         per_lineage[pool[best].article.lineage] = per_lineage.get(pool[best].article.lineage, 0) + 1
     return [pool[i] for i in chosen]
+
+
+def story_facts(store, story_id: str, article_ids: list[str], figures) -> list[dict]:
+    """The facts the story states, as {key, article_id, span}: each figure (what is counted, and its value),
+    each event (who did what to whom) and each reconciled statement, where its sentence is."""
+    facts = [{"key": ("figure", f.unit or f.counted, f.value), "article_id": f.article_id, "span": f.span}
+             for f in figures]
+    facts += [{"key": ("event", e.predicate, e.actor_keys, e.target_keys, e.negated), "article_id": e.article_id,
+               "span": e.span} for e in store.events_for(article_ids) if e.predicate != "say"]
+    for claim in store.claims(story_id):
+        if claim.get("kind", "figure") == "figure":
+            continue
+        for evidence in claim.get("evidence", ()):
+            if evidence.get("span"):
+                facts.append({"key": ("claim", claim["id"]), "article_id": evidence["article_id"],
+                              "span": tuple(evidence["span"])})
+    return facts

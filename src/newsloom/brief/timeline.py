@@ -115,8 +115,7 @@ def build_timeline(docs: list[TimelineDoc], n_dates: int | None = None, per_date
                    start: date | None = None, end: date | None = None,
                    precisions: tuple[str, ...] = ("day",), min_score: float = 0.0,
                    lead_sentences: int = 5, min_words: int = 6, max_words: int = 50,
-                   weights: tuple[float, float, float] = (1.0, 1.0, 0.5), topic_weight: float = 0.5,
-                   mention_window_days: int | None = None, recency_bonus: float = 0.0) -> list[TimelineDate]:
+                   weights: tuple[float, float, float] = (0.0, 1.0, 0.25), topic_weight: float = 0.5) -> list[TimelineDate]:
     """The ``n_dates`` most important dates of ``docs`` (all dates scoring above ``min_score`` when None), each
     with up to ``per_date`` sentences, in date order.
 
@@ -136,9 +135,6 @@ def build_timeline(docs: list[TimelineDoc], n_dates: int | None = None, per_date
             # A sentence can only report what happened by its publication day.
             if day:
                 refs = [k for k in refs if k <= day[:len(k)]]
-                if mention_window_days is not None:
-                    limit = (date.fromisoformat(day) - timedelta(days=mention_window_days)).isoformat()
-                    refs = [k for k in refs if len(k) < 10 or k >= limit]
             sentences.append(_Sentence(text, i, span, position, refs))
     if not sentences:
         return []
@@ -162,7 +158,9 @@ def build_timeline(docs: list[TimelineDoc], n_dates: int | None = None, per_date
             if _in_range(day, start, end):
                 candidates[day].append(j)
 
-    # Date importance: sentences referring to it, distinct articles doing so, and articles published on it.
+    # Date importance: sentences referring to it, distinct articles (lineages) doing so, and articles published
+    # on it. The default weights count articles rather than sentences (one article repeating a date says less
+    # than several articles each naming it) and give publication volume a quarter of that weight.
     scores: dict[str, float] = {}
     total_pub = sum(len(v) for v in published.values()) or 1
     total_mentions = sum(len(v) for v in mention_sentences.values()) or 1
@@ -187,13 +185,7 @@ def build_timeline(docs: list[TimelineDoc], n_dates: int | None = None, per_date
 
     result = []
     for k in chosen_dates:
-        bonus = None
-        if recency_bonus and len(k) == 10:
-            day = date.fromisoformat(k)
-            bonus = [recency_bonus if docs[sentences[j].doc].published and 0 <= (
-                date.fromisoformat(docs[sentences[j].doc].published[:10]) - day).days <= 2 else 0.0
-                for j in dict.fromkeys(candidates[k])]
-        picks = _summarize_date(candidates[k], matrix, topical, per_date, sentences, k, topic_weight, bonus)
+        picks = _summarize_date(candidates[k], matrix, topical, per_date, sentences, k, topic_weight)
         result.append(TimelineDate(k, round(scores[k], 6), [_out(sentences[j], docs) for j in picks],
                                    mentions=len(mention_sentences.get(k, ())), published=len(published.get(k, ()))))
     result.sort(key=lambda t: t.date)
@@ -205,7 +197,7 @@ def _out(s: _Sentence, docs: list[TimelineDoc]) -> TimelineSentence:
 
 
 def _summarize_date(candidate_ids: list[int], matrix, topical: np.ndarray, per_date: int,
-                    sentences: list[_Sentence], key: str, topic_weight: float, bonus=None) -> list[int]:
+                    sentences: list[_Sentence], key: str, topic_weight: float) -> list[int]:
     ids = list(dict.fromkeys(candidate_ids))
     sub = matrix[ids]
     centroid = np.asarray(sub.mean(axis=0)).ravel()
@@ -213,8 +205,6 @@ def _summarize_date(candidate_ids: list[int], matrix, topical: np.ndarray, per_d
     # Close to what the date's sentences say, on the collection's topic, and preferably naming the date itself.
     relevance = (sub @ centroid) + topic_weight * topical[ids]
     relevance = relevance + np.array([0.05 if key in sentences[j].dates else 0.0 for j in ids])
-    if bonus is not None:
-        relevance = relevance + np.array(bonus)
     order = np.argsort(-relevance, kind="stable")
     picked: list[int] = []
     for idx in order:
@@ -235,3 +225,31 @@ def date_window(dates: list[date], days: int = 0) -> tuple[date, date]:
 
 def count_by_day(docs: list[TimelineDoc]) -> Counter:
     return Counter(d.published[:10] for d in docs if d.published)
+
+
+def story_timeline(articles, max_dates: int = 8, precisions: tuple[str, ...] = ("day", "month", "year")
+                   ) -> list[TimelineDate]:
+    """The dated events of a story (or a thread's articles): up to ``max_dates`` dates, chronological, each with
+    one sentence, or two where at least three sentences of the story refer to it. Sentences pass the briefing's
+    furniture filter; copies of one text count once."""
+    from .summarize import article_sentences, usable_sentence
+
+    docs = [TimelineDoc(id=a.id, published=a.published, group=a.lineage,
+                        sentences=tuple((s, span) for s, span, _ in article_sentences(a) if usable_sentence(s)))
+            for a in articles]
+    timeline = build_timeline([d for d in docs if d.sentences], n_dates=max_dates, per_date=2,
+                              precisions=precisions, lead_sentences=2, min_words=8, max_words=60)
+    for entry in timeline:
+        if entry.mentions < 3:
+            entry.sentences = entry.sentences[:1]
+    return timeline
+
+
+def thread_timeline(store, thread_id: str, max_dates: int = 12) -> list[TimelineDate]:
+    """A timeline over every story of a thread (``Store.stories()`` rows carry their thread)."""
+    articles = []
+    for story in store.stories(include_headline_only=False):
+        if story.get("thread_id") == thread_id:
+            articles.extend(store.story_articles(story["id"]))
+    articles.sort(key=lambda a: (a.published or "", a.id))
+    return story_timeline(articles, max_dates=max_dates)

@@ -18,7 +18,8 @@ import numpy as np
 
 from ..errors import NotFoundError, StoreError
 from ..records import (Article, Briefing, BriefSentence, Claim, Document, Entity, Figure, Furniture, Headline,
-                       Rejection, Source, Story, StoryMerge, Thread, normalize_text, content_id, Event)
+                       Rejection, Source, Story, StoryMerge, Thread, normalize_text, content_id, Event,
+                       BriefSection, GeneratedSentence, TimelineEntry)
 from ..cluster.online import terms_to_blob
 from .migrations import MIGRATIONS
 
@@ -457,7 +458,14 @@ def briefing_from_json(data: dict) -> Briefing:
                       for s in data["summary"]),
         sources=tuple(Source(**s) for s in data["sources"]),
         key_figures=tuple(data.get("key_figures", ())), disagreements=tuple(data.get("disagreements", ())),
-        extra=data.get("extra", {}))
+        extra=data.get("extra", {}),
+        # Briefings written before sections, timelines and abstracts existed have none of these keys.
+        sections=tuple(BriefSection(s["title"], tuple(s["sentences"])) for s in data.get("sections", ())),
+        timeline=tuple(TimelineEntry(t["date"], tuple(BriefSentence(s["text"], tuple(s["citations"]), s["article_id"],
+                                                                    tuple(s["span"])) for s in t["sentences"]),
+                                     t.get("mentions", 0), t.get("published", 0)) for t in data.get("timeline", ())),
+        abstract=tuple(GeneratedSentence(g["text"], tuple(g["citations"]), tuple(g["support"]), g["score"])
+                       for g in data.get("abstract", ())))
 
 
 def _article(row: sqlite3.Row) -> Article:

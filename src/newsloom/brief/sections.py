@@ -1,0 +1,146 @@
+"""Sections: the briefing's sentences grouped by sub-topic, each titled with its key phrases.
+
+Sentences are clustered (average-linkage agglomerative clustering on TF-IDF cosine, the vocabulary and weights
+fitted on all the story's candidate sentences) into 2 to ``max_sections`` groups, about one per two or three
+sentences; each group is titled with its most distinctive phrase (one to three words that do not start or end
+with a stop word, weighted by how often the group uses it over how common it is in the story), and a second one
+when the first is a single word. Sections keep the summary's order, by their first sentence.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+from collections import Counter
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from ..records import BriefSection
+
+_DATE_WORDS = {m.lower() for m in list(calendar.month_name) + list(calendar.day_name) if m} | {"today", "yesterday"}
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")
+_STOP = ENGLISH_STOP_WORDS | {"said", "says", "say", "according", "also", "would", "could", "new", "year", "years",
+                              "including", "told", "like", "just", "time", "week", "lrb", "rrb", "s", "amid", "despite",
+                              "however", "while", "within", "via", "recently", "previous", "significant"}
+
+
+def section_count(n_sentences: int, max_sections: int = 6) -> int:
+    if n_sentences < 2:
+        return 1
+    return max(2, min(max_sections, math.ceil(n_sentences / 2.5), n_sentences))
+
+
+def make_sections(sentences: list[str], story_sentences: list[str], max_sections: int = 6) -> tuple[BriefSection, ...]:
+    if not sentences:
+        return ()
+    k = section_count(len(sentences), max_sections)
+    labels = _cluster(sentences, story_sentences or sentences, k)
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label, []).append(i)
+    ordered = sorted(groups.values(), key=lambda members: members[0])
+    used: set[str] = set()
+    sections = []
+    for members in ordered:
+        title = _title([sentences[i] for i in members], story_sentences or sentences, used)
+        sections.append(BriefSection(title=title, sentences=tuple(members)))
+    return tuple(sections)
+
+
+def _cluster(sentences: list[str], story_sentences: list[str], k: int) -> list[int]:
+    if k <= 1:
+        return [0] * len(sentences)
+    try:
+        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(story_sentences + sentences)
+        matrix = vectorizer.transform(sentences).toarray()
+    except ValueError:
+        return [i % k for i in range(len(sentences))]
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix = matrix / np.where(norms == 0, 1, norms)
+    similarity = matrix @ matrix.T
+    # Average-linkage agglomeration down to k clusters (at most a dozen sentences: a plain loop is enough).
+    clusters = [[i] for i in range(len(sentences))]
+    while len(clusters) > k:
+        best, pair = -np.inf, (0, 1)
+        for a in range(len(clusters)):
+            for b in range(a + 1, len(clusters)):
+                link = similarity[np.ix_(clusters[a], clusters[b])].mean()
+                # Adjacent sentences (same source, same thread of thought) join a little more readily.
+                if any(abs(x - y) == 1 for x in clusters[a] for y in clusters[b]):
+                    link += 0.02
+                # Balanced sections: merging into an already large group costs a little.
+                link -= 0.03 * (len(clusters[a]) + len(clusters[b]) - 2)
+                if link > best:
+                    best, pair = link, (a, b)
+        a, b = pair
+        clusters[a] = sorted(clusters[a] + clusters[b])
+        del clusters[b]
+    labels = [0] * len(sentences)
+    for label, members in enumerate(clusters):
+        for i in members:
+            labels[i] = label
+    return labels
+
+
+def _phrases(text: str) -> list[str]:
+    # Phrases never run across punctuation or numbers: "about 11,000 soldiers" gives "soldiers", not
+    # "about soldiers".
+    found = []
+    for run in re.split(r"[^A-Za-z'’\- ]+", text.replace("’", "'")):
+        words = _WORD.findall(run)
+        for n in (1, 2, 3):
+            for i in range(len(words) - n + 1):
+                gram = words[i:i + n]
+                first, last = gram[0].lower(), gram[-1].lower()
+                if first in _STOP or last in _STOP or len(first) < 2 or len(last) < 2:
+                    continue
+                if any(w.lower() in _STOP and w.lower() not in ("of", "and") for w in gram[1:-1]):
+                    continue
+                if re.search(r"(ian|ean|ese)$", last):  # "alliance between Russian": ends on an adjective
+                    continue
+                # Verbs and adverbs make poor titles ("Deployed troops"); without a tagger, their usual endings.
+                if first.endswith(("ed", "ly", "ing")) or last.endswith(("ly",)):
+                    continue
+                if any(w.lower() in _DATE_WORDS for w in gram):  # dates belong to the timeline, not titles
+                    continue
+                found.append(" ".join(gram))
+    return found
+
+
+def _title(group: list[str], story: list[str], used: set[str]) -> str:
+    story_df = Counter()
+    for s in story:
+        story_df.update({p.lower() for p in _phrases(s)})
+    in_group = Counter()
+    surface: dict[str, Counter] = {}
+    for s in group:
+        for p in _phrases(s):
+            in_group[p.lower()] += 1
+            surface.setdefault(p.lower(), Counter())[p] += 1
+    n = max(len(story), 1)
+    scored = []
+    for p, tf in in_group.items():
+        words = p.split()
+        idf = math.log((n + 1) / (story_df.get(p, 0) + 1)) + 1
+        # Longer phrases name a sub-topic better than single words; phrases shared by the whole story do not.
+        scored.append((tf * idf * (1 + 0.6 * (len(words) - 1)), p))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    chosen: list[str] = []
+    for _, p in scored:
+        if p in used or any(p in c or c in p for c in chosen):
+            continue
+        chosen.append(p)
+        if len(chosen) == 2 or len(chosen[0].split()) >= 2:
+            break
+    if not chosen:
+        return "Overview"
+    used.update(chosen)
+    names = [_display(surface[p].most_common(1)[0][0]) for p in chosen]
+    return " and ".join(names)
+
+
+def _display(phrase: str) -> str:
+    # Keep proper nouns and acronyms as written; capitalise the first word.
+    return phrase[:1].upper() + phrase[1:]
