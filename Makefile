@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DB ?= demo.db
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench bench-setup clean
 
 setup: $(VENV)/.installed
 
@@ -21,7 +21,12 @@ demo: setup
 test: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
 
-bench: setup
+# The benchmarks' own extra needs: tilse (timeline ROUGE) and the Perl XML module its ROUGE script uses.
+bench-setup: setup
+	$(BIN)/python -m pip install -e '.[all,bench]'
+	command -v apt-get >/dev/null && (apt-get install -y libxml-dom-perl || (apt-get update && apt-get install -y libxml-dom-perl))
+
+bench: bench-setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/e2e.py
 
 clean:

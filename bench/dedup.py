@@ -463,18 +463,6 @@ def real_duplicates(records: list[dict], label: str, sample: int, rng: random.Ra
 # -- scale -----------------------------------------------------------------------------------------------------
 
 
-def own_peak_rss_mb() -> float:
-    """This process's peak RSS: VmHWM (reset by exec, unlike ru_maxrss, which a child inherits from its parent
-    on Linux), else ru_maxrss."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return peak_rss_mb()
-
-
 def scale_child(n_docs: int, seed: int) -> None:
     """Run in a fresh process: n_docs perturbed Reuters pages through the SQLite path; print one JSON line."""
     from newsloom.dedup.engine import Deduper
@@ -486,7 +474,7 @@ def scale_child(n_docs: int, seed: int) -> None:
     records = reuters_records(require(shared_data() / "corpora" / "reuters21578"))
     rng = random.Random(seed)
     vocabulary = sorted({w for r in records[:2000] for w in r["title"].split() if w.isalpha()})
-    baseline_mb = own_peak_rss_mb()
+    baseline_mb = peak_rss_mb()
 
     def generate():
         for i in range(n_docs):
@@ -526,7 +514,7 @@ def scale_child(n_docs: int, seed: int) -> None:
         db_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 2**20
         store.close()
     print(json.dumps({"docs": n_docs, "seconds": round(seconds, 1), "docs_per_s": round(n_docs / seconds),
-                      "peak_rss_mb": round(own_peak_rss_mb()), "rss_before_mb": round(baseline_mb),
+                      "peak_rss_mb": round(peak_rss_mb()), "rss_before_mb": round(baseline_mb),
                       "db_mb": round(db_mb), "links": dict(kinds)}))
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
 N_FEATURES = 2**18
@@ -248,14 +247,3 @@ def terms_from_blob(blob: bytes | None) -> dict[int, float]:
     keys = np.frombuffer(blob[:half], dtype=np.int32)
     values = np.frombuffer(blob[half:], dtype=np.float32)
     return dict(zip(keys.tolist(), values.tolist()))
-
-
-def sparse_rows(vectors: list[dict[int, float]]) -> sp.csr_matrix:
-    """Stack term dicts into a CSR matrix (for batch similarity in benchmarks and threads)."""
-    indptr, indices, data = [0], [], []
-    for v in vectors:
-        indices.extend(v.keys())
-        data.extend(v.values())
-        indptr.append(len(indices))
-    return sp.csr_matrix((np.array(data, np.float32), np.array(indices, np.int32), np.array(indptr)),
-                         shape=(len(vectors), N_FEATURES))

@@ -19,7 +19,6 @@ CREATE TABLE headlines (id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES doc
     published TEXT, language TEXT);
 CREATE TABLE furniture (doc_id TEXT NOT NULL REFERENCES documents(id), span_start INTEGER NOT NULL,
     span_end INTEGER NOT NULL, reason TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (doc_id, span_start));
-CREATE TABLE minhashes (article_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
 CREATE TABLE embeddings (record_id TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL,
     PRIMARY KEY (record_id, model));
 CREATE TABLE threads (id TEXT PRIMARY KEY, label TEXT NOT NULL, centroid BLOB, n_stories INTEGER);
@@ -47,7 +46,6 @@ CREATE TABLE briefings (story_id TEXT PRIMARY KEY REFERENCES stories(id), title 
 """,
     # 2: dedup's streaming index (signatures and an LSH band table, read per batch, so memory stays bounded) and
     # passages (sentences and paragraphs, by normalised-text hash) with every article and offset that carries them.
-    # The first version's ``minhashes`` table (datasketch signatures) is no longer written.
     """
 CREATE TABLE dedup_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE dedup_signatures (sig INTEGER PRIMARY KEY, article_id TEXT NOT NULL UNIQUE, lineage TEXT NOT NULL,

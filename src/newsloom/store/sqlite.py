@@ -23,7 +23,7 @@ from ..records import (Article, Briefing, BriefSentence, Claim, Document, Entity
 from ..cluster.online import terms_to_blob
 from .migrations import MIGRATIONS
 
-TABLES = ("documents", "rejections", "articles", "headlines", "furniture", "minhashes", "embeddings", "stories",
+TABLES = ("documents", "rejections", "articles", "headlines", "furniture", "embeddings", "stories",
           "story_articles", "story_headlines", "threads", "entities", "figures", "claims", "briefings",
           "dedup_meta", "dedup_signatures", "lsh_buckets", "passages", "cluster_state", "story_aliases", "events")
 
@@ -175,10 +175,6 @@ class Store:
         """(record id, model key, float32 vector bytes) rows; a cache keyed by content, so never replaced."""
         self.db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?,?,?)", rows)
 
-    def save_minhash(self, article_id: str, signature: bytes) -> None:
-        self.db.execute("INSERT OR IGNORE INTO minhashes VALUES (?,?)", (article_id, signature))
-
-    # -- dedup (signatures, LSH band table, passages) ---------------------------------------------------------
     def dedup_meta(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self.db.execute("SELECT key, value FROM dedup_meta")}
 
@@ -336,14 +332,6 @@ class Store:
             for row in self.db.execute(f"SELECT id, title FROM articles WHERE id IN ({marks})", chunk):
                 found[row[0]] = row[1]
         return found
-
-    def minhash_rows(self) -> Iterator[sqlite3.Row]:
-        return self.db.execute("SELECT m.article_id, m.signature, a.canonical_id FROM minhashes m "
-                               "JOIN articles a ON a.id=m.article_id ORDER BY a.rowid")
-
-    def article_by_norm_hash(self, norm_hash: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT id, canonical_id FROM articles WHERE norm_hash=? ORDER BY rowid LIMIT 1",
-                               (norm_hash,)).fetchone()
 
     def story_states(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM stories ORDER BY rowid").fetchall()
