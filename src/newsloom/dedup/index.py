@@ -26,7 +26,22 @@ class Entry:
     position: int = -1  # index of the text in its batch
 
 
-class MemoryIndex:
+class _BucketLookup:
+    """Candidate lookup shared by both indexes: every text that shares an LSH bucket with the query."""
+
+    _buckets: dict[int, list[int]]
+
+    def candidates(self, position: int, bucket_keys: np.ndarray) -> list[int]:
+        found: list[int] = []
+        get = self._buckets.get
+        for key in bucket_keys.tolist():
+            members = get(key)
+            if members:
+                found.extend(members)
+        return found
+
+
+class MemoryIndex(_BucketLookup):
     """Everything in Python dicts and numpy arrays: fast, but memory grows with the number of texts."""
 
     streaming = True  # entries added one by one are visible to the next query at once
@@ -55,15 +70,6 @@ class MemoryIndex:
     def exact(self, key: int) -> tuple[str, str] | None:
         i = self._exact.get(key)
         return (self._ids[i], self._lineages[i]) if i is not None else None
-
-    def candidates(self, position: int, bucket_keys: np.ndarray) -> list[int]:
-        found: list[int] = []
-        get = self._buckets.get
-        for key in bucket_keys.tolist():
-            members = get(key)
-            if members:
-                found.extend(members)
-        return found
 
     def position(self, article_id: str) -> int | None:
         return self._by_id.get(article_id)
@@ -100,7 +106,7 @@ class MemoryIndex:
                     self._buckets[key].append(i)
 
 
-class SQLiteIndex:
+class SQLiteIndex(_BucketLookup):
     """The band table and signatures in the store; per batch, only what the batch's buckets touch is read."""
 
     streaming = False  # written once per batch; the engine keeps the batch's own texts in memory meanwhile
@@ -128,15 +134,6 @@ class SQLiteIndex:
 
     def exact(self, key: int) -> tuple[str, str] | None:
         return self._exact.get(key)
-
-    def candidates(self, position: int, bucket_keys: np.ndarray) -> list[int]:
-        found: list[int] = []
-        get = self._buckets.get
-        for key in bucket_keys.tolist():
-            members = get(key)
-            if members:
-                found.extend(members)
-        return found
 
     def position(self, article_id: str) -> int | None:
         return self.store.dedup_position(article_id)
