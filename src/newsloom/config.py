@@ -59,6 +59,8 @@ class ClusterConfig:
     story_merge_threshold: float = 0.35  # mean pairwise similarity for two stories to merge
     headline_threshold: float = 0.45
     dormant_after_days: float = 7.0  # a story without articles for this long is not joined by date-known articles
+    # An event does not run for months: past this span a story closes and the topic goes on as its thread.
+    story_max_span_days: float | None = 21.0
     thread_threshold: float = 0.25
     thread_merge_threshold: float = 0.15
     thread_dormant_after_days: float = 90.0

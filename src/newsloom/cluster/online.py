@@ -29,6 +29,7 @@ class ClusterParams:
     merge_threshold: float = 0.17  # combined mean pairwise similarity for two stories to merge
     embedding_weight: float = 0.7  # the rest goes to TF-IDF
     dormant_after_days: float = 7.0
+    max_span_days: float | None = None  # a story (an event) spans at most this long; None: unbounded
     candidates: int = 20  # nearest stories (by embedding) scored in full
 
 
@@ -150,7 +151,9 @@ class StoryClusterer:
     def _dormant(self, story: StoryState, day: date | None) -> bool:
         if day is None or story.first is None:
             return False
-        window = self.params.dormant_after_days
+        window, span = self.params.dormant_after_days, self.params.max_span_days
+        if span is not None and max((day - story.first).days, (story.last - day).days) > span:
+            return True
         return (story.first - day).days > window or (day - story.last).days > window
 
     def join(self, story: StoryState, emb: np.ndarray, terms: dict[int, float], day: date | None) -> None:
@@ -215,7 +218,9 @@ class StoryClusterer:
     def _overlaps(self, a: StoryState, b: StoryState) -> bool:
         if a.first is None or b.first is None:
             return True
-        window = self.params.dormant_after_days
+        window, span = self.params.dormant_after_days, self.params.max_span_days
+        if span is not None and (max(a.last, b.last) - min(a.first, b.first)).days > span:
+            return False
         return (a.first - b.last).days <= window and (b.first - a.last).days <= window
 
     def _absorb(self, keep: StoryState, gone: StoryState) -> None:

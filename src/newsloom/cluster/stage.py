@@ -24,7 +24,8 @@ from .online import ClusterParams, StoryClusterer, StoryState, TermWeights, term
 
 def story_params(cfg: ClusterConfig) -> ClusterParams:
     return ClusterParams(join_threshold=cfg.story_threshold, merge_threshold=cfg.story_merge_threshold,
-                         embedding_weight=cfg.embedding_weight, dormant_after_days=cfg.dormant_after_days)
+                         embedding_weight=cfg.embedding_weight, dormant_after_days=cfg.dormant_after_days,
+                         max_span_days=cfg.story_max_span_days)
 
 
 def thread_params(cfg: ClusterConfig) -> ClusterParams:
