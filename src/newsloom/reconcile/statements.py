@@ -73,23 +73,32 @@ def _lexical(candidates: list[dict]) -> np.ndarray:
 def group_statements(candidates: list[dict], vectors: np.ndarray) -> list[list[int]]:
     """Greedy average linkage, in publication order: a sentence joins the cluster whose members it matches best
     on average (mean of embedding and lexical cosine), if that reaches ``SIMILARITY`` and it shares an entity."""
-    sims = 0.5 * (vectors @ vectors.T) + 0.5 * _lexical(candidates)
+    sims = (0.5 * (vectors @ vectors.T) + 0.5 * _lexical(candidates)).astype(np.float32)
+    # totals[i, c]: the sum of item i's similarities to cluster c's members, kept up to date as clusters grow,
+    # so each item scores every cluster at once instead of re-reading the members (quadratic in Python).
+    totals = np.zeros_like(sims)
+    sizes: list[int] = []
     clusters: list[list[int]] = []
     cluster_keys: list[set[str]] = []
     for i, cand in enumerate(candidates):
-        best, best_sim = None, SIMILARITY
-        for c, members in enumerate(clusters):
-            if cand["keys"] and cluster_keys[c] and not (cand["keys"] & cluster_keys[c]):
-                continue
-            score = float(sims[i, members].mean())
-            if score >= best_sim:
-                best, best_sim = c, score
+        best = None
+        if clusters:
+            scores = totals[i, : len(clusters)] / np.asarray(sizes, dtype=np.float32)
+            passing = np.flatnonzero(scores >= SIMILARITY)
+            for c in passing[np.argsort(-scores[passing], kind="stable")]:
+                if cand["keys"] and cluster_keys[c] and not (cand["keys"] & cluster_keys[c]):
+                    continue
+                best = int(c)
+                break
         if best is None:
-            clusters.append([i])
-            cluster_keys.append(set(cand["keys"]))
-        else:
-            clusters[best].append(i)
-            cluster_keys[best] |= cand["keys"]
+            best = len(clusters)
+            clusters.append([])
+            cluster_keys.append(set())
+            sizes.append(0)
+        clusters[best].append(i)
+        cluster_keys[best] |= cand["keys"]
+        sizes[best] += 1
+        totals[:, best] += sims[:, i]
     return clusters
 
 
