@@ -47,7 +47,7 @@ def clean_document(doc: Document, timeout_s: float, min_words: int) -> Iterator[
     if article:
         yield article
     for item in page.headlines:
-        # ids as before: text mode by offset in the page, HTML mode by position and text
+        # Ids from content: text-mode headlines by their offset in the page; HTML ones (no offsets) by position and text
         key = (str(item.span[0]),) if page.format == "text" else (str(item.position), item.text)
         yield Headline(id=content_id("hl", doc.id, *key), doc_id=doc.id, text=item.text, position=item.position,
                        span=item.span, outlet=doc.outlet if page.format == "text" else page.outlet,
