@@ -60,3 +60,12 @@ def timeline17_jsonl(folder: Path, out: Path) -> int:
                                      "url": f"timeline17://{collection}/{day}/{name}"}) + "\n")
             count += 1
     return count
+
+
+def emit(result: dict, as_json: bool) -> None:
+    """Print a benchmark's result: one line per figure on stderr (unless --json), the JSON object last on stdout."""
+    if not as_json:
+        width = max(map(len, result)) + 2
+        for key, value in result.items():
+            print(f"{key:>{width}}: {value}", file=sys.stderr)
+    print(json.dumps(result))

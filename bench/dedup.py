@@ -39,7 +39,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _shared import machine, peak_rss_mb, require, shared_data  # noqa: E402
+from _shared import emit, machine, peak_rss_mb, require, shared_data  # noqa: E402
 
 BATCH = 500
 
@@ -574,10 +574,7 @@ def main() -> None:
         "systems": {k: {m: v for m, v in r.items() if m != "recall_by_transform"} for k, r in results.items()},
         "datasketch_version": datasketch.__version__, "machine": machine(), "date": time.strftime("%Y-%m-%d"),
     }
-    if not args.json:
-        for key, value in result.items():
-            print(f"{key:>36}: {value}", file=sys.stderr)
-    print(json.dumps(result))
+    emit(result, args.json)
 
 
 if __name__ == "__main__":

@@ -10,14 +10,13 @@ compare with peers (trafilatura, datasketch, ...).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _shared import machine, peak_rss_mb, require, shared_data, timeline17_jsonl  # noqa: E402
+from _shared import emit, machine, peak_rss_mb, require, shared_data, timeline17_jsonl  # noqa: E402
 
 
 def main() -> None:
@@ -52,10 +51,7 @@ def main() -> None:
         "stage_seconds": {s["stage"]: s["seconds"] for s in report.stages}, "machine": machine(),
         "date": time.strftime("%Y-%m-%d"),
     }
-    if not args.json:
-        for key, value in result.items():
-            print(f"{key:>28}: {value}", file=sys.stderr)
-    print(json.dumps(result))
+    emit(result, args.json)
 
 
 if __name__ == "__main__":

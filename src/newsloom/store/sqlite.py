@@ -380,37 +380,37 @@ class Store:
             "SELECT h.* FROM story_headlines sh JOIN headlines h ON h.id=sh.headline_id WHERE sh.story_id=? "
             "ORDER BY h.rowid", (story_id,))]
 
-    def figures_for(self, article_ids: list[str]) -> list[Figure]:
-        out = []
+    def _rows_for_articles(self, table: str, article_ids: list[str]) -> Iterator[sqlite3.Row]:
+        """The rows of a per-article table for these articles, in insertion order within each chunk of ids."""
         for chunk in _chunks(article_ids, 500):
             marks = ",".join("?" * len(chunk))
-            for r in self.db.execute(f"SELECT * FROM figures WHERE article_id IN ({marks}) ORDER BY rowid", chunk):
-                out.append(Figure(id=r["id"], article_id=r["article_id"], text=r["text"], value=r["value"],
-                                  low=r["low"], high=r["high"], unit=r["unit"], qualifier=r["qualifier"],
-                                  sentence=r["sentence"], span=(r["span_start"], r["span_end"]),
-                                  counted=r["counted"], time_text=r["time_text"], time_start=r["time_start"],
-                                  time_end=r["time_end"], attribution=r["attribution"]))
+            yield from self.db.execute(f"SELECT * FROM {table} WHERE article_id IN ({marks}) ORDER BY rowid", chunk)
+
+    def figures_for(self, article_ids: list[str]) -> list[Figure]:
+        out = []
+        for r in self._rows_for_articles("figures", article_ids):
+            out.append(Figure(id=r["id"], article_id=r["article_id"], text=r["text"], value=r["value"],
+                              low=r["low"], high=r["high"], unit=r["unit"], qualifier=r["qualifier"],
+                              sentence=r["sentence"], span=(r["span_start"], r["span_end"]),
+                              counted=r["counted"], time_text=r["time_text"], time_start=r["time_start"],
+                              time_end=r["time_end"], attribution=r["attribution"]))
         return out
 
     def entities_for(self, article_ids: list[str]) -> list[Entity]:
         out = []
-        for chunk in _chunks(article_ids, 500):
-            marks = ",".join("?" * len(chunk))
-            for r in self.db.execute(f"SELECT * FROM entities WHERE article_id IN ({marks}) ORDER BY rowid", chunk):
-                out.append(Entity(r["article_id"], r["text"], r["label"], r["key"], (r["span_start"], r["span_end"])))
+        for r in self._rows_for_articles("entities", article_ids):
+            out.append(Entity(r["article_id"], r["text"], r["label"], r["key"], (r["span_start"], r["span_end"])))
         return out
 
     def events_for(self, article_ids: list[str]) -> list[Event]:
         out = []
-        for chunk in _chunks(article_ids, 500):
-            marks = ",".join("?" * len(chunk))
-            for r in self.db.execute(f"SELECT * FROM events WHERE article_id IN ({marks}) ORDER BY rowid", chunk):
-                out.append(Event(id=r["id"], article_id=r["article_id"], predicate=r["predicate"], actor=r["actor"],
-                                 actor_keys=tuple(json.loads(r["actor_keys"])), target=r["target"],
-                                 target_keys=tuple(json.loads(r["target_keys"])), negated=bool(r["negated"]),
-                                 time_text=r["time_text"], time_start=r["time_start"], time_end=r["time_end"],
-                                 attribution=r["attribution"], sentence=r["sentence"],
-                                 span=(r["span_start"], r["span_end"])))
+        for r in self._rows_for_articles("events", article_ids):
+            out.append(Event(id=r["id"], article_id=r["article_id"], predicate=r["predicate"], actor=r["actor"],
+                             actor_keys=tuple(json.loads(r["actor_keys"])), target=r["target"],
+                             target_keys=tuple(json.loads(r["target_keys"])), negated=bool(r["negated"]),
+                             time_text=r["time_text"], time_start=r["time_start"], time_end=r["time_end"],
+                             attribution=r["attribution"], sentence=r["sentence"],
+                             span=(r["span_start"], r["span_end"])))
         return out
 
     def update_entity_keys(self, rows: list[tuple[str, str, int]]) -> None:
