@@ -216,6 +216,32 @@ def rejected(db: str, fmt: str | None) -> None:
 
 @main.command()
 @db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; anything but loopback needs a token for ingest.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--token", envvar="NEWSLOOM_TOKEN", default=None,
+              help="Bearer token for the ingest endpoints (env NEWSLOOM_TOKEN).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML configuration file.")
+def serve(db: str, host: str, port: int, token: str | None, config_path: str | None) -> None:
+    """Serve the web reader at / and the HTTP API at /api/ (OpenAPI docs at /docs)."""
+    try:
+        import uvicorn
+
+        from .web import create_app
+    except ImportError as exc:
+        raise click.ClickException(f"serve needs the web extra: pip install 'newsloom[web]' ({exc})") from exc
+    from .web.app import is_loopback
+
+    exposed = not is_loopback(host)
+    if exposed and not token:
+        err.print(f"[yellow]bound to {host}: ingest is off until a token is set (--token or NEWSLOOM_TOKEN)[/yellow]")
+    app = create_app(db, Config.load(config_path), ingest_token=token, token_required=exposed)
+    err.print(f"newsloom reader on http://{host}:{port}/ (API docs at /docs), store {db}")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@main.command()
+@db_option
 @click.option("--examples", type=click.Path(exists=True, file_okay=False), default=None,
               help="Folder of example inputs (default: the repository's examples/).")
 def demo(db: str, examples: str | None) -> None:

@@ -65,10 +65,15 @@ class Pipeline:
     def run(self, paths: Iterable[str], progress: Callable[[int], None] | None = None) -> RunReport:
         paths = list(paths)
         report = RunReport(inputs=paths)
+        return self.run_items(read_inputs(paths, self.config.ingest, report.skipped_files), report, progress)
+
+    def run_items(self, items: Iterable[Document | Rejection], report: RunReport,
+                  progress: Callable[[int], None] | None = None) -> RunReport:
+        """Run documents (and rejections to record) from any source: files, uploads, JSON objects."""
         start = time.perf_counter()
         batch: list[Document] = []
         seen: set[str] = set()
-        for item in read_inputs(paths, self.config.ingest, report.skipped_files):
+        for item in items:
             if isinstance(item, Rejection):
                 report.rejected[item.code] += 1
                 with self.store.transaction():

@@ -93,7 +93,7 @@ def read_inputs(paths: Iterable[str], config: IngestConfig, skipped: list[str] |
     explicitly is always read, its format sniffed when the extension says nothing."""
     for raw in paths:
         if raw == "-":
-            yield from _read_bytes("<stdin>", "-", sys.stdin.buffer.read(config.max_bytes + 1), config)
+            yield from read_bytes("<stdin>", "-", sys.stdin.buffer.read(config.max_bytes + 1), config)
             continue
         path = Path(raw)
         if path.is_dir():
@@ -121,10 +121,11 @@ def read_file(path: Path, config: IngestConfig) -> Iterator[Item]:
     except InputRejected as exc:
         yield Rejection(uri, exc.reason_code, exc.reason)
         return
-    yield from _read_bytes(uri, path.name, data, config)
+    yield from read_bytes(uri, path.name, data, config)
 
 
-def _read_bytes(uri: str, name: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
+def read_bytes(uri: str, name: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
+    """Documents from bytes already in memory (a file, stdin, an upload); ``name`` gives the format."""
     try:
         if len(data) > config.max_bytes:
             raise InputRejected("too-large", f"over the {config.max_bytes:,}-byte limit")
@@ -161,7 +162,7 @@ def _read_jsonl(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
         except json.JSONDecodeError as exc:
             yield Rejection(where, "bad-json", f"line is not valid JSON: {exc.msg} at column {exc.colno}")
             continue
-        yield from _json_document(where, obj)
+        yield from json_document(where, obj)
 
 
 def _read_json(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
@@ -176,10 +177,11 @@ def _read_json(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
     if not any(isinstance(i, dict) and ("text" in i or "html" in i) for i in items):
         raise InputRejected("not-news", 'JSON holds no document objects (with a "text" or "html" field)')
     for number, item in enumerate(items, start=1):
-        yield from _json_document(f"{uri}#{number}" if isinstance(obj, list) else uri, item)
+        yield from json_document(f"{uri}#{number}" if isinstance(obj, list) else uri, item)
 
 
-def _json_document(where: str, obj) -> Iterator[Item]:
+def json_document(where: str, obj) -> Iterator[Item]:
+    """One document from a JSON object with "text" or "html", and optional url, title, source, published."""
     if not isinstance(obj, dict):
         yield Rejection(where, "bad-json", "not a JSON object")
         return

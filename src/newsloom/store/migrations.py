@@ -84,4 +84,20 @@ CREATE INDEX events_article ON events(article_id);
 ALTER TABLE claims ADD COLUMN kind TEXT NOT NULL DEFAULT 'figure';
 ALTER TABLE claims ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'
 """,
+    # 5: full-text search for the reader and the API (FTS5 over article titles and text, and headlines), kept
+    # in step with their tables by triggers; external-content tables, so the text is stored once.
+    """
+CREATE VIRTUAL TABLE article_search USING fts5(title, text, content='articles', content_rowid='rowid', tokenize='porter unicode61');
+CREATE TRIGGER article_search_insert AFTER INSERT ON articles BEGIN INSERT INTO article_search(rowid, title, text) VALUES (new.rowid, new.title, new.text); END;
+CREATE TRIGGER article_search_delete AFTER DELETE ON articles BEGIN INSERT INTO article_search(article_search, rowid, title, text) VALUES ('delete', old.rowid, old.title, old.text); END;
+CREATE TRIGGER article_search_update AFTER UPDATE OF title, text ON articles BEGIN INSERT INTO article_search(article_search, rowid, title, text) VALUES ('delete', old.rowid, old.title, old.text); INSERT INTO article_search(rowid, title, text) VALUES (new.rowid, new.title, new.text); END;
+INSERT INTO article_search(article_search) VALUES ('rebuild');
+CREATE VIRTUAL TABLE headline_search USING fts5(text, teaser, content='headlines', content_rowid='rowid', tokenize='porter unicode61');
+CREATE TRIGGER headline_search_insert AFTER INSERT ON headlines BEGIN INSERT INTO headline_search(rowid, text, teaser) VALUES (new.rowid, new.text, new.teaser); END;
+CREATE TRIGGER headline_search_delete AFTER DELETE ON headlines BEGIN INSERT INTO headline_search(headline_search, rowid, text, teaser) VALUES ('delete', old.rowid, old.text, old.teaser); END;
+CREATE TRIGGER headline_search_update AFTER UPDATE OF text, teaser ON headlines BEGIN INSERT INTO headline_search(headline_search, rowid, text, teaser) VALUES ('delete', old.rowid, old.text, old.teaser); INSERT INTO headline_search(rowid, text, teaser) VALUES (new.rowid, new.text, new.teaser); END;
+INSERT INTO headline_search(headline_search) VALUES ('rebuild');
+CREATE INDEX articles_outlet ON articles(outlet);
+CREATE INDEX headlines_outlet ON headlines(outlet)
+""",
 ]

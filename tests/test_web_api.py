@@ -1,0 +1,265 @@
+"""The HTTP API and the reader's pages, through FastAPI's test client, over a copy of the examples store."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the web extra is not installed (pip install 'newsloom[web]')")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from newsloom.web import create_app  # noqa: E402
+from support import EXPECTED  # noqa: E402
+from web_support import HOSTILE_DOC, copy_store  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client(examples_store, tmp_path_factory):
+    store, _ = examples_store
+    db = copy_store(store.path, tmp_path_factory.mktemp("web") / "read.db")
+    with TestClient(create_app(db)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def stories(client):
+    return client.get("/api/stories", params={"limit": 100}).json()
+
+
+def biggest(stories: dict) -> dict:
+    return stories["items"][0]
+
+
+def test_health_reports_counts(client):
+    body = client.get("/api/health").json()
+    assert body["status"] == "ok" and body["schema_version"] >= 5
+    assert body["counts"]["articles"] > 0 and body["counts"]["stories"] > 0
+
+
+def test_story_list_pages_and_sorts(client, stories):
+    assert stories["total"] == len(stories["items"]) >= 3
+    assert all(s["articles"] > 0 for s in stories["items"])  # headline-only stories only on request
+    sizes = [s["articles"] for s in stories["items"]]
+    assert sizes == sorted(sizes, reverse=True)
+    page = client.get("/api/stories", params={"limit": 2, "offset": 1}).json()
+    assert [s["id"] for s in page["items"]] == [s["id"] for s in stories["items"][1:3]]
+    everything = client.get("/api/stories", params={"headline_only": True, "limit": 100}).json()
+    assert everything["total"] > stories["total"]
+    recent = client.get("/api/stories", params={"sort": "recent", "limit": 100}).json()["items"]
+    dates = [s["last_published"] or "" for s in recent]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_full_text_search_finds_the_event_and_survives_odd_queries(client):
+    fire = client.get("/api/stories", params={"q": "wildfire hectares"}).json()
+    assert fire["total"] >= 1
+    assert "Kessmoor" in fire["items"][0]["title"] or "fire" in fire["items"][0]["title"].lower()
+    assert client.get("/api/stories", params={"q": "zzqx nonexistent"}).json()["total"] == 0
+    for odd in ['"', "AND OR NOT", "*", "title:(", "'; DROP TABLE stories; --", "NEAR(a b"]:
+        response = client.get("/api/stories", params={"q": odd})
+        assert response.status_code == 200, odd
+    assert client.get("/api/health").json()["counts"]["stories"] > 0
+
+
+def test_filters_by_outlet_entity_and_dates(client, stories):
+    story = biggest(stories)
+    outlet = story["outlet_names"][0]
+    by_outlet = client.get("/api/stories", params={"outlet": outlet, "limit": 100}).json()["items"]
+    assert story["id"] in [s["id"] for s in by_outlet]
+    assert all(outlet in s["outlet_names"] for s in by_outlet)
+    assert client.get("/api/stories", params={"outlet": "No Such Outlet"}).json()["total"] == 0
+
+    entity = client.get(f"/api/stories/{story['id']}").json()["entities"][0]["key"]
+    by_entity = client.get("/api/stories", params={"entity": entity}).json()["items"]
+    assert story["id"] in [s["id"] for s in by_entity]
+
+    day = story["last_published"][:10]
+    inside = client.get("/api/stories", params={"from": day, "to": day, "limit": 100}).json()["items"]
+    assert story["id"] in [s["id"] for s in inside]
+    after = client.get("/api/stories", params={"from": "2030-01-01", "limit": 100}).json()
+    assert after["total"] == 0
+    assert client.get("/api/stories", params={"from": "not-a-date"}).status_code == 422
+
+
+def test_story_detail_resolves_every_citation_to_its_sentence(client, stories):
+    checked = 0
+    for item in stories["items"]:
+        story = client.get(f"/api/stories/{item['id']}").json()
+        assert story["sources"] and story["sections"]
+        texts = {}
+        for section in story["sections"]:
+            for sentence in section["sentences"]:
+                assert sentence["citations"], sentence["text"]
+                for cite in sentence["citations"]:
+                    if cite["article_id"] not in texts:
+                        texts[cite["article_id"]] = client.get(f"/api/articles/{cite['article_id']}").json()["text"]
+                    start, end = cite["span"]
+                    assert texts[cite["article_id"]][start:end] == sentence["text"]
+                    checked += 1
+    assert checked >= 10
+
+
+def test_story_detail_has_the_conflicting_figure_and_timeline(client):
+    conflict = EXPECTED["conflicting_figure"]
+    fire = client.get("/api/stories", params={"q": conflict["unit"]}).json()["items"][0]
+    story = client.get(f"/api/stories/{fire['id']}").json()
+    subjects = {d["subject"] for d in story["disagreements"]}
+    assert conflict["unit"] in subjects
+    values = [v["text"] for d in story["disagreements"] for v in d["values"]]
+    assert len(values) >= 2
+    assert story["timeline"] and all(t["sentences"] for t in story["timeline"])
+    assert story["entities"] and story["thread"]
+
+
+def test_story_prefix_and_missing_ids(client, stories):
+    story = biggest(stories)
+    assert client.get(f"/api/stories/{story['id'][:10]}").json()["id"] == story["id"]
+    assert client.get("/api/stories/st_nope").status_code == 404
+    assert client.get("/api/articles/art_nope").status_code == 404
+    assert client.get("/api/threads/th_nope").status_code == 404
+    page = client.get("/stories/st_nope")
+    assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+
+
+def test_article_has_text_metadata_and_furniture(client):
+    with_furniture = None
+    for story in client.get("/api/stories", params={"limit": 100}).json()["items"]:
+        for article in client.get(f"/api/stories/{story['id']}").json()["article_list"]:
+            detail = client.get(f"/api/articles/{article['id']}").json()
+            assert detail["text"] and detail["paragraphs"]
+            if detail["furniture"]:
+                with_furniture = detail
+                break
+        if with_furniture:
+            break
+    assert with_furniture, "some example page has furniture removed"
+    reasons = {f["reason"] for f in with_furniture["furniture"]}
+    assert reasons and all(f["text"] for f in with_furniture["furniture"])
+    page = client.get(f"/articles/{with_furniture['id']}", params={"furniture": "true"}).text
+    assert "<details class=\"furniture\" open>" in page
+    assert any(r in page for r in reasons)
+
+
+def test_article_page_highlights_a_span(client, stories):
+    story = client.get(f"/api/stories/{biggest(stories)['id']}").json()
+    sentence = story["sections"][0]["sentences"][0]
+    cite = sentence["citations"][0]
+    page = client.get(f"/articles/{cite['article_id']}", params={"s": f"{cite['span'][0]}-{cite['span'][1]}"}).text
+    marked = re.search(r'<mark id="cited">(.*?)</mark>', page, re.S)
+    assert marked and marked.group(1) == _escaped(sentence["text"])
+    # A span outside the text, or a malformed one, is ignored or refused, never an error page.
+    assert client.get(f"/articles/{cite['article_id']}", params={"s": "999999-9999999"}).status_code == 200
+    assert client.get(f"/articles/{cite['article_id']}", params={"s": "x"}).status_code == 422
+
+
+def _escaped(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True).replace("&#x27;", "&#39;")
+
+
+def test_threads_and_entities(client):
+    threads = client.get("/api/threads").json()
+    assert threads["total"] >= 1
+    thread = client.get(f"/api/threads/{threads['items'][0]['id']}").json()
+    assert thread["stories"] and thread["label"]
+    entities = client.get("/api/entities", params={"limit": 10}).json()
+    assert entities["items"] and all(e["key"] and e["name"] for e in entities["items"])
+    named = client.get("/api/entities", params={"q": entities["items"][0]["name"][:5]}).json()
+    assert entities["items"][0]["key"] in [e["key"] for e in named["items"]]
+    assert client.get("/api/entities", params={"q": "%_\\"}).status_code == 200
+
+
+def test_every_page_has_a_json_twin_and_security_headers(client, stories):
+    story = biggest(stories)
+    article = client.get(f"/api/stories/{story['id']}").json()["article_list"][0]["id"]
+    thread = client.get("/api/threads").json()["items"][0]["id"]
+    for path in ["/", "/search?q=strike", f"/stories/{story['id']}", f"/articles/{article}", "/threads",
+                 f"/threads/{thread}", "/entities"]:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        csp = page.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
+        assert page.headers["x-content-type-options"] == "nosniff"
+        twin = re.search(r'<link rel="alternate" type="application/json" href="([^"]+)"', page.text).group(1)
+        data = client.get(twin.replace("&amp;", "&"))
+        assert data.status_code == 200 and data.headers["content-type"].startswith("application/json"), twin
+        assert "style=" not in page.text and "<script>" not in page.text  # nothing inline: the CSP forbids it
+
+
+def test_openapi_documents_the_api(client):
+    schema = client.get("/openapi.json").json()
+    for path in ["/api/stories", "/api/stories/{story_id}", "/api/articles/{article_id}", "/api/threads",
+                 "/api/threads/{thread_id}", "/api/entities", "/api/ingest", "/api/ingest/files", "/api/health"]:
+        assert path in schema["paths"], path
+    assert not any(p.startswith(("/stories", "/articles")) for p in schema["paths"])  # pages stay out
+
+
+# -- ingest -----------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ingest_db(examples_store, tmp_path_factory):
+    store, _ = examples_store
+    return copy_store(store.path, tmp_path_factory.mktemp("web") / "ingest.db")
+
+
+def test_ingest_json_documents_is_idempotent(ingest_db):
+    with TestClient(create_app(ingest_db)) as c:
+        before = c.get("/api/health").json()["counts"]
+        report = c.post("/api/ingest", json={"documents": [HOSTILE_DOC, {"text": "   "}]}).json()
+        assert report["documents_new"] == 1 and report["rejected"] == {"empty": 1}
+        after = c.get("/api/health").json()["counts"]
+        assert after["articles"] == before["articles"] + 1
+        again = c.post("/api/ingest", json={"documents": [HOSTILE_DOC]}).json()
+        assert again["documents_new"] == 0 and again["documents_already_stored"] == 1
+        assert c.get("/api/health").json()["counts"]["articles"] == after["articles"]
+        found = c.get("/api/stories", params={"q": "governor statement Emberlee"}).json()
+        assert found["total"] >= 1
+        assert c.post("/api/ingest", json={"documents": []}).status_code == 422
+
+
+def test_ingest_files_reads_each_format(ingest_db, tmp_path):
+    page = ("<html><head><title>Carden ferry resumes crossings</title></head><body><article><h1>Carden ferry "
+            "resumes crossings</h1><p>The Carden ferry resumed its crossings on Tuesday after a week of repairs to "
+            "its landing stage, the harbour office said.</p><p>Ferry operators said the first crossing carried 140 "
+            "passengers and that timetables would return to normal by the weekend.</p></article></body></html>")
+    with TestClient(create_app(ingest_db)) as c:
+        files = [("files", ("ferry.html", page.encode(), "text/html")),
+                 ("files", ("blob.bin", bytes(range(256)) * 8, "application/octet-stream"))]
+        report = c.post("/api/ingest/files", files=files).json()
+        assert report["documents_new"] == 1
+        assert sum(report["rejected"].values()) == 1
+        assert c.get("/api/stories", params={"q": "ferry crossings"}).json()["total"] >= 1
+
+
+def test_ingest_needs_a_token_off_loopback(ingest_db):
+    with TestClient(create_app(ingest_db, token_required=True, ingest_token="s3cret")) as c:
+        doc = {"documents": [{"text": "A short note about the Carden library opening hours."}]}
+        assert c.post("/api/ingest", json=doc).status_code == 401
+        assert c.post("/api/ingest", json=doc, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert c.post("/api/ingest", json=doc, headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert c.get("/api/stories").status_code == 200  # reading needs no token
+    with TestClient(create_app(ingest_db, token_required=True)) as c:
+        assert c.post("/api/ingest", json={"documents": [{"text": "x"}]}).status_code == 403
+
+
+def test_oversized_request_bodies_are_refused(ingest_db):
+    from dataclasses import replace
+
+    from newsloom.config import Config
+
+    config = Config()
+    config = replace(config, ingest=replace(config.ingest, max_bytes=10_000))
+    with TestClient(create_app(ingest_db, config)) as c:
+        big = {"documents": [{"text": "word " * 400_000}]}
+        response = c.post("/api/ingest", json=big)
+        assert response.status_code == 413
+
+        def chunks():  # no Content-Length: the limit still holds while the body streams in
+            for _ in range(2_000):
+                yield b"x" * 1_000
+
+        streamed = c.post("/api/ingest", content=chunks(), headers={"content-type": "application/json"})
+        assert streamed.status_code == 413
