@@ -164,7 +164,13 @@ def test_threads_and_entities(client):
     threads = client.get("/api/threads").json()
     assert threads["total"] >= 1
     thread = client.get(f"/api/threads/{threads['items'][0]['id']}").json()
-    assert thread["stories"] and thread["label"]
+    assert thread["stories"] and thread["label"] and thread["coverage"]
+    assert thread["timeline"]
+    for entry in thread["timeline"]:
+        for sentence in entry["sentences"]:
+            cite = sentence["citations"][0]
+            start, end = cite["span"]
+            assert client.get(f"/api/articles/{cite['article_id']}").json()["text"][start:end] == sentence["text"]
     entities = client.get("/api/entities", params={"limit": 10}).json()
     assert entities["items"] and all(e["key"] and e["name"] for e in entities["items"])
     named = client.get("/api/entities", params={"q": entities["items"][0]["name"][:5]}).json()
@@ -263,3 +269,39 @@ def test_oversized_request_bodies_are_refused(ingest_db):
 
         streamed = c.post("/api/ingest", content=chunks(), headers={"content-type": "application/json"})
         assert streamed.status_code == 413
+
+
+def test_serve_command_starts_the_app(examples_store, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from web_support import free_port
+
+    store, _ = examples_store
+    db = copy_store(store.path, tmp_path / "serve.db")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "newsloom.cli", "serve", "--db", db, "--port", str(port)],
+                              stderr=subprocess.PIPE, text=True, env={**os.environ, "NEWSLOOM_TOKEN": ""})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as response:
+                    assert json_of(response)["counts"]["stories"] > 0
+                    break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "newsloom serve did not answer within 60 s"
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def json_of(response):
+    import json
+
+    return json.loads(response.read())

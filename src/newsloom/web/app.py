@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
@@ -273,6 +273,10 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
         return ingestor.run(items(), [f"upload:{n}" for n in names])
 
     # -- reader ---------------------------------------------------------------------------------------------
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)  # no icon; answering spares every page a 404 in the browser's log
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page_stories(request: Request, store: StoreDep, f: FilterDep) -> str:
         data = queries.list_stories(store, f)

@@ -245,7 +245,23 @@ def thread_detail(store: Store, thread_id: str) -> dict:
             coverage[point["date"]] += point["articles"]
     return {"id": row["id"], "label": row["label"], "first_published": row["first_published"],
             "last_published": row["last_published"], "stories": stories,
-            "coverage": [{"date": d, "articles": n} for d, n in sorted(coverage.items())]}
+            "coverage": [{"date": d, "articles": n} for d, n in sorted(coverage.items())],
+            "timeline": _thread_timeline(store, [s["id"] for s in stories if s["articles"]])}
+
+
+def _thread_timeline(store: Store, story_ids: list[str], max_articles: int = 600) -> list[dict]:
+    """The thread's dated events, each with its sentence cited to the article it comes from. A very large
+    thread is sampled evenly over time, to keep the page quick."""
+    from ..brief.timeline import story_timeline
+
+    articles = sorted((a for sid in story_ids for a in store.story_articles(sid)), key=lambda a: (a.published or "", a.id))
+    if len(articles) > max_articles:
+        step = len(articles) / max_articles
+        articles = [articles[int(i * step)] for i in range(max_articles)]
+    return [{"date": d.date, "sentences": [{"text": s.text, "citations": [{"source": None, "article_id": s.doc_id,
+                                                                           "span": list(s.span)}]}
+                                           for s in d.sentences]}
+            for d in story_timeline(articles, max_dates=12)]
 
 
 def list_entities(store: Store, q: str | None = None, label: str | None = None, limit: int = 50,
