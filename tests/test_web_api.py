@@ -305,3 +305,16 @@ def json_of(response):
     import json
 
     return json.loads(response.read())
+
+
+def test_headline_only_story_and_list_paging_pages(client):
+    everything = client.get("/api/stories", params={"headline_only": True, "limit": 100}).json()["items"]
+    headline_only = next(s for s in everything if s["articles"] == 0)
+    story = client.get(f"/api/stories/{headline_only['id']}").json()
+    assert story["briefing"] is None and story["headline_records"]
+    page = client.get(f"/stories/{headline_only['id']}").text
+    assert "only headline records" in page
+    first = client.get("/", params={"limit": 2}).text
+    assert 'rel="next" href="/?limit=2&amp;offset=2"' in first and 'rel="prev"' not in first
+    second = client.get("/", params={"limit": 2, "offset": 2}).text
+    assert 'rel="prev"' in second
