@@ -1,6 +1,6 @@
 """End-to-end throughput: the whole pipeline on the seed pages and all of timeline17, into a fresh store.
 
-    python bench/e2e.py [--json] [--limit N]
+    python bench/e2e.py [--json] [--limit N] [--db FILE]
 
 Prints one JSON object as its last line with docs, stories, seconds, docs_per_s and peak_rss_mb, plus each
 stage's seconds. There is no end-to-end peer tool doing all of newsloom's stages; the per-stage benchmarks
@@ -23,6 +23,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="only the JSON line on stdout")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N timeline17 articles")
+    parser.add_argument("--db", type=Path, default=None,
+                        help="keep the store in this (new) file, e.g. for bench/web.py; default a temporary one")
     args = parser.parse_args()
 
     from newsloom import Config, Pipeline, Store
@@ -37,7 +39,9 @@ def main() -> None:
         if args.limit:
             lines = jsonl.read_text(encoding="utf-8").splitlines()[: args.limit]
             jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        store = Store(Path(tmp) / "bench.db")
+        if args.db and args.db.exists():
+            sys.exit(f"{args.db} exists; the benchmark needs a fresh store")
+        store = Store(args.db or Path(tmp) / "bench.db")
         start = time.perf_counter()
         report = Pipeline(store, Config()).run([str(seeds), str(jsonl)])
         seconds = time.perf_counter() - start
