@@ -318,3 +318,29 @@ def test_headline_only_story_and_list_paging_pages(client):
     assert 'rel="next" href="/?limit=2&amp;offset=2"' in first and 'rel="prev"' not in first
     second = client.get("/", params={"limit": 2, "offset": 2}).text
     assert 'rel="prev"' in second
+
+
+def test_generated_sentences_show_with_their_supporting_citations(examples_store, tmp_path):
+    from dataclasses import replace
+
+    from newsloom.records import GeneratedSentence
+    from newsloom.store import Store
+
+    store, _ = examples_store
+    db = copy_store(store.path, tmp_path / "abstract.db")
+    copy = Store(db)
+    story_id = copy.briefing_ids()[0]
+    briefing = copy.briefing(story_id)
+    first = briefing.summary[0]
+    generated = GeneratedSentence(text="A generated line <i>with markup</i>.", citations=first.citations, score=1.0,
+                                  support=({"article_id": first.article_id, "span": list(first.span),
+                                            "text": first.text},))
+    with copy.transaction():
+        copy.write(replace(briefing, abstract=(generated,)))
+    copy.close()
+    with TestClient(create_app(db)) as c:
+        (line,) = c.get(f"/api/stories/{story_id}").json()["abstract"]
+        assert line["citations"] == [{"source": first.citations[0], "article_id": first.article_id,
+                                      "span": list(first.span)}]
+        page = c.get(f"/stories/{story_id}").text
+        assert "In brief" in page and "A generated line &lt;i&gt;with markup&lt;/i&gt;." in page

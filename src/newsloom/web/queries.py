@@ -116,7 +116,7 @@ def story_detail(store: Store, story_id: str) -> dict:
         "outlets": row["n_outlets"], "first_published": row["first_published"],
         "last_published": row["last_published"],
         "thread": {"id": row["thread_id"], "label": row["thread_label"]} if row["thread_id"] else None,
-        "briefing": None, "sections": [], "sources": [], "figures": [], "disagreements": [], "timeline": [],
+        "briefing": None, "sections": [], "abstract": [], "sources": [], "figures": [], "disagreements": [], "timeline": [],
         "entities": story_entities(store, [a.id for a in articles]),
         "headline_records": [{k: h[k] for k in ("id", "text", "teaser", "outlet", "published", "doc_id")}
                              for h in store.story_headlines(story_id)],
@@ -151,6 +151,11 @@ def story_detail(store: Store, story_id: str) -> dict:
     data["disagreements"] = [_figure_entry(e, cite) for e in briefing.disagreements]
     data["timeline"] = [{"date": t.date, "sentences": [sentence(s) for s in t.sentences]} for t in briefing.timeline]
     data["claims"] = briefing.extra.get("claims", [])
+    number_of = {s.article_id: s.number for s in briefing.sources}
+    # The optional abstractive sentences cite the source sentences that passed their support check.
+    data["abstract"] = [{"text": g.text, "citations": [{"source": number_of.get(sup["article_id"]),
+                                                        "article_id": sup["article_id"], "span": list(sup["span"])}
+                                                       for sup in g.support]} for g in briefing.abstract]
     return data
 
 
