@@ -143,7 +143,8 @@ def train_line_model(folder: Path) -> dict:
                             linemodel.line_labels([ln.text for ln in lines], page["truth"])))
     spec = linemodel.train(samples)
     linemodel.MODEL_PATH.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
-    return {"pages": len(samples), "lines": spec["training_lines"], "trees": len(spec["trees"]),
+    return {"pages": len(samples), "lines": spec["training_lines"],
+            "trees": len(spec["first"]["trees"]) + len(spec["second"]["trees"]),
             "path": str(linemodel.MODEL_PATH)}
 
 

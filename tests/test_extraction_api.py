@@ -170,15 +170,37 @@ def test_line_model_trees_match_scikit_learn():
     rng = np.random.default_rng(0)
     X = rng.random((600, len(linemodel.FEATURES)))
     y = (X[:, 0] + X[:, 3] * X[:, 5] + rng.normal(0, 0.1, 600) > 0.8).astype(int)
-    spec = linemodel.train([(X[:300], y[:300]), (X[300:], y[300:])])
-    model = linemodel.LineModel(json.loads(json.dumps(spec)))
+    trees = linemodel._Trees(json.loads(json.dumps(linemodel.fit_trees(X, y))))
     reference = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=15,
                                                early_stopping=False, random_state=0).fit(X, y)
-    assert np.allclose(model.probabilities(X), reference.predict_proba(X)[:, 1], atol=1e-6)
+    assert np.allclose(trees.probabilities(X), reference.predict_proba(X)[:, 1], atol=1e-6)
+
+
+def test_line_model_stacks_two_stages():
+    """The second stage reads the first stage's scores of each line and its neighbours."""
+    from newsloom.clean import linemodel
+
+    rng = np.random.default_rng(1)
+    samples = []
+    for _ in range(8):  # pages whose article is one contiguous block, as real ones mostly are
+        X = rng.random((40, len(linemodel.FEATURES)))
+        start = rng.integers(0, 20)
+        y = np.zeros(40, dtype=int)
+        y[start:start + 15] = 1
+        X[:, 0] = y + rng.normal(0, 0.6, 40)  # a noisy per-line signal
+        samples.append((X, y))
+    model = linemodel.LineModel(json.loads(json.dumps(linemodel.train(samples, iterations=20))))
+    X, y = samples[0]
+    p = model.probabilities(X)
+    assert p.shape == (40,) and ((p >= 0) & (p <= 1)).all()
+    context = linemodel.context_features(model.first.probabilities(X))
+    assert context.shape == (40, len(linemodel.CONTEXT))
+    assert np.allclose(context[1:, linemodel.CONTEXT.index("p_at_-1")], context[:-1, 0])
+    assert context[0, linemodel.CONTEXT.index("p_at_-1")] == -1.0  # no line above the first
 
 
 def test_shipped_line_model_loads():
     from newsloom.clean.linemodel import load_model
 
     model = load_model()
-    assert model is not None and len(model.trees) == 200
+    assert model is not None and len(model.first.trees) == len(model.second.trees) == 200

@@ -2,12 +2,20 @@
 
 The hand-written passes in :mod:`newsloom.clean.text` recognise furniture from a line's shape and
 vocabulary and pick the article as one maximum-sum run. On real pages the article is often split by an
-inserted list ("Trending", "Read more"), and teaser pairs or a video rail can outscore it. This model takes
-those passes' findings as features (each line's furniture reason, whether it is inside the rule-based run),
-together with shape, stop-word ratio, position, repetition and a window of neighbouring lines, and decides
-per line. It is a gradient-boosted tree ensemble (scikit-learn's HistGradientBoostingClassifier), trained by
-``python bench/extraction.py --train-line-model`` on pages of the scrapinghub benchmark flattened to text,
-using only the "even" half of the items (sorted ids, even index); the "odd" half is held out and reported
+inserted list ("Trending", "Read more"), teaser pairs or a video rail can outscore it, and a comment thread
+below it reads like prose. This model takes those passes' findings as features (each line's furniture reason,
+whether it is inside the rule-based run), together with shape, stop-word ratio, position (also relative to the
+page's longest line), repetition, comment-author markers ("jdoe says:"), runs of short title-case lines and the
+shape of the neighbouring lines, and decides per line.
+
+It is two stacked gradient-boosted tree ensembles (scikit-learn's HistGradientBoostingClassifier). The first
+scores each line from its features; the second sees those features plus the first one's scores of the lines
+around it (the previous and next three, and the mean over windows of 2 to 25 lines), so that a line is judged
+by the company it keeps, much as a sequence smoother would. The second is trained on out-of-fold scores of the
+first (pages split in four folds), so it learns how the first behaves on pages it has not seen.
+
+Trained by ``python bench/extraction.py --train-line-model`` on pages of the scrapinghub benchmark flattened to
+text, using only the "even" half of the items (sorted ids, even index); the "odd" half is held out and reported
 separately. The trees are stored as plain numbers in ``line_model.json`` and evaluated here with numpy, so
 scikit-learn is needed only to train, and no pickle is ever loaded.
 """
@@ -16,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,20 +37,35 @@ MODEL_PATH = Path(__file__).with_name("line_model.json")
 REASONS = ("separator", "garbage", "ticker-table", "table", "markup", "byline", "cookie", "site-blurb", "comments",
            "footer", "subscribe", "call-to-action", "label", "link", "credit", "timestamp", "navigation-list",
            "teaser-list", "repeated-paragraph")
+_NEIGHBOUR_SHAPES = ("ends_sentence", "stopword_ratio", "prose", "headline_shaped", "title_case")
 FEATURES = ("log_words", "ends_sentence", "ends_colon", "breaks", "title_case", "bulleted", "prose", "body",
             "headline_shaped", "teaser_shaped", "position", "words_before", "stopword_ratio", "digit_ratio",
             "upper_ratio", "in_rule_run", "log_distance_to_run", "prose_near", "prose_around", "log_words_prev",
-            "log_words_next", "repeated", "ends_article", "byline", "after_run", "before_run"
-            ) + tuple(f"reason_{r}" for r in REASONS)
+            "log_words_next", "repeated", "ends_article", "byline", "after_run", "before_run",
+            "comment_marker", "comment_markers_near", "comment_markers_around", "after_comment_marker",
+            "log_distance_to_longest", "words_from_longest", "log_short_run", "length", "cells"
+            ) + tuple(f"{side}_{shape}" for shape in _NEIGHBOUR_SHAPES for side in ("prev", "next")
+                      ) + tuple(f"reason_{r}" for r in REASONS)
+# The second stage's extra inputs: the first stage's score of the line and of the lines around it.
+_OFFSETS = (-3, -2, -1, 1, 2, 3)
+_WINDOWS = (2, 5, 10, 25)
+CONTEXT = ("p",) + tuple(f"p_at_{o:+d}" for o in _OFFSETS) + tuple(f"p_near_{r}" for r in _WINDOWS) + (
+    "p_mass_above", "p_max", "accepted_above")
 _SAMPLE = 2000  # characters of a line looked at for ratios: plenty, and keeps giant lines cheap
+# The line that opens a reader's comment in a thread ("jdoe says:", "Reply", "12 likes").
+_COMMENT_MARKER = re.compile(r"\b(?:says|said|wrote|writes|commented)\s*:?\s*$|^reply\b|\breply$"
+                             r"|^\d+\s+(?:likes?|replies)\b", re.I)
+_FOLDS = 4
 
 
 def line_features(lines, span) -> np.ndarray:
-    """Feature matrix (one row per line) for the ``_Line`` objects of text.py after passes 1-2."""
+    """Feature matrix (one row per line) for the ``_Line`` objects of text.py after passes 1-3."""
     from .text import _STOPSETS, _WORD
 
     stop = frozenset().union(*_STOPSETS.values())
     n = len(lines)
+    if not n:
+        return np.zeros((0, len(FEATURES)))
     first, last = span if span else (n, -1)
     keys = [normalize_text(ln.text[:_SAMPLE]) for ln in lines]
     counts: dict[str, int] = {}
@@ -77,35 +101,115 @@ def line_features(lines, span) -> np.ndarray:
         row.extend(1.0 if ln.reason == r else 0.0 for r in REASONS)
         rows.append(row)
         seen_words += ln.words
-    return np.array(rows, dtype=float).reshape(n, len(FEATURES))
+    base = np.array(rows, dtype=float)
+    index = np.arange(n)
+
+    def near(values: np.ndarray, radius: int) -> np.ndarray:  # sum over the lines within radius, itself included
+        c = np.concatenate([[0.0], np.cumsum(values)])
+        return c[np.minimum(n, index + radius + 1)] - c[np.maximum(0, index - radius)]
+
+    marker = np.array([1.0 if ln.words <= 8 and _COMMENT_MARKER.search(ln.text) else 0.0 for ln in lines])
+    longest = int(np.argmax(words))
+    word_mass = np.concatenate([[0.0], np.cumsum(words)])
+    short = [ln.headline_shaped and not ln.prose for ln in lines]
+    short_run = np.zeros(n)  # length of the run of short headline-shaped lines the line is in
+    k = 0
+    while k < n:
+        j = k
+        while j < n and short[j] == short[k]:
+            j += 1
+        if short[k]:
+            short_run[k:j] = j - k
+        k = j
+    columns = [marker, near(marker, 3), near(marker, 10), (np.cumsum(marker) > 0).astype(float),
+               np.sign(index - longest) * np.log1p(np.abs(index - longest)),
+               (word_mass[index] - word_mass[longest]) / max(1.0, word_mass[-1]), np.log1p(short_run),
+               np.array([min(len(ln.text), 5000) / 5000 for ln in lines]),
+               np.array([float(ln.text.count("|") + ln.text.count("•")) for ln in lines])]
+    named = {f: base[:, FEATURES.index(f)] for f in _NEIGHBOUR_SHAPES}
+    for shape in _NEIGHBOUR_SHAPES:
+        values = named[shape]
+        columns.append(np.concatenate([[-1.0], values[:-1]]))
+        columns.append(np.concatenate([values[1:], [-1.0]]))
+    n_rule = 26
+    return np.hstack([base[:, :n_rule], np.column_stack(columns), base[:, n_rule:]])
+
+
+def context_features(p: np.ndarray) -> np.ndarray:
+    """The second stage's extra columns (``CONTEXT``) from the first stage's per-line scores ``p``."""
+    n = len(p)
+    if not n:
+        return np.zeros((0, len(CONTEXT)))
+    pad = max(_OFFSETS)
+    padded = np.concatenate([np.full(pad, -1.0), p, np.full(pad, -1.0)])  # -1: no line there
+    cumulative = np.concatenate([[0.0], np.cumsum(p)])
+    index = np.arange(n)
+    columns = [p] + [padded[pad + o:pad + o + n] for o in _OFFSETS]
+    for radius in _WINDOWS:  # mean score of the lines around, the line itself excluded
+        lo, hi = np.maximum(0, index - radius), np.minimum(n, index + radius + 1)
+        columns.append((cumulative[hi] - cumulative[lo] - p) / np.maximum(1, hi - lo - 1))
+    accepted = (p >= 0.5).astype(float)
+    columns += [cumulative[index] / max(1.0, cumulative[-1]), np.full(n, p.max()),
+                np.cumsum(accepted) / max(1.0, accepted.sum())]
+    return np.column_stack(columns)
+
+
+class _Trees:
+    """Boosted trees as arrays: per tree, node -> (feature, threshold, left, right, leaf value).
+
+    All trees are packed into one node table, leaves pointing to themselves, so that every line walks every
+    tree at once, one level per step (a few numpy operations per level instead of per tree and level).
+    """
+
+    def __init__(self, spec: dict):
+        self.baseline = float(spec["baseline"])
+        self.trees = spec["trees"]
+        nodes = [(offset, node) for offset, tree in zip(np.cumsum([0] + [len(t) for t in self.trees]), self.trees)
+                 for node in tree]
+        index = np.arange(len(nodes))
+        self.feature = np.array([max(node[0], 0) for _, node in nodes], dtype=np.intp)
+        self.threshold = np.array([node[1] for _, node in nodes], dtype=float)
+        leaf = np.array([node[2] < 0 for _, node in nodes])
+        self.left = np.where(leaf, index, [offset + node[2] for offset, node in nodes])
+        self.right = np.where(leaf, index, [offset + node[3] for offset, node in nodes])
+        self.value = np.where(leaf, [node[4] for _, node in nodes], 0.0)
+        self.roots = np.cumsum([0] + [len(t) for t in self.trees])[:-1]
+        self.depth = max((_depth(tree) for tree in self.trees), default=0)
+
+    def probabilities(self, X: np.ndarray) -> np.ndarray:
+        if not len(X) or not self.trees:
+            return np.full(len(X), 1.0 / (1.0 + np.exp(-self.baseline)))
+        rows = np.arange(len(X))[:, None]
+        node = np.broadcast_to(self.roots, (len(X), len(self.roots)))
+        for _ in range(self.depth):
+            go_left = X[rows, self.feature[node]] <= self.threshold[node]
+            node = np.where(go_left, self.left[node], self.right[node])
+        raw = self.baseline + self.value[node].sum(axis=1)
+        return 1.0 / (1.0 + np.exp(-raw))
+
+
+def _depth(tree: list) -> int:
+    """Levels of inner nodes on the longest path from the root."""
+    depth, level = 0, [0]
+    while True:
+        level = [child for k in level if tree[k][2] >= 0 for child in (tree[k][2], tree[k][3])]
+        if not level:
+            return depth
+        depth += 1
 
 
 class LineModel:
-    """Boosted trees as arrays: per tree, node -> (feature, threshold, left, right, leaf value)."""
+    """The two stages; :meth:`probabilities` gives each line's probability of being article text."""
 
     def __init__(self, spec: dict):
-        if tuple(spec["features"]) != FEATURES:
+        if tuple(spec["features"]) != FEATURES or tuple(spec["context"]) != CONTEXT:
             raise ValueError("line model was trained on other features; retrain it")
-        self.baseline = float(spec["baseline"])
         self.threshold = float(spec.get("threshold", 0.5))
-        self.trees = [tuple(np.array(col) for col in zip(*tree)) for tree in spec["trees"]]
+        self.first = _Trees(spec["first"])
+        self.second = _Trees(spec["second"])
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
-        raw = np.full(len(X), self.baseline)
-        if not len(X):
-            return raw
-        rows = np.arange(len(X))
-        for feature, threshold, left, right, value in self.trees:
-            node = np.zeros(len(X), dtype=int)
-            while True:
-                inner = left[node] >= 0
-                if not inner.any():
-                    break
-                f = feature[node].astype(int)
-                go_left = X[rows, np.where(inner, f, 0)] <= threshold[node]
-                node = np.where(inner, np.where(go_left, left[node], right[node]), node).astype(int)
-            raw += value[node]
-        return 1.0 / (1.0 + np.exp(-raw))
+        return self.second.probabilities(np.hstack([X, context_features(self.first.probabilities(X))]))
 
 
 @lru_cache(maxsize=1)
@@ -116,25 +220,49 @@ def load_model() -> LineModel | None:
     return LineModel(json.loads(MODEL_PATH.read_text(encoding="utf-8")))
 
 
-def train(samples: list[tuple[np.ndarray, np.ndarray]], threshold: float = 0.5, seed: int = 0) -> dict:
-    """Fit the trees on (features, labels) pairs, one per page; returns the JSON-ready spec."""
+_PARAMS = {"max_iter": 200, "learning_rate": 0.1, "max_leaf_nodes": 15}
+
+
+def fit_trees(X: np.ndarray, y: np.ndarray, seed: int = 0, iterations: int = _PARAMS["max_iter"]) -> dict:
+    """One boosted ensemble, exported as plain numbers (the spec :class:`_Trees` reads)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    X = np.vstack([x for x, _ in samples])
-    y = np.concatenate([y for _, y in samples])
-    model = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=15,
-                                           early_stopping=False, random_state=seed).fit(X, y)
+    params = {**_PARAMS, "max_iter": iterations}
+    model = HistGradientBoostingClassifier(**params, early_stopping=False, random_state=seed).fit(X, y)
     trees = []
     for (predictor,) in model._predictors:  # binary: one tree per iteration
-        nodes = predictor.nodes
         trees.append([[int(nd["feature_idx"]), float(nd["num_threshold"]),
                        int(nd["left"]) if not nd["is_leaf"] else -1, int(nd["right"]) if not nd["is_leaf"] else -1,
-                       round(float(nd["value"]), 6)] for nd in nodes])
-    baseline = float(np.ravel(model._baseline_prediction)[0])
-    return {"features": list(FEATURES), "baseline": baseline, "threshold": threshold, "trees": trees,
-            "about": "HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=15) trained "
-                     "by bench/extraction.py --train-line-model on the even half of the scrapinghub pages "
-                     "flattened to text (labels: lines whose word 4-grams are mostly in the article body)",
+                       round(float(nd["value"]), 6)] for nd in predictor.nodes])
+    return {"baseline": float(np.ravel(model._baseline_prediction)[0]), "trees": trees}
+
+
+def train(samples: list[tuple[np.ndarray, np.ndarray]], threshold: float = 0.5, seed: int = 0,
+          iterations: int = _PARAMS["max_iter"]) -> dict:
+    """Fit both stages on (features, labels) pairs, one per page; returns the JSON-ready spec.
+
+    The second stage learns from out-of-fold first-stage scores: page k's scores come from a first stage
+    fitted without the pages of its fold (k mod 4), as the shipped first stage will score unseen pages.
+    """
+    X = np.vstack([x for x, _ in samples])
+    y = np.concatenate([y for _, y in samples])
+    out_of_fold = []
+    folds = min(_FOLDS, len(samples))
+    for k in range(folds):
+        held = [i for i in range(len(samples)) if i % folds == k]
+        rest = [i for i in range(len(samples)) if i % folds != k] or held
+        stage = _Trees(fit_trees(np.vstack([samples[i][0] for i in rest]),
+                                 np.concatenate([samples[i][1] for i in rest]), seed, iterations))
+        out_of_fold += [(i, context_features(stage.probabilities(samples[i][0]))) for i in held]
+    context = np.vstack([c for _, c in sorted(out_of_fold, key=lambda pair: pair[0])])
+    return {"features": list(FEATURES), "context": list(CONTEXT), "threshold": threshold,
+            "first": fit_trees(X, y, seed, iterations),
+            "second": fit_trees(np.hstack([X, context]), y, seed, iterations),
+            "about": f"two stacked HistGradientBoostingClassifier(max_iter={iterations}, learning_rate="
+                     f"{_PARAMS['learning_rate']}, max_leaf_nodes={_PARAMS['max_leaf_nodes']})"
+                     " trained by bench/extraction.py --train-line-model on the even half of the scrapinghub pages "
+                     "flattened to text (labels: lines whose word 4-grams are mostly in the article body); the "
+                     f"second on out-of-fold ({folds} folds) scores of the first",
             "training_lines": int(len(y)), "training_positive_share": round(float(y.mean()), 4)}
 
 
