@@ -119,6 +119,29 @@ def test_time_limit_is_enforced(monkeypatch):
     assert info.value.reason_code == "timeout" and time.perf_counter() - start < 2
 
 
+def test_article_cut_short_by_the_precision_setting_is_read_again(monkeypatch):
+    """When favor_precision keeps under half of what favor_recall finds, the recall reading is used; when it
+    keeps most of it, the precision reading stays."""
+    import trafilatura
+
+    real = trafilatura.bare_extraction
+
+    def cut(keep_words):
+        def extraction(tree, **kwargs):
+            result = real(tree, **kwargs)
+            if kwargs.get("favor_precision") and result is not None:
+                result.text = " ".join(result.text.split()[:keep_words])
+            return result
+        return extraction
+
+    full = extract_page(html_doc(f"<article>{ARTICLE}</article>")).text
+    words = len(full.split())
+    monkeypatch.setattr(trafilatura, "bare_extraction", cut(words // 3))
+    assert extract_page(html_doc(f"<article>{ARTICLE}</article>")).text == full
+    monkeypatch.setattr(trafilatura, "bare_extraction", cut(words - 3))
+    assert len(extract_page(html_doc(f"<article>{ARTICLE}</article>")).text.split()) == words - 3
+
+
 # --------------------------------------------------------------------------------------------------------
 # The benchmark metric, flattening and the C4 baseline
 
