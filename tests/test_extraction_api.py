@@ -194,8 +194,7 @@ def test_line_model_trees_match_scikit_learn():
     X = rng.random((600, len(linemodel.FEATURES)))
     y = (X[:, 0] + X[:, 3] * X[:, 5] + rng.normal(0, 0.1, 600) > 0.8).astype(int)
     trees = linemodel._Trees(json.loads(json.dumps(linemodel.fit_trees(X, y))))
-    reference = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=15,
-                                               early_stopping=False, random_state=0).fit(X, y)
+    reference = HistGradientBoostingClassifier(**linemodel._PARAMS, early_stopping=False, random_state=0).fit(X, y)
     assert np.allclose(trees.probabilities(X), reference.predict_proba(X)[:, 1], atol=1e-6)
 
 
@@ -223,7 +222,8 @@ def test_line_model_stacks_two_stages():
 
 
 def test_shipped_line_model_loads():
+    from newsloom.clean import linemodel
     from newsloom.clean.linemodel import load_model
 
     model = load_model()
-    assert model is not None and len(model.first.trees) == len(model.second.trees) == 200
+    assert model is not None and len(model.first.trees) == len(model.second.trees) == linemodel._PARAMS["max_iter"]

@@ -411,6 +411,17 @@ def _gap(a: _Line, b: _Line, raw_lines: list[str]) -> str:
     return "blank" if all(not s for s in between) else "separator"
 
 
+def _mark_list_labels(lines: list[_Line]) -> None:
+    """A short line right above a list of other stories' headlines names that list ('Trending Now', 'In
+    Other News'): it is the list's label, not a section heading of the article."""
+    content = [ln for ln in lines if ln.reason != "separator"]
+    for above, below in zip(content, content[1:]):
+        if (_is_free(above) and below.reason in ("navigation-list", "teaser-list") and above.words <= 4
+                and above.breaks == 0 and above.terminal not in ".!?…"
+                and (above.title_case or above.terminal == ":")):
+            above.reason = "label"
+
+
 def _mark_duplicates(lines: list[_Line]) -> None:
     """A later line repeating an earlier one word for word is a duplicate (list items excepted: the same
     headline may legitimately sit in two lists)."""
@@ -635,6 +646,7 @@ def _analyse(text: str) -> tuple[list[_Line], tuple[int, int] | None]:
         _features(ln)
     _mark_teaser_lists(lines)
     _mark_navigation_lists(lines, raw_lines)
+    _mark_list_labels(lines)
     _mark_duplicates(lines)
     span = _main_run(lines)
     if span is None:
