@@ -131,6 +131,22 @@ def test_timeline_ranks_dates_by_how_many_articles_name_them():
     assert "2010-05-09" not in [t.date for t in build_timeline(late, n_dates=3)]
 
 
+def test_timeline_sentences_are_reports_not_comments_or_talk():
+    def pick(texts, **kw):
+        docs = [TimelineDoc(f"d{i}", "2010-05-10", ((t, (0, len(t))),)) for i, t in enumerate(texts)]
+        return [s.text for t in build_timeline(docs, n_dates=1, per_date=1, **kw) for s in t.sentences]
+
+    report = "Engineers said the damaged well leaked oil again on May 3, 2010, a week after the repair of its pipe."
+    # Time-stamped reader comments still date the day, but are never shown, however central their words are.
+    comments = ["May 3, 2010 at 6:21 pm | The damaged well leaked oil again, so the repair of its pipe failed.",
+                "May 3, 2010 at 6:40 pm | Oil leaked again from the damaged well after the repair of its pipe."]
+    assert pick([report] + comments) == [report]
+    # A first-person account ranks below the report that it would otherwise beat.
+    talk = "I saw the damaged well leak oil again on May 3, 2010 after the repair."
+    assert pick([report, talk]) == [report]
+    assert pick([report, talk], talk_penalty=0.0) == [talk]
+
+
 def test_renderers_show_every_part():
     briefing = summarize("st_1", "Flood <b>", ARTICLES, BriefConfig())
     briefing = replace(briefing, disagreements=({"subject": "residents", "status": "conflicting", "lineages": 2,

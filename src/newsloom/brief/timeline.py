@@ -5,7 +5,10 @@ Ifrim 2020): how many sentences refer to a day ("on Tuesday", "April 20, 2010", 
 date by :mod:`newsloom.facts.timex`), how many distinct articles do, and how many articles were published on it.
 Each chosen date gets the sentences closest to the centroid of its candidate sentences (those that refer to it,
 and the leads of the articles published on it that refer to no other day), scored also against the collection's
-centroid so that off-topic sentences lose, with redundancy removed (MMR).
+centroid so that off-topic sentences lose, with redundancy removed (MMR). Words that only say when (weekdays,
+months, "today") are left out of the vectors, since every candidate of a date shares them; time-stamped lines
+(reader comments, live-blog entries, bylines) are not candidates, and conversational sentences (transcripts,
+columns: a speaker label, or "I", "we", "you" outside quotation marks) rank lower than reported ones.
 
 Every timeline sentence is taken verbatim from an article, with its offsets, so it can be cited like any other
 briefing sentence. Dates at month or year precision ("June 2024", "in 1961") are used only where asked
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from ..facts.timex import find_times
 
@@ -28,6 +31,19 @@ _DAY_KINDS = {"month_day_year", "day_month_year", "month_day", "day_month", "wee
 _MONTH_KINDS = {"month_year", "month"}
 _YEAR_KINDS = {"year"}
 _PTB = re.compile(r"-LRB-|-RRB-|-LSB-|-RSB-|``|''")
+# Lines that are not reporting: reader comments and live-blog entries stamped with a time ("March 1, 2011 at 6:21
+# pm | ..."), bylines and datelines with a pipe. They still count as references to a date.
+_STAMPED = re.compile(r"\||\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\b|GMT|EDT|EST|ET\b|BST|UTC)", re.I)
+_SPEAKER = re.compile(r"^[A-Z][A-Z .'-]{1,30}:")
+_PERSONAL = re.compile(r"\b(?:I|me|[Mm]y|[Ww]e|[Oo]ur|us|[Yy]ou|[Yy]our)\b")  # not "US"
+_QUOTED = re.compile(r"``.*?''|\".*?\"|“.*?”")
+_QUOTE_OPENERS = ("``", '"', "“")
+# Words that say when, not what: every candidate of a date shares them, so they would make any sentence naming
+# the day look central ("It's already Tuesday morning here").
+_WHEN_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow tonight morning afternoon "
+    "evening night week weekend day days month year earlier later late early jan feb mar apr jun jul aug sep sept "
+    "oct nov dec january february march april may june july august september october november december".split())
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,7 @@ class _Sentence:
     span: tuple[int, int]
     position: int
     dates: list[str]  # the dates it refers to (keys)
+    stamped: bool = False  # a time-stamped line: counts as a reference, never shown
 
 
 def _usable(text: str, min_words: int, max_words: int) -> bool:
@@ -115,7 +132,8 @@ def build_timeline(docs: list[TimelineDoc], n_dates: int | None = None, per_date
                    start: date | None = None, end: date | None = None,
                    precisions: tuple[str, ...] = ("day",), min_score: float = 0.0,
                    lead_sentences: int = 5, min_words: int = 6, max_words: int = 50,
-                   weights: tuple[float, float, float] = (0.0, 1.0, 0.25), topic_weight: float = 0.5) -> list[TimelineDate]:
+                   weights: tuple[float, float, float] = (0.0, 1.0, 0.25), topic_weight: float = 0.5,
+                   talk_penalty: float = 0.1) -> list[TimelineDate]:
     """The ``n_dates`` most important dates of ``docs`` (all dates scoring above ``min_score`` when None), each
     with up to ``per_date`` sentences, in date order.
 
@@ -135,7 +153,7 @@ def build_timeline(docs: list[TimelineDoc], n_dates: int | None = None, per_date
             # A sentence can only report what happened by its publication day.
             if day:
                 refs = [k for k in refs if k <= day[:len(k)]]
-            sentences.append(_Sentence(text, i, span, position, refs))
+            sentences.append(_Sentence(text, i, span, position, refs, bool(_STAMPED.search(text))))
     if not sentences:
         return []
 
@@ -175,7 +193,7 @@ def build_timeline(docs: list[TimelineDoc], n_dates: int | None = None, per_date
 
     texts = [_PTB.sub(" ", s.text) for s in sentences]
     try:
-        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1)
+        vectorizer = TfidfVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | _WHEN_WORDS), sublinear_tf=True, min_df=1)
         matrix = vectorizer.fit_transform(texts)
     except ValueError:  # nothing but stop words
         return [TimelineDate(k, scores[k], [_out(sentences[candidates[k][0]], docs)]) for k in sorted(chosen_dates)]
@@ -185,7 +203,8 @@ def build_timeline(docs: list[TimelineDoc], n_dates: int | None = None, per_date
 
     result = []
     for k in chosen_dates:
-        picks = _summarize_date(candidates[k], matrix, topical, per_date, sentences, k, topic_weight)
+        shown = [j for j in candidates[k] if not sentences[j].stamped] or candidates[k]
+        picks = _summarize_date(shown, matrix, topical, per_date, sentences, k, topic_weight, talk_penalty)
         result.append(TimelineDate(k, round(scores[k], 6), [_out(sentences[j], docs) for j in picks],
                                    mentions=len(mention_sentences.get(k, ())), published=len(published.get(k, ()))))
     result.sort(key=lambda t: t.date)
@@ -197,7 +216,7 @@ def _out(s: _Sentence, docs: list[TimelineDoc]) -> TimelineSentence:
 
 
 def _summarize_date(candidate_ids: list[int], matrix, topical: np.ndarray, per_date: int,
-                    sentences: list[_Sentence], key: str, topic_weight: float) -> list[int]:
+                    sentences: list[_Sentence], key: str, topic_weight: float, talk_penalty: float) -> list[int]:
     ids = list(dict.fromkeys(candidate_ids))
     sub = matrix[ids]
     centroid = np.asarray(sub.mean(axis=0)).ravel()
@@ -205,6 +224,8 @@ def _summarize_date(candidate_ids: list[int], matrix, topical: np.ndarray, per_d
     # Close to what the date's sentences say, on the collection's topic, and preferably naming the date itself.
     relevance = (sub @ centroid) + topic_weight * topical[ids]
     relevance = relevance + np.array([0.05 if key in sentences[j].dates else 0.0 for j in ids])
+    # Reports, not talk: a timeline entry says what happened, which transcripts, comments and quotes rarely do.
+    relevance = relevance - talk_penalty * np.array([_talk(sentences[j].text) for j in ids], dtype=float)
     order = np.argsort(-relevance, kind="stable")
     picked: list[int] = []
     for idx in order:
@@ -216,6 +237,14 @@ def _summarize_date(candidate_ids: list[int], matrix, topical: np.ndarray, per_d
                 continue
         picked.append(ids[idx])
     return picked
+
+
+def _talk(text: str) -> bool:
+    """Spoken or conversational text rather than a report: a speaker label ("COOPER: ..."), a sentence opening
+    with a quotation, or the first or second person outside quotation marks."""
+    if _SPEAKER.match(text) or text.startswith(_QUOTE_OPENERS):
+        return True
+    return bool(_PERSONAL.search(_QUOTED.sub(" ", text)))
 
 
 def date_window(dates: list[date], days: int = 0) -> tuple[date, date]:
