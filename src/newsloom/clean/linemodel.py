@@ -56,6 +56,7 @@ _SAMPLE = 2000  # characters of a line looked at for ratios: plenty, and keeps g
 _COMMENT_MARKER = re.compile(r"\b(?:says|said|wrote|writes|commented)\s*:?\s*$|^reply\b|\breply$"
                              r"|^\d+\s+(?:likes?|replies)\b", re.I)
 _FOLDS = 4
+_CHUNK = 512  # lines scored at once: keeps the (lines x trees) work arrays in cache on huge pages
 
 
 def line_features(lines, span) -> np.ndarray:
@@ -163,29 +164,37 @@ class _Trees:
 
     def __init__(self, spec: dict):
         self.baseline = float(spec["baseline"])
-        self.trees = spec["trees"]
+        # Deepest trees first: at each level only a leading slice of the trees still has inner nodes to pass.
+        self.trees = sorted(spec["trees"], key=_depth, reverse=True)
+        depths = [_depth(tree) for tree in self.trees]
+        self.depth = max(depths, default=0)
+        self.active = [sum(d > level for d in depths) for level in range(self.depth)]
         nodes = [(offset, node) for offset, tree in zip(np.cumsum([0] + [len(t) for t in self.trees]), self.trees)
                  for node in tree]
-        index = np.arange(len(nodes))
-        self.feature = np.array([max(node[0], 0) for _, node in nodes], dtype=np.intp)
+        index = np.arange(len(nodes), dtype=np.int32)
+        self.feature = np.array([max(node[0], 0) for _, node in nodes], dtype=np.int32)
         self.threshold = np.array([node[1] for _, node in nodes], dtype=float)
         leaf = np.array([node[2] < 0 for _, node in nodes])
-        self.left = np.where(leaf, index, [offset + node[2] for offset, node in nodes])
-        self.right = np.where(leaf, index, [offset + node[3] for offset, node in nodes])
+        self.left = np.where(leaf, index, [offset + node[2] for offset, node in nodes]).astype(np.int32)
+        self.right = np.where(leaf, index, [offset + node[3] for offset, node in nodes]).astype(np.int32)
         self.value = np.where(leaf, [node[4] for _, node in nodes], 0.0)
-        self.roots = np.cumsum([0] + [len(t) for t in self.trees])[:-1]
-        self.depth = max((_depth(tree) for tree in self.trees), default=0)
+        self.roots = np.cumsum([0] + [len(t) for t in self.trees])[:-1].astype(np.int32)
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
         if not len(X) or not self.trees:
             return np.full(len(X), 1.0 / (1.0 + np.exp(-self.baseline)))
-        rows = np.arange(len(X))[:, None]
-        node = np.broadcast_to(self.roots, (len(X), len(self.roots)))
-        for _ in range(self.depth):
-            go_left = X[rows, self.feature[node]] <= self.threshold[node]
-            node = np.where(go_left, self.left[node], self.right[node])
-        raw = self.baseline + self.value[node].sum(axis=1)
+        raw = np.concatenate([self._raw(X[k:k + _CHUNK]) for k in range(0, len(X), _CHUNK)])
         return 1.0 / (1.0 + np.exp(-raw))
+
+    def _raw(self, X: np.ndarray) -> np.ndarray:
+        flat = np.ascontiguousarray(X).ravel()
+        offsets = (np.arange(len(X), dtype=np.int32) * X.shape[1])[:, None]  # row starts in the flat matrix
+        node = np.repeat(self.roots[None, :], len(X), axis=0)
+        for active in self.active:
+            at = node[:, :active]
+            go_left = flat[offsets + self.feature[at]] <= self.threshold[at]
+            node[:, :active] = np.where(go_left, self.left[at], self.right[at])
+        return self.baseline + self.value[node].sum(axis=1)
 
 
 def _depth(tree: list) -> int:
@@ -208,8 +217,15 @@ class LineModel:
         self.first = _Trees(spec["first"])
         self.second = _Trees(spec["second"])
 
-    def probabilities(self, X: np.ndarray) -> np.ndarray:
-        return self.second.probabilities(np.hstack([X, context_features(self.first.probabilities(X))]))
+    def probabilities(self, X: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Each line's probability; with ``rows`` (a boolean mask), only those lines' (the others get 0).
+        The first stage scores every line either way, as its scores of the neighbours are the second's input."""
+        full = np.hstack([X, context_features(self.first.probabilities(X))])
+        if rows is None:
+            return self.second.probabilities(full)
+        out = np.zeros(len(X))
+        out[rows] = self.second.probabilities(full[rows])
+        return out
 
 
 @lru_cache(maxsize=1)

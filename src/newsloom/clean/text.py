@@ -673,9 +673,11 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
     not is put out (``_REJECT``). Other furniture, list items and duplicates are never revised, and nothing
     after an end-of-article line below the run ('Most Read', comments, a copyright) is taken in.
     """
+    import numpy as np
+
     from .linemodel import line_features
 
-    probabilities = model.probabilities(line_features(lines, span))
+    probabilities = model.probabilities(line_features(lines, span), np.array(revisable, dtype=bool))
     last = span[1] if span else -1
     end = next((i for i in range(last + 1, len(lines)) if lines[i].ends_article), len(lines))
     for i, (ln, p) in enumerate(zip(lines, probabilities)):
