@@ -1,6 +1,6 @@
 """Story clustering quality and speed.
 
-    python bench/clustering.py [--json] [--t17 DIR] [--skip-scale]
+    python bench/clustering.py [--json] [--t17 DIR] [--skip-scale] [--parts news,t17,seeds] [--no-cache]
 
 1. Headlines: the news-titles set (11,109 stemmed titles, 152 stories), NMI on News and News-T (stream order),
    with the story count, using the same online clusterer and parameters as the pipeline, fed in batches.
@@ -10,17 +10,25 @@
 3. Seeds: the five seed pages form one story; the same-event headline groups of page 000 come out together.
 4. Speed: assignment with cached embeddings, embedding throughput, and 10k/100k replicated articles.
 Prints one JSON object as its last line.
+
+Embeddings are kept between runs in an SQLite cache ($NEWSLOOM_BENCH_CACHE, default
+~/.cache/newsloom-bench/embeddings.sqlite) keyed by record id (or title hash) and model, so that iterating on
+clustering does not re-embed; embedding throughput is then measured on a fresh sample instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
 
@@ -31,18 +39,56 @@ from _shared import machine, peak_rss_mb, require, shared_data, timeline17_jsonl
 
 from newsloom.cluster.online import StoryClusterer, StoryState, TermWeights  # noqa: E402
 from newsloom.cluster.stage import story_params  # noqa: E402
-from newsloom.config import Config  # noqa: E402
+from newsloom.config import TITLE_STREAM, Config  # noqa: E402
 from newsloom.evaluation import bcubed_scores, nmi, pairwise_scores  # noqa: E402
 
 BATCH = 500  # as the pipeline's default batch_docs
+SPEED_SAMPLE = 400  # items embedded afresh to measure throughput when the cache already holds the rest
+
+
+class EmbeddingCache:
+    """(record id, model key) -> float32 vector bytes, the store's own embeddings layout, kept across runs."""
+
+    def __init__(self, enabled: bool):
+        self.db = None
+        if enabled:
+            path = Path(os.environ.get("NEWSLOOM_BENCH_CACHE", Path.home() / ".cache" / "newsloom-bench"))
+            path.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path / "embeddings.sqlite")
+            self.db.execute("CREATE TABLE IF NOT EXISTS embeddings (record_id TEXT, model TEXT, vector BLOB, "
+                            "PRIMARY KEY (record_id, model))")
+
+    def rows(self, model: str) -> list[tuple[str, str, bytes]]:
+        if self.db is None:
+            return []
+        return self.db.execute("SELECT record_id, model, vector FROM embeddings WHERE model=?", (model,)).fetchall()
+
+    def save(self, rows) -> None:
+        if self.db is not None:
+            self.db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?,?,?)", rows)
+            self.db.commit()
+
+
+def title_key(text: str) -> str:
+    return "title:" + hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def embed_rate(texts: list[str], config) -> float:
+    from newsloom.represent.embed import embed_texts
+
+    embed_texts(texts[:8], config)  # the model loads outside the timing
+    start = time.perf_counter()
+    embed_texts(texts, config)
+    return len(texts) / (time.perf_counter() - start)
 
 
 def log(*args) -> None:
     print(*args, file=sys.stderr, flush=True)
 
 
-def stream_cluster(ids, vectors, texts, days, params) -> tuple[dict[str, str], float]:
-    """The pipeline's clustering core over prepared items, batch by batch; returns item -> story, seconds."""
+def stream_cluster(ids, vectors, texts, days, params, headlines: bool = False) -> tuple[dict[str, str], float]:
+    """The pipeline's clustering core over prepared items, batch by batch; returns item -> story, seconds.
+    ``headlines``: the items are title-only (headline records), placed as the cluster stage places them."""
     words, clusterer = TermWeights(), StoryClusterer(params)
     start = time.perf_counter()
     for s in range(0, len(ids), BATCH):
@@ -50,10 +96,14 @@ def stream_cluster(ids, vectors, texts, days, params) -> tuple[dict[str, str], f
         terms = words.add([texts[i] for i in chunk])
         touched = set()
         for i, item_terms in zip(chunk, terms):
-            story = clusterer.best_story(vectors[i], item_terms, days[i])
+            if headlines:
+                story = clusterer.place_headline(vectors[i], item_terms, days[i])
+            else:
+                story = clusterer.best_story(vectors[i], item_terms, days[i])
             if story is None:
                 story = clusterer.add_story(StoryState(id=f"s{len(clusterer.stories)}", title="",
-                                                       emb=np.zeros_like(vectors[i]), terms={}))
+                                                       emb=np.zeros_like(vectors[i]), terms={},
+                                                       has_articles=not headlines))
             clusterer.join(story, vectors[i], item_terms, days[i])
             story.members.append(ids[i])
             touched.add(story.id)
@@ -62,22 +112,37 @@ def stream_cluster(ids, vectors, texts, days, params) -> tuple[dict[str, str], f
     return {m: s.id for s in clusterer.stories for m in s.members}, seconds
 
 
-def headlines_part(config: Config) -> dict:
-    from newsloom.represent.embed import embed_texts
+def headlines_part(config: Config, cache: EmbeddingCache) -> dict:
+    from newsloom.represent.embed import embed_texts, model_key
+    from newsloom.store.sqlite import from_blob, to_blob
 
     folder = require(shared_data() / "clustering" / "news-titles")
     rows = {json.loads(line)["Id"]: json.loads(line) for line in (folder / "News.jsonl").open(encoding="utf-8")}
     ids = list(rows)
-    start = time.perf_counter()
-    vectors = embed_texts([rows[i]["textCleaned"] for i in ids], config.represent)
-    embed_rate = len(ids) / (time.perf_counter() - start)
+    texts = [rows[i]["textCleaned"] for i in ids]
+    key = model_key(config.represent)
+    cached = {r[0]: from_blob(r[2]) for r in cache.rows(key)}
+    missing = sorted({t for t in texts if title_key(t) not in cached})
+    if len(missing) >= SPEED_SAMPLE:
+        start = time.perf_counter()
+        fresh = embed_texts(missing, config.represent)
+        rate = len(missing) / (time.perf_counter() - start)
+    else:
+        fresh = embed_texts(missing, config.represent)
+        rate = embed_rate(texts[:SPEED_SAMPLE], config.represent)
+    cache.save([(title_key(t), key, to_blob(v)) for t, v in zip(missing, fresh)])
+    cached |= {title_key(t): v for t, v in zip(missing, fresh)}
+    vectors = np.stack([cached[title_key(t)] for t in texts])
     index = {i: k for k, i in enumerate(ids)}
-    out = {"embed_titles_per_s": round(embed_rate, 1)}
-    params = story_params(config.cluster)
+    out = {"embed_titles_per_s": round(rate, 1)}
+    # Titles alone are headline records to the pipeline; the title-stream preset (config.TITLE_STREAM) sets
+    # their thresholds for a stream made only of titles, as this one is.
+    params = story_params(replace(config.cluster, **TITLE_STREAM))
     for name, key in (("News.jsonl", "news"), ("News-T.jsonl", "news_t")):
         order = [json.loads(line)["Id"] for line in (folder / name).open(encoding="utf-8")]
         label, seconds = stream_cluster(order, vectors[[index[i] for i in order]],
-                                        [rows[i]["textCleaned"] for i in order], [None] * len(order), params)
+                                        [rows[i]["textCleaned"] for i in order], [None] * len(order), params,
+                                        headlines=True)
         gold = [rows[i]["clusterNo"] for i in order]
         predicted = [label[i] for i in order]
         out[f"nmi_{key}"] = round(nmi(gold, predicted), 4)
@@ -89,26 +154,45 @@ def headlines_part(config: Config) -> dict:
     return out
 
 
-def run_stages(paths: list[str], db: Path):
-    """Clean, dedup, represent and cluster (the stages that decide stories), into a store at ``db``."""
+def run_stages(paths: list[str], db: Path, cache: EmbeddingCache | None = None):
+    """Clean, dedup, represent and cluster (the stages that decide stories), into a store at ``db``; cached
+    embeddings are put in the store first (the represent stage then finds them) and new ones kept."""
     from newsloom import Pipeline, Store
     from newsloom.clean.stage import CleanStage
     from newsloom.cluster.stage import ClusterStage
     from newsloom.dedup.stage import DedupStage
     from newsloom.represent.embed import RepresentStage
 
+    from newsloom.represent.embed import model_key
+
     store = Store(db)
-    pipeline = Pipeline(store, Config.load())  # ./newsloom.toml, when present, overrides the defaults
+    config = Config.load()  # ./newsloom.toml, when present, overrides the defaults
+    if cache is not None:
+        with store.db:
+            store.save_embeddings(cache.rows(model_key(config.represent)))
+    pipeline = Pipeline(store, config)
     pipeline.record_stages = [cls(pipeline.ctx) for cls in (CleanStage, DedupStage, RepresentStage, ClusterStage)]
     pipeline.story_stages = []
     report = pipeline.run(paths)
+    if cache is not None:
+        cache.save(store.db.execute("SELECT record_id, model, vector FROM embeddings").fetchall())
     return store, report
 
 
-def t17_part(folder: Path, tmp: Path) -> dict:
-    jsonl = tmp / "t17.jsonl"
+def t17_stream(folder: Path, jsonl: Path) -> int:
+    """timeline17 as one JSONL stream in publication order (all collections pooled; the layout's order would
+    feed one collection after another)."""
     count = timeline17_jsonl(folder, jsonl)
-    store, report = run_stages([str(jsonl)], tmp / "t17.db")
+    lines = jsonl.read_text(encoding="utf-8").splitlines()
+    lines.sort(key=lambda line: json.loads(line)["published"])  # stable: within a day, the layout's order
+    jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return count
+
+
+def t17_part(folder: Path, tmp: Path, cache: EmbeddingCache) -> dict:
+    jsonl = tmp / "t17.jsonl"
+    count = t17_stream(folder, jsonl)
+    store, report = run_stages([str(jsonl)], tmp / "t17.db", cache)
     stage_seconds = {s["stage"]: s["seconds"] for s in report.stages}
     rows = store.db.execute(
         "SELECT a.url, a.outlet, sa.story_id, s.thread_id FROM articles a JOIN story_articles sa "
@@ -140,14 +224,26 @@ def t17_part(folder: Path, tmp: Path) -> dict:
             "t17_thread_sizes": thread_sizes[:12],
             "t17_headline_only_stories": store.counts()["stories"] - len(set(stories)),
             "t17_cluster_seconds": stage_seconds.get("cluster"),
-            "t17_embed_docs_per_s": round(report.stages[2]["in"] / stage_seconds["represent"], 1)
-            if stage_seconds.get("represent") else None}
+            "t17_embed_docs_per_s": round(_t17_embed_rate(store, report), 1)}
 
 
-def seeds_part(tmp: Path) -> dict:
+def _t17_embed_rate(store, report) -> float:
+    """Articles-or-headlines embedded per second: from the represent stage when it embedded most of them,
+    else (embeddings from the cache) from a fresh sample of the same records."""
+    from newsloom.represent.embed import record_text
+
+    represent = next(s for s in report.stages if s["stage"] == "represent")
+    if represent.get("embedded", 0) >= SPEED_SAMPLE:
+        return represent["embedded"] / represent["seconds"]
+    articles = list(store.articles())
+    step = max(1, len(articles) // SPEED_SAMPLE)
+    return embed_rate([record_text(a) for a in articles[::step][:SPEED_SAMPLE]], Config.load().represent)
+
+
+def seeds_part(tmp: Path, cache: EmbeddingCache) -> dict:
     folder = require(shared_data() / "seeds")
     gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
-    store, _ = run_stages([str(folder)], tmp / "seeds.db")
+    store, _ = run_stages([str(folder)], tmp / "seeds.db", cache)
     story_of = {a.uri.rsplit("/", 1)[-1]: sid for a in store.articles() for sid in [store.article_story()[a.id]]}
     members = gold["story"]["members"]
     one_story = set(members) <= set(story_of) and len({story_of[m] for m in members}) == 1
@@ -211,15 +307,24 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="only the JSON line on stdout")
     parser.add_argument("--t17", type=Path, default=None, help="a folder of collections in timeline17's layout")
     parser.add_argument("--skip-scale", action="store_true", help="skip the 10k/100k scale points")
+    parser.add_argument("--parts", default="news,t17,seeds",
+                        help="comma-separated subset of news, t17, seeds (while iterating; the JSON then lacks "
+                             "the other parts' keys)")
+    parser.add_argument("--no-cache", action="store_true", help="embed everything afresh, keep nothing")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     config = Config.load()
+    cache = EmbeddingCache(not args.no_cache)
     result: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
-        result |= headlines_part(config)
-        result |= t17_part(require(args.t17 or shared_data() / "timeline17"), Path(tmp))
-        result |= seeds_part(Path(tmp))
-    result["assign_docs_per_s"] = result["news_assign_docs_per_s"]
-    result["embed_docs_per_s"] = result["t17_embed_docs_per_s"]
+        if "news" in parts:
+            result |= headlines_part(config, cache)
+            result["assign_docs_per_s"] = result["news_assign_docs_per_s"]
+        if "t17" in parts:
+            result |= t17_part(require(args.t17 or shared_data() / "timeline17"), Path(tmp), cache)
+            result["embed_docs_per_s"] = result["t17_embed_docs_per_s"]
+        if "seeds" in parts:
+            result |= seeds_part(Path(tmp), cache)
     if not args.skip_scale:
         result["scale"] = [scale_point(n) for n in (10_000, 100_000)]
         log(f"scale: {result['scale']}")

@@ -54,16 +54,27 @@ class RepresentConfig:
 class ClusterConfig:
     # Similarities mix embedding cosine (this weight) and TF-IDF cosine (the rest); see cluster/online.py.
     embedding_weight: float = 0.7
-    # Tuned for articles (title and lead); short titles alone cluster best near 0.3 / 0.2 (docs/benchmarks.md).
+    # Tuned for articles (title and lead); titles are headlines, with thresholds of their own below.
     story_threshold: float = 0.5  # centroid similarity for an article to join a story
     story_merge_threshold: float = 0.35  # mean pairwise similarity for two stories to merge
-    headline_threshold: float = 0.45
+    # Headlines around articles (navigation lists, feeds) group by event: they join a story, or another
+    # headline, only when close. A stream of titles alone wants coarser stories: see TITLE_STREAM below.
+    headline_threshold: float = 0.45  # centroid similarity for a headline to join a story
+    headline_merge_threshold: float = 0.45  # mean pairwise similarity for two headline-only stories to merge
     dormant_after_days: float = 7.0  # a story without articles for this long is not joined by date-known articles
     # An event does not run for months: past this span a story closes and the topic goes on as its thread.
     story_max_span_days: float | None = 21.0
+    # Threads (topics) join at a low centroid similarity and merge when their centroids are close (cosine, not
+    # the mean pairwise similarity that stories use: a topic's articles are far apart; cluster/online.py).
     thread_threshold: float = 0.25
-    thread_merge_threshold: float = 0.15
+    thread_merge_threshold: float = 0.45
     thread_dormant_after_days: float = 90.0
+
+
+# A stream made only of titles (a headline feed without article bodies, as in news-titles) wants topic-sized
+# stories from very short texts: in newsloom.toml, [cluster] headline_threshold = 0.3 and
+# headline_merge_threshold = 0.2 (docs/benchmarks.md, "Story clustering").
+TITLE_STREAM = {"headline_threshold": 0.3, "headline_merge_threshold": 0.2}
 
 
 @dataclass(frozen=True)

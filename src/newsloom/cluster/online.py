@@ -28,9 +28,18 @@ class ClusterParams:
     join_threshold: float = 0.4  # combined centroid cosine for an item to join a story
     merge_threshold: float = 0.17  # combined mean pairwise similarity for two stories to merge
     embedding_weight: float = 0.7  # the rest goes to TF-IDF
+    # Headlines (title-only items): the centroid similarity for one to join a story, and the mean pairwise
+    # similarity for two headline-only stories to merge; None: the article thresholds above.
+    headline_join_threshold: float | None = None
+    headline_merge_threshold: float | None = None
     dormant_after_days: float = 7.0
     max_span_days: float | None = None  # a story (an event) spans at most this long; None: unbounded
     candidates: int = 20  # nearest stories (by embedding) scored in full
+    # How two clusters' similarity is measured for merging: "average" (mean pairwise similarity of their
+    # members, right for events, whose members are alike) or "centroid" (cosine of their centroids, right for
+    # topics: their members are far apart, so the mean pairwise similarity of two halves of one topic is as low
+    # as that of two topics, while their centroids are close).
+    linkage: str = "average"
 
 
 @dataclass
@@ -96,15 +105,19 @@ class StoryClusterer:
         self.by_id: dict[str, StoryState] = {}
         self.matrix = np.zeros((256, dim), dtype=np.float32)  # unit embedding centroids, row = story index
         self.row: dict[str, int] = {}
-        # Rows of stories that may still be joined: dormant ones are dropped whenever the stream's day advances,
+        # Rows of stories that may still be joined: dormant ones are left out for the stream's current day,
         # which keeps each query proportional to the live stories, not to the whole history.
         self._active: list[int] = []
         self._active_day: date | None = None
+        # Last day of each story as an ordinal (undated: always recent, merged away: never): which stories are
+        # live on a given day, for joining and for merging after the stream's clock has moved on.
+        self._last = np.zeros(256, dtype=np.float64)
 
     # -- state ----------------------------------------------------------------------------------------------
     def add_story(self, story: StoryState) -> StoryState:
         if len(self.stories) >= len(self.matrix):
             self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
+            self._last = np.concatenate([self._last, np.zeros_like(self._last)])
         self.row[story.id] = len(self.stories)
         self._active.append(len(self.stories))
         self.stories.append(story)
@@ -114,7 +127,10 @@ class StoryClusterer:
 
     def _refresh(self, story: StoryState) -> None:
         norm = np.linalg.norm(story.emb)
-        self.matrix[self.row[story.id]] = story.emb / norm if norm and story.alive else 0.0
+        row = self.row[story.id]
+        self.matrix[row] = story.emb / norm if norm and story.alive else 0.0
+        self._last[row] = (-np.inf if not story.alive else np.inf if story.last is None
+                           else story.last.toordinal())
 
     # -- joining --------------------------------------------------------------------------------------------
     def best_story(self, emb: np.ndarray, terms: dict[int, float], day: date | None,
@@ -140,12 +156,26 @@ class StoryClusterer:
                 best, best_score = story, score
         return best
 
+    def place_headline(self, emb: np.ndarray, terms: dict[int, float], day: date | None) -> StoryState | None:
+        """The story a headline joins: the closest story with articles if close enough, else the closest
+        headline-only story; None when neither is."""
+        cut = self.params.headline_join_threshold
+        return (self.best_story(emb, terms, day, articles_only=True, threshold=cut)
+                or self.best_story(emb, terms, day, articles_only=False, threshold=cut))
+
+    def _merge_threshold(self, a: StoryState, b: StoryState) -> float:
+        p = self.params
+        if not (a.has_articles or b.has_articles) and p.headline_merge_threshold is not None:
+            return p.headline_merge_threshold
+        return p.merge_threshold
+
     def _live_rows(self, day: date | None) -> np.ndarray:
-        if day is not None and (self._active_day is None or day > self._active_day):
+        if day is not None and day != self._active_day:
+            # Recomputed from the stories' last days whenever the day changes, in either direction: a batch of
+            # older items finds the stories of its own time again.
             self._active_day = day
-            window = self.params.dormant_after_days
-            self._active = [r for r in self._active if self.stories[r].alive and (
-                self.stories[r].last is None or (day - self.stories[r].last).days <= window)]
+            cutoff = day.toordinal() - self.params.dormant_after_days
+            self._active = np.flatnonzero(self._last[: len(self.stories)] >= cutoff).tolist()
         return np.asarray(self._active, dtype=np.int64)
 
     def _dormant(self, story: StoryState, day: date | None) -> bool:
@@ -168,10 +198,15 @@ class StoryClusterer:
 
     # -- merging --------------------------------------------------------------------------------------------
     def linkage(self, a: StoryState, b: StoryState) -> float:
-        """Mean pairwise combined similarity between the members of two stories (average linkage)."""
+        """Combined similarity of two stories for merging: the mean pairwise similarity of their members
+        (average linkage) or the cosine of their centroids, as ``params.linkage`` says."""
         p = self.params
         emb = float(a.emb @ b.emb)
         words = _dot(a.terms, b.terms)
+        if p.linkage == "centroid":
+            emb /= float(np.linalg.norm(a.emb) * np.linalg.norm(b.emb)) or 1.0
+            words /= _norm(a.terms) * _norm(b.terms)
+            return p.embedding_weight * emb + (1 - p.embedding_weight) * words
         return (p.embedding_weight * emb + (1 - p.embedding_weight) * words) / (a.count * b.count)
 
     def merge_touched(self, touched: set[str]) -> list[tuple[str, str]]:
@@ -180,8 +215,11 @@ class StoryClusterer:
         Returns (absorbed id, surviving id) pairs."""
         heap: list[tuple[float, int, str, str]] = []
         version: dict[str, int] = {}
+        firsts = [self.by_id[s].first for s in touched if self.by_id[s].first is not None]
+        cutoff = min(firsts).toordinal() - self.params.dormant_after_days if firsts else -np.inf
+        rows = np.flatnonzero(self._last[: len(self.stories)] >= cutoff)  # live during the touched stories' time
         for story_id in sorted(touched):
-            self._push_pairs(heap, self.by_id[story_id], version)
+            self._push_pairs(heap, self.by_id[story_id], version, rows)
         merges: list[tuple[str, str]] = []
         while heap:
             _, stamp, a_id, b_id = heapq.heappop(heap)
@@ -190,19 +228,18 @@ class StoryClusterer:
                 continue
             if stamp != version.get(a_id, 0) + version.get(b_id, 0):
                 score = self.linkage(a, b)  # one of them grew since: rescore
-                if score >= self.params.merge_threshold:
+                if score >= self._merge_threshold(a, b):
                     heapq.heappush(heap, (-score, version.get(a_id, 0) + version.get(b_id, 0), a_id, b_id))
                 continue
             keep, gone = (a, b) if self.row[a.id] < self.row[b.id] else (b, a)
             self._absorb(keep, gone)
             merges.append((gone.id, keep.id))
             version[keep.id] = version.get(keep.id, 0) + 1
-            self._push_pairs(heap, keep, version)
+            self._push_pairs(heap, keep, version, rows)
         return merges
 
-    def _push_pairs(self, heap: list, story: StoryState, version: dict[str, int]) -> None:
+    def _push_pairs(self, heap: list, story: StoryState, version: dict[str, int], rows: np.ndarray) -> None:
         p = self.params
-        rows = self._live_rows(None)
         sims = self.matrix[rows] @ (story.emb / (np.linalg.norm(story.emb) or 1.0))
         for k in np.argsort(-sims)[: p.candidates + 1]:
             other = self.stories[rows[k]]
@@ -211,7 +248,7 @@ class StoryClusterer:
             if not self._overlaps(story, other):
                 continue
             score = self.linkage(story, other)
-            if score >= p.merge_threshold:
+            if score >= self._merge_threshold(story, other):
                 stamp = version.get(story.id, 0) + version.get(other.id, 0)
                 heapq.heappush(heap, (-score, stamp, story.id, other.id))
 

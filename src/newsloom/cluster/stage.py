@@ -2,9 +2,9 @@
 
 Articles, in publication order, join the most similar live story or open one (see :mod:`.online`); after
 each batch, stories that have grown alike merge. Threads are the same algorithm one level up: looser
-thresholds and a long dormancy over the same articles, so a long-running topic (an oil spill: the leak, the
-hearings, the cap) holds many stories; a story belongs to the thread of its first article. Headlines join
-a story with articles when close enough, else gather into headline-only stories.
+thresholds, a long dormancy and merging by centroid over the same articles, so a long-running topic (an oil
+spill: the leak, the hearings, the cap) holds many stories; a story belongs to the thread of its first
+article. Headlines join a story with articles when close enough, else gather into headline-only stories.
 """
 
 from __future__ import annotations
@@ -25,12 +25,14 @@ from .online import ClusterParams, StoryClusterer, StoryState, TermWeights, term
 def story_params(cfg: ClusterConfig) -> ClusterParams:
     return ClusterParams(join_threshold=cfg.story_threshold, merge_threshold=cfg.story_merge_threshold,
                          embedding_weight=cfg.embedding_weight, dormant_after_days=cfg.dormant_after_days,
-                         max_span_days=cfg.story_max_span_days)
+                         max_span_days=cfg.story_max_span_days, headline_join_threshold=cfg.headline_threshold,
+                         headline_merge_threshold=cfg.headline_merge_threshold)
 
 
 def thread_params(cfg: ClusterConfig) -> ClusterParams:
     return ClusterParams(join_threshold=cfg.thread_threshold, merge_threshold=cfg.thread_merge_threshold,
-                         embedding_weight=cfg.embedding_weight, dormant_after_days=cfg.thread_dormant_after_days)
+                         embedding_weight=cfg.embedding_weight, dormant_after_days=cfg.thread_dormant_after_days,
+                         linkage="centroid")
 
 
 class ClusterStage(BatchStage):
@@ -77,11 +79,9 @@ class ClusterStage(BatchStage):
                                 day, self.touched, prefix="st")
             story.members.append(article.id)
             story.thread_id = story.thread_id or thread.id
-        headline_cut = self.ctx.config.cluster.headline_threshold
         for headline in headlines:
             vector, words, day = vectors[headline.id], terms[headline.id], to_day(headline.published)
-            story = (self.stories.best_story(vector, words, day, articles_only=True, threshold=headline_cut)
-                     or self.stories.best_story(vector, words, day, articles_only=False, threshold=headline_cut))
+            story = self.stories.place_headline(vector, words, day)
             if story is None:
                 story = self.stories.add_story(_new_state("st", headline.id, headline.text, vector))
                 story.has_articles = False
