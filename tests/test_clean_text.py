@@ -184,6 +184,17 @@ def test_tiny_and_odd_inputs(text):
     check_invariants(text, page)
 
 
+def test_one_paragraph_page_keeps_its_paragraph():
+    """The line model revises the rules' article but never empties it (a lone paragraph is unlike the pages
+    it was trained on)."""
+    text = ("The public library in Hadley will open on Sundays from next month, its director said on Wednesday. "
+            "The change follows a survey in which most members asked for longer weekend hours. Three new "
+            "part-time staff will be hired, and the reading room will stay open until six in the evening.")
+    page = split_text_page(text)
+    check_invariants(text, page)
+    assert [b.kind for b in page.blocks] == ["paragraph"]
+
+
 def test_empty_page():
     assert split_text_page("") == TextPage(title=None, author=None, blocks=())
 

@@ -680,13 +680,22 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
     probabilities = model.probabilities(line_features(lines, span), np.array(revisable, dtype=bool))
     last = span[1] if span else -1
     end = next((i for i in range(last + 1, len(lines)) if lines[i].ends_article), len(lines))
+    changes = []
     for i, (ln, p) in enumerate(zip(lines, probabilities)):
         if not revisable[i] or ln.kind == "title" or (i >= end and ln.kind == "furniture"):
             continue
         if ln.kind in ("paragraph", "heading") and p < _REJECT:
-            ln.kind, ln.reason = "furniture", "outside-article"
+            changes.append((ln, "furniture", "outside-article"))
         elif ln.kind == "furniture" and p >= _ACCEPT:
-            ln.kind, ln.reason = ("paragraph" if ln.body or ln.bulleted or ln.terminal == ":" else "heading"), None
+            changes.append((ln, "paragraph" if ln.body or ln.bulleted or ln.terminal == ":" else "heading", None))
+    # The model weighs lines against each other; on a page of one or two paragraphs (unlike any it was trained
+    # on) it can put out everything. It revises the rules' article, it does not empty it.
+    kept = sum(ln.kind == "paragraph" for ln in lines) - sum(ln.kind == "paragraph" for ln, _, _ in changes)
+    kept += sum(kind == "paragraph" for _, kind, _ in changes)
+    if kept == 0:
+        changes = [change for change in changes if change[1] != "furniture"]
+    for ln, kind, reason in changes:
+        ln.kind, ln.reason = kind, reason
 
 
 def split_text_page(text: str, *, use_model: bool = True) -> TextPage:
