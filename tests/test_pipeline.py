@@ -40,6 +40,19 @@ def test_stories_list_has_counts(examples_store):
     assert rows[0]["articles"] >= 4 and rows[0]["outlets"] >= 4
 
 
+def test_threads_are_named_by_their_largest_story(examples_store):
+    store, _ = examples_store
+    rows = store.db.execute("SELECT t.id, t.label, s.title, s.n_articles FROM threads t JOIN stories s"
+                            " ON s.thread_id = t.id WHERE s.n_articles > 0").fetchall()
+    by_thread: dict[str, list] = {}
+    for row in rows:
+        by_thread.setdefault(row["id"], []).append(row)
+    assert by_thread
+    for stories in by_thread.values():
+        largest = max(s["n_articles"] for s in stories)
+        assert stories[0]["label"] in {s["title"] for s in stories if s["n_articles"] == largest}
+
+
 def test_syndicated_copy_is_one_lineage_with_two_outlets(examples_store):
     store, _ = examples_store
     first, second = (example_doc_uri(d) for d in EXPECTED["syndicated"][0])

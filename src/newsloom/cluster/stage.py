@@ -10,6 +10,7 @@ article. Headlines join a story with articles when close enough, else gather int
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 import numpy as np
 
@@ -115,20 +116,34 @@ class ClusterStage(BatchStage):
         return state
 
     def _records(self, merges, thread_merges, titles: dict[str, str]) -> Iterable:
+        for story_id in self.touched:
+            story = self.stories.by_id[story_id]
+            story.title = self._central_title(story, titles) or story.title
+        labels = self._thread_labels()
         for thread_id in sorted(self.touched_threads):
             thread = self.threads.by_id[thread_id]
-            yield Thread(id=thread.id, label=thread.title)
+            yield Thread(id=thread.id, label=labels.get(thread.id, thread.title))
         for gone, kept in thread_merges:
             yield StoryMerge(absorbed_id=gone, into_id=kept, kind="thread")
         for gone, kept in merges:
             yield StoryMerge(absorbed_id=gone, into_id=kept)
         for story_id in sorted(self.touched):
             story = self.stories.by_id[story_id]
-            story.title = self._central_title(story, titles) or story.title
             yield Story(id=story.id, title=story.title, article_ids=tuple(story.members),
                         headline_ids=tuple(story.headlines), thread_id=story.thread_id,
                         first_published=story.first.isoformat() if story.first else None,
                         last_published=story.last.isoformat() if story.last else None)
+
+    def _thread_labels(self) -> dict[str, str]:
+        """A touched thread is named by its largest story with articles (not by whichever article opened it,
+        which may be a side story that happened to come first)."""
+        best: dict[str, StoryState] = {}
+        for story in self.stories.stories:
+            if story.alive and story.has_articles and story.thread_id in self.touched_threads:
+                held = best.get(story.thread_id)
+                if held is None or (story.count, story.last or date.min) > (held.count, held.last or date.min):
+                    best[story.thread_id] = story
+        return {thread_id: story.title for thread_id, story in best.items() if story.title}
 
     def finish_batch(self) -> None:
         store = self.ctx.store
