@@ -7,8 +7,7 @@ adverbial, a relative or a coordinated clause) with the words it governs, less t
 fragment shorter than ``MIN_TOKENS`` words ("Seoul remarked", "said") joins its complement, or else its parent,
 so that a report keeps its speaker. A clause without a subject of its own carries the one it inherits (the
 coordinated verb's subject, the noun a relative clause describes) in front of its text and in its offsets, so
-that its entities and its meaning stay whole. A reporting verb with nothing reported in its clause ("Tony
-Hayward says", after a quote) names a speaker, not a statement, and is left out.
+that its entities and its meaning stay whole.
 """
 
 from __future__ import annotations
@@ -17,10 +16,8 @@ from dataclasses import dataclass
 
 _HEADS = {"ccomp", "advcl", "relcl", "conj", "parataxis"}
 _SUBJECTS = {"nsubj", "nsubjpass", "csubj", "expl"}
-_REPORTING = {"say", "says", "said", "saying", "tell", "tells", "told", "add", "adds", "added"}
-_REPORTED = {"ccomp", "dobj", "obj", "xcomp", "parataxis"}
 _RELATIVE = {"WDT", "WP", "WP$"}  # "that", "which", "who": the relative clause's noun is the subject
-MIN_TOKENS = 5
+MIN_TOKENS = 4
 MAX_SUBJECT_TOKENS = 8
 CACHE_SIZE = 50_000
 
@@ -78,8 +75,6 @@ def doc_clauses(doc) -> list[Clause]:
     for g in sorted({find(h) for h in head_set}):
         tokens = sorted((t for h in head_set if find(h) == g for t in words[h]), key=lambda t: t.i)
         head = top(g)
-        if head.lower_ in _REPORTING and not any(c.dep_ in _REPORTED for c in head.children if c in tokens):
-            continue  # "Tony Hayward says": who speaks, not what is said (that is in a quote or another clause)
         own_subject = any(c.dep_ in _SUBJECTS and c.tag_ not in _RELATIVE for c in head.children)
         out.append(_clause(tokens, None if own_subject else _inherited(head)))
     return [c for c in out if c.text]

@@ -34,7 +34,7 @@ MAX_SENTENCES_PER_ARTICLE = 40
 MAX_SENTENCES_PER_STORY = 2000  # bounds the pairwise matrix and the encoder's work on very large stories
 MAX_STATEMENTS_PER_STORY = 4000  # clauses of those sentences
 MIN_WORDS, MAX_WORDS = 6, 70
-MIN_CLAUSE_WORDS = 6
+MIN_CLAUSE_WORDS = 4
 
 Splitter = Callable[[list[str]], list[list[Clause]]]
 
