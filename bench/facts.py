@@ -5,8 +5,8 @@
 1. Seeds (shared data seeds/, gold.json 'facts' and 'entities'): the five pages through the whole pipeline.
    - Each gold fact is matched to the produced claims without reading the gold's wording for the verdict:
      facts with values are matched by page and value (every listed value must sit in one claim, with the
-     stated status); facts given by pages are located by meaning (the claim whose evidence statement on those
-     pages, its clause or else its sentence, is closest, by the story encoder, to the gold sentence), then judged on status and pages: found when
+     stated status); facts given by pages are located by meaning (the claim whose evidence sentence on those
+     pages is closest, by the story encoder, to the gold sentence), then judged on status and pages: found when
      the status is the gold's and the claim's pages overlap the gold's with Jaccard >= 0.5 (exactly the one
      page for a single-source fact).
    - Alias groups: every surface form is located in the article texts; the entity keys of the mentions that
@@ -113,9 +113,7 @@ def bench_seeds(folder: Path) -> dict:
             candidates = [c for c in claims if pages(c) & gold_pages]
             got, ok = None, False
             if candidates:
-                # a sentence may support several claims, one per clause: compare what each claim's evidence
-                # states (its clause, else its sentence)
-                texts = [item["claim"]] + [e.get("clause") or e["sentence"] for c in candidates for e in c["evidence"]
+                texts = [item["claim"]] + [e["sentence"] for c in candidates for e in c["evidence"]
                                            if page_of[e["article_id"]] in gold_pages]
                 owners = [c for c in candidates for e in c["evidence"] if page_of[e["article_id"]] in gold_pages]
                 vectors = embed_texts(texts, config)

