@@ -223,6 +223,15 @@ def test_ingest_json_documents_is_idempotent(ingest_db):
         assert c.get("/api/health").json()["counts"]["articles"] == after["articles"]
         found = c.get("/api/stories", params={"q": "governor statement Emberlee"}).json()
         assert found["total"] >= 1
+        untitled = {"text": "Harbour pilots in Port Andrel began a two-day stoppage on Friday over rosters, the pilots' "
+                            "association said, and ships were told to wait at anchor outside the breakwater.\n\nThe harbour "
+                            "master said that two ferries would still sail under escort, and that talks with the "
+                            "association would resume on Monday morning at the port authority."}
+        assert c.post("/api/ingest", json={"documents": [untitled]}).json()["documents_new"] == 1
+        story = c.get("/api/stories", params={"q": "pilots rosters breakwater"}).json()["items"][0]
+        if story["articles"] == 1:  # a story of its own, named by its only (untitled) article
+            assert story["title"].startswith("Harbour pilots in Port Andrel") and story["title_from_text"]
+        assert story["title"].strip()
         assert c.post("/api/ingest", json={"documents": []}).status_code == 422
 
 

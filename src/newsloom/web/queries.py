@@ -74,7 +74,27 @@ def list_stories(store: Store, f: StoryFilter) -> dict:
         [*params, f.limit, f.offset]).fetchall()
     items = [dict(r) for r in rows]
     _add_outlets_and_coverage(store, items)
+    _fill_missing_titles(store, items)
     return {"total": total, "limit": f.limit, "offset": f.offset, "items": items}
+
+
+def _fill_missing_titles(store: Store, items: list[dict]) -> None:
+    """Stories of untitled articles (plain-text inputs, feeds without titles) are named by the opening words of
+    their earliest article, so that the reader never shows an empty link; ``title_from_text`` says so."""
+    missing = [i for i in items if not (i.get("title") or "").strip()]
+    if not missing:
+        return
+    marks = ",".join("?" * len(missing))
+    openings: dict[str, str] = {}
+    for row in store.db.execute(
+            f"SELECT sa.story_id, substr(a.text, 1, 200) AS opening FROM story_articles sa JOIN articles a"
+            f" ON a.id = sa.article_id WHERE sa.story_id IN ({marks}) ORDER BY coalesce(a.published, '9999'), a.rowid",
+            [i["id"] for i in missing]):
+        openings.setdefault(row["story_id"], row["opening"])
+    for item in missing:
+        words = (openings.get(item["id"]) or "").split()
+        item["title"] = " ".join(words[:12]) + ("…" if len(words) > 12 else "") if words else "Untitled story"
+        item["title_from_text"] = True
 
 
 def _add_outlets_and_coverage(store: Store, items: list[dict]) -> None:
@@ -112,7 +132,7 @@ def story_detail(store: Store, story_id: str) -> dict:
     except NotFoundError:  # a headline-only story has no briefing
         briefing = None
     data = {
-        "id": story_id, "title": row["title"], "articles": row["n_articles"], "headlines": row["n_headlines"],
+        "id": story_id, "title": row["title"], "title_from_text": False, "articles": row["n_articles"], "headlines": row["n_headlines"],
         "outlets": row["n_outlets"], "first_published": row["first_published"],
         "last_published": row["last_published"],
         "thread": {"id": row["thread_id"], "label": row["thread_label"]} if row["thread_id"] else None,
@@ -123,6 +143,7 @@ def story_detail(store: Store, story_id: str) -> dict:
         "article_list": [{"id": a.id, "title": a.title, "outlet": a.outlet, "published": a.published,
                           "copy_of": a.canonical_id} for a in articles],
     }
+    _fill_missing_titles(store, [data])
     if briefing is None:
         return data
     sources = {s.number: s for s in briefing.sources}
@@ -232,7 +253,10 @@ def list_threads(store: Store, limit: int = 50, offset: int = 0) -> dict:
         "SELECT t.id, t.label, t.first_published, t.last_published, count(s.id) AS stories,"
         " coalesce(sum(s.n_articles), 0) AS articles FROM threads t LEFT JOIN stories s ON s.thread_id = t.id"
         " GROUP BY t.id ORDER BY articles DESC, t.id LIMIT ? OFFSET ?", (limit, offset)).fetchall()
-    return {"total": total, "limit": limit, "offset": offset, "items": [dict(r) for r in rows]}
+    items = [dict(r) for r in rows]
+    for item in items:
+        item["label"] = item["label"] or "Untitled thread"
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
 
 
 def thread_detail(store: Store, thread_id: str) -> dict:
@@ -244,17 +268,33 @@ def thread_detail(store: Store, thread_id: str) -> dict:
         " last_published FROM stories WHERE thread_id = ? ORDER BY coalesce(first_published, '9999'), id",
         (thread_id,))]
     _add_outlets_and_coverage(store, stories)
+    _fill_missing_titles(store, stories)
     coverage: Counter = Counter()
     for s in stories:
         for point in s["coverage"]:
             coverage[point["date"]] += point["articles"]
-    return {"id": row["id"], "label": row["label"], "first_published": row["first_published"],
+    return {"id": row["id"], "label": row["label"] or "Untitled thread", "first_published": row["first_published"],
             "last_published": row["last_published"], "stories": stories,
             "coverage": [{"date": d, "articles": n} for d, n in sorted(coverage.items())],
-            "timeline": _thread_timeline(store, [s["id"] for s in stories if s["articles"]])}
+            "timeline": _cached_thread_timeline(store, row["id"], stories)}
 
 
-def _thread_timeline(store: Store, story_ids: list[str], max_articles: int = 600) -> list[dict]:
+_TIMELINES: dict[tuple, list[dict]] = {}
+
+
+def _cached_thread_timeline(store: Store, thread_id: str, stories: list[dict]) -> list[dict]:
+    """A thread's timeline takes seconds for a large thread (every sentence's dates and vectors), so it is kept
+    per process until the thread changes (new stories or articles)."""
+    key = (store.path, thread_id, len(stories), sum(s["articles"] for s in stories),
+           max((s["last_published"] or "" for s in stories), default=""))
+    if key not in _TIMELINES:
+        if len(_TIMELINES) >= 64:
+            _TIMELINES.pop(next(iter(_TIMELINES)))
+        _TIMELINES[key] = _thread_timeline(store, [s["id"] for s in stories if s["articles"]])
+    return _TIMELINES[key]
+
+
+def _thread_timeline(store: Store, story_ids: list[str], max_articles: int = 300) -> list[dict]:
     """The thread's dated events, each with its sentence cited to the article it comes from. A very large
     thread is sampled evenly over time, to keep the page quick."""
     from ..brief.timeline import story_timeline
