@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from newsloom.cli import main
 from support import EXAMPLES
 
-COMMANDS = ["run", "extract", "stories", "show", "export", "rejected", "demo"]
+COMMANDS = ["run", "extract", "stories", "show", "export", "rejected", "demo", "serve"]
 
 
 @pytest.fixture(scope="module")

@@ -258,6 +258,8 @@ def demo(db: str, examples: str | None) -> None:
     top = store.briefing_ids()
     if top:
         ctx.invoke(show, story_id=top[0], db=db, fmt="terminal")
+    err.print(f"Read every story in a browser: newsloom serve --db {db}  (then open http://127.0.0.1:8000/)",
+              highlight=False)
     if code not in (0, EXIT_REFUSED):
         sys.exit(code)
 
