@@ -274,11 +274,13 @@ def story_timeline(articles, max_dates: int = 8, precisions: tuple[str, ...] = (
     return timeline
 
 
-def thread_timeline(store, thread_id: str, max_dates: int = 12) -> list[TimelineDate]:
-    """A timeline over every story of a thread (``Store.stories()`` rows carry their thread)."""
-    articles = []
-    for story in store.stories(include_headline_only=False):
-        if story.get("thread_id") == thread_id:
-            articles.extend(store.story_articles(story["id"]))
-    articles.sort(key=lambda a: (a.published or "", a.id))
+def thread_timeline(store, thread_id: str, max_dates: int = 12, max_articles: int = 300) -> list[TimelineDate]:
+    """A timeline over every story of a thread. A very large thread is sampled evenly over time: the cost grows
+    with every sentence's dates and vectors, and a few hundred articles already show its dates."""
+    story_ids = [r[0] for r in store.db.execute("SELECT id FROM stories WHERE thread_id = ? AND n_articles > 0",
+                                                (thread_id,))]
+    articles = sorted((a for sid in story_ids for a in store.story_articles(sid)), key=lambda a: (a.published or "", a.id))
+    if len(articles) > max_articles:
+        step = len(articles) / max_articles
+        articles = [articles[int(i * step)] for i in range(max_articles)]
     return story_timeline(articles, max_dates=max_dates)

@@ -278,16 +278,13 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
         return Response(status_code=204)  # no icon; answering spares every page a 404 in the browser's log
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def page_stories(request: Request, store: StoreDep, f: FilterDep) -> str:
         data = queries.list_stories(store, f)
-        return render("stories.html", title="Stories", data=data, f=f, outlets=queries.outlets(store),
-                      query=dict(request.query_params), json_url=page_url("/api/stories", request.query_params))
-
-    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
-    def page_search(request: Request, store: StoreDep, f: FilterDep) -> str:
-        data = queries.list_stories(store, f)
-        return render("stories.html", title=f"Search: {f.q}" if f.q else "Search", data=data, f=f,
-                      outlets=queries.outlets(store), query=dict(request.query_params), search=True,
+        search = request.url.path == "/search"
+        title = (f"Search: {f.q}" if f.q else "Search") if search else "Stories"
+        return render("stories.html", title=title, data=data, f=f, outlets=queries.outlets(store),
+                      query=dict(request.query_params), search=search,
                       json_url=page_url("/api/stories", request.query_params))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)

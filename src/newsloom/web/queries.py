@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 
 from ..brief.render import outlet_rows, sections_of
+from ..brief.timeline import thread_timeline
 from ..errors import NotFoundError
 from ..store import Store
 
@@ -290,23 +291,10 @@ def _cached_thread_timeline(store: Store, thread_id: str, stories: list[dict]) -
     if key not in _TIMELINES:
         if len(_TIMELINES) >= 64:
             _TIMELINES.pop(next(iter(_TIMELINES)))
-        _TIMELINES[key] = _thread_timeline(store, [s["id"] for s in stories if s["articles"]])
+        _TIMELINES[key] = [{"date": d.date, "sentences": [
+            {"text": s.text, "citations": [{"source": None, "article_id": s.doc_id, "span": list(s.span)}]}
+            for s in d.sentences]} for d in thread_timeline(store, thread_id)]
     return _TIMELINES[key]
-
-
-def _thread_timeline(store: Store, story_ids: list[str], max_articles: int = 300) -> list[dict]:
-    """The thread's dated events, each with its sentence cited to the article it comes from. A very large
-    thread is sampled evenly over time, to keep the page quick."""
-    from ..brief.timeline import story_timeline
-
-    articles = sorted((a for sid in story_ids for a in store.story_articles(sid)), key=lambda a: (a.published or "", a.id))
-    if len(articles) > max_articles:
-        step = len(articles) / max_articles
-        articles = [articles[int(i * step)] for i in range(max_articles)]
-    return [{"date": d.date, "sentences": [{"text": s.text, "citations": [{"source": None, "article_id": s.doc_id,
-                                                                           "span": list(s.span)}]}
-                                           for s in d.sentences]}
-            for d in story_timeline(articles, max_dates=12)]
 
 
 def list_entities(store: Store, q: str | None = None, label: str | None = None, limit: int = 50,
@@ -327,9 +315,14 @@ def list_entities(store: Store, q: str | None = None, label: str | None = None, 
         f" ON sa.article_id = e.article_id {clause} GROUP BY e.key ORDER BY stories DESC, articles DESC, e.key"
         f" LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
     items = [dict(r) for r in rows]
-    for item in items:  # the most frequent surface form names the entity
-        item["name"] = store.db.execute("SELECT text FROM entities WHERE key = ? GROUP BY text"
-                                        " ORDER BY count(*) DESC, text LIMIT 1", (item["key"],)).fetchone()[0]
+    forms: dict[str, Counter] = defaultdict(Counter)  # the most frequent surface form names the entity
+    if items:
+        keys = [i["key"] for i in items]
+        for r in store.db.execute(f"SELECT key, text, count(*) AS n FROM entities WHERE key IN"
+                                  f" ({','.join('?' * len(keys))}) GROUP BY key, text", keys):
+            forms[r["key"]][r["text"]] = r["n"]
+    for item in items:
+        item["name"] = min(forms[item["key"]].items(), key=lambda kv: (-kv[1], kv[0]))[0]
     return {"total": total, "limit": limit, "offset": offset, "items": items}
 
 
@@ -339,6 +332,5 @@ def outlets(store: Store) -> list[str]:
 
 
 def health(store: Store) -> dict:
-    counts = {t: store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("documents", "articles", "headlines", "stories", "threads", "rejections")}
+    counts = store.counts(("documents", "articles", "headlines", "stories", "threads", "rejections"))
     return {"status": "ok", "schema_version": store.schema_version, "counts": counts}
