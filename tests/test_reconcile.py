@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from newsloom.facts.figures import extract_figures
 from newsloom.reconcile.figures import claim_status, group_figures
 from newsloom.reconcile.stage import figure_claims
@@ -93,3 +95,22 @@ def test_reworded_reports_of_one_event_are_one_statement():
     groups = {tuple(sorted(candidates[i]["article"].id for i in g)) for g in group_statements(candidates, vectors)}
     assert ("a", "b", "e") in groups
     assert ("c",) in groups and ("d",) in groups
+
+
+def test_live_blog_time_stamps_are_not_statements():
+    import numpy as np
+
+    from newsloom.reconcile.statements import statement_claims
+
+    texts = {"a": "(Update 4:30 a.m. in Cairo, 9:30 p.m. ET)\nProtesters filled Tahrir Square in Cairo again on Friday.",
+             "b": "(Update 5:24 p.m. in Cairo, 10:24 a.m. ET)\nProtesters once more filled Cairo's Tahrir Square on Friday."}
+    arts = [article(aid, text) for aid, text in texts.items()]
+    keys_at = {aid: [(m.start(), m.end(), "cairo") for m in re.finditer("Cairo", text)] for aid, text in texts.items()}
+
+    def embed(sentences):  # two vectors: time stamps alike, reports alike
+        return np.array([[1.0, 0.0] if "Protesters" not in s else [0.0, 1.0] for s in sentences], dtype=np.float32)
+
+    claims = statement_claims(arts, keys_at, [], embed)
+    stated = [e["sentence"] for c in claims for e in c["evidence"]]
+    assert any("Tahrir" in s for s in stated)
+    assert not any("p.m." in s for s in stated)

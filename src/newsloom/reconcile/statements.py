@@ -12,6 +12,7 @@ single-source claim of its own.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -25,6 +26,14 @@ SIMILARITY = 0.42
 MAX_SENTENCES_PER_ARTICLE = 40
 MAX_SENTENCES_PER_STORY = 2000  # bounds the pairwise matrix and the encoder's work on very large stories
 MIN_WORDS, MAX_WORDS = 6, 70
+# A live blog's time stamps ("(Update 4:30 a.m. in Cairo, 9:30 p.m. ET)", "Monday in Cairo, 5:24 p.m.") come
+# back in every entry and every page of the blog, so they would corroborate each other across lineages. What is
+# left of such a line without its clock times, dates and brackets is too little to state anything.
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?|GMT|UTC|[ECMP][SD]?T|BST)?|-[LR][RS]B-|[()\[\]|,]", re.I)
+_WHEN = re.compile(r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|"
+                   r"september|october|november|december|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?|"
+                   r"updated?|posted|ET|\d{1,4})\b", re.I)
+MIN_STATING_WORDS = 4
 
 
 def candidate_sentences(articles: list[Article], keys_at: dict[str, list[tuple[int, int, str]]],
@@ -41,7 +50,7 @@ def candidate_sentences(articles: list[Article], keys_at: dict[str, list[tuple[i
         taken = 0
         for sentence, (start, end) in split_sentences(article.text):
             words = sentence.split()
-            if not MIN_WORDS <= len(words) <= MAX_WORDS or sentence.endswith("?"):
+            if not MIN_WORDS <= len(words) <= MAX_WORDS or sentence.endswith("?") or _time_stamp(sentence):
                 continue
             keys = sorted({k for s, e, k in spans if s < end and start < e})
             sentence_events = [e for e in event_spans.get(article.id, []) if e.span[0] < end and start < e.span[1]]
@@ -55,6 +64,12 @@ def candidate_sentences(articles: list[Article], keys_at: dict[str, list[tuple[i
         if len(out) >= MAX_SENTENCES_PER_STORY:
             break
     return out[:MAX_SENTENCES_PER_STORY]
+
+
+def _time_stamp(sentence: str) -> bool:
+    if not _CLOCK.search(sentence):
+        return False
+    return len(_WHEN.sub(" ", _CLOCK.sub(" ", sentence)).split()) < MIN_STATING_WORDS
 
 
 def _lexical(candidates: list[dict]) -> np.ndarray:
