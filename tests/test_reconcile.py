@@ -114,3 +114,17 @@ def test_live_blog_time_stamps_are_not_statements():
     stated = [e["sentence"] for c in claims for e in c["evidence"]]
     assert any("Tahrir" in s for s in stated)
     assert not any("p.m." in s for s in stated)
+
+
+def test_an_outlet_repeating_itself_is_one_source():
+    from newsloom.reconcile.sources import independent_sources
+
+    first = article("a", "Police said 40 people were hurt.", outlet="CNN")
+    follow_up = article("b", "Police said 40 people were hurt.", outlet="cnn ")
+    wire_copy = article("c", "Police said 40 people were hurt.", outlet="Herald", canonical="a")
+    other = article("d", "Police said 40 people were hurt.", outlet="Gazette")
+    herald_own = article("e", "Police said 40 people were hurt.", outlet="Herald")
+    assert independent_sources([first, follow_up, wire_copy]) == 1  # the Herald carries CNN's text
+    assert independent_sources([first, wire_copy, herald_own]) == 2  # the Herald's own reporting is its own
+    assert reconcile(first, follow_up) == [(["a", "b"], "single-source")]
+    assert reconcile(first, follow_up, other) == [(["a", "b", "d"], "corroborated")]

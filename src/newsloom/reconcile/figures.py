@@ -9,8 +9,8 @@
 3. Each group is a claim. Pairs of figures from different source lineages whose intervals do not overlap
    disagree; a disagreement is an *update* when the two are stated for different times, or when the lower-dated
    value had already been reported before (a recap of an earlier estimate); otherwise it is a *conflict*.
-   Status: conflicting if any conflict; else update if any update; else corroborated (2+ lineages) or
-   single-source. Copies (same lineage) count once.
+   Status: conflicting if any conflict; else update if any update; else corroborated (2+ sources) or
+   single-source. Copies (same lineage) count once, and so do an outlet's own articles (``sources.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from datetime import date
 import numpy as np
 
 from ..records import Article, Figure
+from .sources import source_keys
 
 SAME_QUANTITY_RATIO = 1.5  # same-time values further apart than this (beyond qualifiers) are different quantities
 CONTEXT_SIMILARITY = 0.12  # TF-IDF cosine of the figures' contexts to be about the same quantity
@@ -161,8 +162,9 @@ def _cluster(members: list[Figure], articles: dict[str, Article]) -> list[list[F
 
 
 def claim_status(group: list[Figure], articles: dict[str, Article]) -> tuple[str, int, list[tuple]]:
-    """(status, independent lineages, disagreeing pairs as (figure a, figure b, 'update'|'conflict'))."""
-    lineages = {articles[f.article_id].lineage for f in group}
+    """(status, independent sources, disagreeing pairs as (figure a, figure b, 'update'|'conflict'))."""
+    source_of = source_keys(articles.values())
+    sources = len({source_of[f.article_id] for f in group})
     times = {f.id: figure_time(f, articles[f.article_id]) for f in group}
     dated = [(times[f.id][0], f) for f in group if times[f.id] is not None]
 
@@ -191,6 +193,6 @@ def claim_status(group: list[Figure], articles: dict[str, Article]) -> tuple[str
     elif pairs:
         status = "update"
     else:
-        status = "corroborated" if len(lineages) > 1 else "single-source"
-    return status, len(lineages), pairs
+        status = "corroborated" if sources > 1 else "single-source"
+    return status, sources, pairs
 

@@ -1,18 +1,19 @@
 """Reconcile, per story: entities keyed story-wide, then claims cross-checked between independent sources.
 
 - Figures (``figures.py``): grouped by what they count, their context and their time; each group is
-  *corroborated* (2+ source lineages agree within their qualifiers' intervals), *single-source*, *conflicting*
+  *corroborated* (2+ independent sources agree within their qualifiers' intervals), *single-source*, *conflicting*
   (intervals that do not overlap, for the same time) or an *update* (values that change over time, e.g. a toll
   rising over days, or a series of flow estimates).
-- Statements (``statements.py``): sentences of different articles that say the same thing, counted by lineage.
+- Statements (``statements.py``): sentences of different articles that say the same thing, counted by source.
+Independent sources (``sources.py``): copies (one lineage) and an outlet's own articles count once.
 Every claim carries its evidence: the exact sentences, with article, outlet, publication date and offsets.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from ..facts.entities import resolve_story_keys
 from ..records import Article, Claim, Figure, Story, content_id
 from ..stages import Stage
 from .figures import claim_status, figure_time, group_figures, quantity_key
+from .sources import independent_sources
 from .statements import statement_claims
 
 # Kept for callers of the first version.
@@ -74,7 +76,7 @@ class ReconcileStage(Stage):
         for claim in figure_claims(story.id, store.figures_for(ids), articles):
             self.note(claim.status.replace("-", "_"))
             yield claim
-        if len({a.lineage for a in article_list}) > 1:  # one source: nothing to cross-check
+        if independent_sources(article_list) > 1:  # one source: nothing to cross-check
             keys_at: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
             for e in entities:
                 keys_at[e.article_id].append((e.span[0], e.span[1], resolved[(e.article_id, e.span[0])]))

@@ -4,10 +4,10 @@ Candidate sentences are those that name at least one entity or hold an event (a 
 they are embedded with the story encoder (MiniLM by default; vectors cached in the store by sentence content) and
 grouped greedily, in publication order, with the cluster whose centroid is closest, when the cosine reaches
 ``SIMILARITY`` and the sentence shares an entity with the cluster (entities keyed story-wide, so "Seoul" and
-"South Korea" count as one). A group stated by 2+ independent source lineages is *corroborated*; a sentence no
-other lineage repeats is *single-source* when it states an event or an explicit time (the rest is commentary and
-is not listed). When a corroborated claim's time ("in June 2024") is stated by one lineage only, that time is a
-single-source claim of its own.
+"South Korea" count as one). A group stated by 2+ independent sources (``sources.py``: copies and an outlet's own articles count once) is
+*corroborated*; what one source alone says is *single-source* when it states an event or an explicit time (the
+rest is commentary and is not listed). When a corroborated claim's time ("in June 2024") is stated by one source
+only, that time is a single-source claim of its own.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 from ..records import Article, Event
 from ..sentences import split_sentences
 from ..facts.timex import find_times
+from .sources import source_keys
 
 SIMILARITY = 0.42
 MAX_SENTENCES_PER_ARTICLE = 40
@@ -161,15 +162,16 @@ def statement_claims(articles: list[Article], keys_at: dict[str, list[tuple[int,
     if not candidates:
         return []
     vectors = embed([c["sentence"] for c in candidates])
+    source_of = source_keys(articles)
     claims = []
     for members in group_statements(candidates, vectors):
         cands = [candidates[i] for i in members]
-        lineages = {c["article"].lineage for c in cands}
+        sources = {source_of[c["article"].id] for c in cands}
         evidence = [_evidence(c) for c in cands]
-        if len(lineages) >= 2:
-            claims.append({"subject": _subject(cands), "status": "corroborated", "lineages": len(lineages),
+        if len(sources) >= 2:
+            claims.append({"subject": _subject(cands), "status": "corroborated", "lineages": len(sources),
                            "evidence": evidence})
-            claims.extend(_single_source_times(cands, evidence))
+            claims.extend(_single_source_times(cands, evidence, source_of))
         elif any(e["predicate"] != "say" for c in cands for e in _events(c)) or any(e["time"] for e in evidence):
             claims.append({"subject": _subject(cands), "status": "single-source", "lineages": 1,
                            "evidence": evidence})
@@ -194,14 +196,14 @@ def _evidence(cand: dict) -> dict:
             "events": _events(cand)}
 
 
-def _single_source_times(cands: list[dict], evidence: list[dict]) -> list[dict]:
+def _single_source_times(cands: list[dict], evidence: list[dict], source_of: dict[str, str]) -> list[dict]:
     by_time: dict[str, set[str]] = defaultdict(set)
     for ev in evidence:
         if ev["time"]:
-            by_time[ev["time"].lower()].add(ev["lineage"])
+            by_time[ev["time"].lower()].add(source_of[ev["article_id"]])
     out = []
-    for time_text, lineages in by_time.items():
-        if len(lineages) == 1:
+    for time_text, sources in by_time.items():
+        if len(sources) == 1:
             ev = [e for e in evidence if e["time"] and e["time"].lower() == time_text]
             out.append({"subject": f"when: {ev[0]['time']} ({_subject([c for c in cands if c['sentence'] == ev[0]['sentence']])})",
                         "status": "single-source", "lineages": 1, "evidence": ev})
