@@ -165,7 +165,7 @@ class Claim:
     subject: str
     status: str  # corroborated | single-source | conflicting | update
     figure_ids: tuple[str, ...]
-    lineages: int
+    lineages: int  # independent sources behind it (reconcile/sources.py: copies and an outlet count once)
     summary: str
     kind: str = "figure"  # figure | event | statement
     # One entry per supporting sentence: article_id, lineage, outlet, published, sentence, span, and for figures
