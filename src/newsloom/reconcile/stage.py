@@ -82,9 +82,12 @@ class ReconcileStage(Stage):
                 keys_at[e.article_id].append((e.span[0], e.span[1], resolved[(e.article_id, e.span[0])]))
             # Events carry the keys their article gave; the story-wide keys make "Putin" and "Vladimir Putin" one actor.
             story_key = {(e.article_id, e.key): resolved[(e.article_id, e.span[0])] for e in entities}
-            events = [replace(ev, actor_keys=tuple(sorted({story_key.get((ev.article_id, k), k) for k in ev.actor_keys})),
-                              target_keys=tuple(sorted({story_key.get((ev.article_id, k), k) for k in ev.target_keys})))
-                      for ev in store.events_for(ids)]
+
+            def story_keys(article_id: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+                return tuple(sorted({story_key.get((article_id, k), k) for k in keys}))
+
+            events = [replace(ev, actor_keys=story_keys(ev.article_id, ev.actor_keys),
+                              target_keys=story_keys(ev.article_id, ev.target_keys)) for ev in store.events_for(ids)]
             for c in statement_claims(article_list, keys_at, events, self._embed):
                 self.note(f"statement_{c['status'].replace('-', '_')}")
                 ev = c["evidence"]
