@@ -151,3 +151,23 @@ def test_crash_mid_batch_leaves_nothing(tmp_path, monkeypatch):
         Pipeline(store, Config()).run([str(EXAMPLES)])
     counts = store.counts()
     assert all(counts[t] == 0 for t in TABLES if t not in ("rejections", "embeddings")), counts
+
+
+def test_a_short_news_item_is_kept_as_a_headline_and_a_label_is_refused(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "flash.txt").write_text("Earthquake of magnitude 6.1 strikes off the coast of northern Japan\n")
+    (inputs / "items.jsonl").write_text(
+        '{"title": "Dock strike ends after pay deal", "text": "Workers at Kessmoor docks voted to accept a 6 '
+        'percent pay offer on Friday.", "url": "https://example.com/a", "published": "2026-11-20"}\n')
+    (inputs / "label.txt").write_text("404 Not Found\n")
+    store = Store(tmp_path / "news.db")
+    Pipeline(store, Config()).run([str(inputs)])
+    headlines = {r["text"]: r for r in store.db.execute("SELECT text, teaser, outlet, published FROM headlines")}
+    assert set(headlines) == {"Earthquake of magnitude 6.1 strikes off the coast of northern Japan",
+                              "Dock strike ends after pay deal"}
+    dock = headlines["Dock strike ends after pay deal"]
+    assert dock["teaser"].startswith("Workers at Kessmoor") and dock["outlet"] == "example.com"
+    assert dock["published"].startswith("2026-11-20")
+    assert [r["uri"].rsplit("/", 1)[-1] for r in store.rejections()] == ["label.txt"]
+    assert len(store.ids("story_headlines")) == 2  # each is a story of its own until others join

@@ -14,6 +14,9 @@ from .extract import extract_page
 from .html import fragment_paragraphs
 
 
+MIN_BRIEF_ITEM_WORDS = 5  # fewer words than this is a label or an error message, not a news item
+
+
 class CleanStage(Stage):
     name = "clean"
     consumes = (Document,)
@@ -55,6 +58,16 @@ def clean_document(doc: Document, timeout_s: float, min_words: int) -> Iterator[
     for item in page.furniture:
         yield Furniture(doc.id, item.text, item.reason, item.span)
     if article is None and not page.headlines:
+        # A news item given as a short text (a flash, a wire brief, a JSONL row with a title and one sentence) is
+        # too short for an article, yet news: it is kept as a headline of its own story, the way a feed item with
+        # a one-line summary is, so it still joins the story it belongs to. A line or two that the cleaner left
+        # out only for lack of an article around them is such an item; a cookie notice or a menu is not.
+        body = list(page.paragraphs)
+        if not body and 0 < len(page.furniture) <= 3 and all(f.reason == "outside-article" for f in page.furniture):
+            body = [f.text for f in page.furniture]
+        if page.format == "text" and len(f"{page.title or ''} {' '.join(body)}".split()) >= MIN_BRIEF_ITEM_WORDS:
+            yield _brief_item(doc, page.title, body, outlet=page.outlet, published=page.date, language=page.language)
+            return
         if page.format == "html" and page.text:
             raise InputRejected("no-content", "the page's main text is too short to be an article")
         raise InputRejected("no-content", "no article text or headlines found on the page")
@@ -69,10 +82,15 @@ def _clean_feed_entry(doc: Document, min_words: int) -> Iterator:
         yield article
         return
     # A feed item with a title and a one-line summary is a headline with its teaser.
+    yield _brief_item(doc, doc.title, paragraphs, outlet=doc.outlet, published=doc.published, language=None)
+
+
+def _brief_item(doc: Document, title: str | None, paragraphs: list[str], *, outlet, published, language) -> Headline:
+    """A short item as a headline: its title (else its first paragraph), with the text as its teaser."""
     teaser = " ".join(paragraphs) or None
-    text = doc.title or teaser
-    yield Headline(id=content_id("hl", doc.id, "0", text), doc_id=doc.id, text=text, position=0, span=(0, 0),
-                   outlet=doc.outlet, published=doc.published, teaser=teaser if doc.title else None)
+    text = title or teaser
+    return Headline(id=content_id("hl", doc.id, "0", text), doc_id=doc.id, text=text, position=0, span=(0, 0),
+                    outlet=outlet, published=published, teaser=teaser if title else None, language=language)
 
 
 def _article(doc: Document, title: str | None, paragraphs: list[str], source_spans: tuple, *, author, language,
