@@ -117,6 +117,28 @@ def test_sections_split_sub_topics_and_titles_name_them():
     assert section_count(1) == 1 and section_count(3) == 2 and section_count(30) == 6
 
 
+def test_section_titles_are_noun_phrases_when_a_tagger_is_given():
+    import re
+
+    sentences = ["Pyongyang signed a treaty envisioning mutual assistance with Moscow.",
+                 "The treaty envisioning mutual assistance was ratified by Moscow.",
+                 "Grain exports from the port fell sharply this spring.",
+                 "Grain exports recovered after the port reopened."]
+    verbs = {"signed", "envisioning", "ratified", "fell", "recovered", "reopened", "was"}
+    adjectives = {"mutual"}
+
+    def tagger(texts):  # a stand-in for spaCy's tagger: verbs and adjectives by list, nouns otherwise
+        return [[(m.start(), "VBG" if m.group().lower() in verbs else "JJ" if m.group().lower() in adjectives
+                  else "DT" if m.group().lower() in ("a", "the", "this") else "NN")
+                 for m in re.finditer(r"\w+", text)] for text in texts]
+
+    untagged = [s.title.lower() for s in make_sections(sentences, sentences, 2)]
+    tagged = [s.title.lower() for s in make_sections(sentences, sentences, 2, tagger)]
+    assert any("envisioning" in t for t in untagged)  # what word shapes alone let through
+    assert not any(verb in t.split() for t in tagged for verb in verbs)
+    assert all(t.split()[-1] not in adjectives for t in tagged)
+
+
 def test_timeline_ranks_dates_by_how_many_articles_name_them():
     docs = [TimelineDoc(f"d{i}", "2010-05-10", ((f"Officials confirmed on May {day}, 2010 that the well {what} "
                                                   "again after the repair crews finished their work.", (0, 10)),))

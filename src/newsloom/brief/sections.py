@@ -4,7 +4,9 @@ Sentences are clustered (average-linkage agglomerative clustering on TF-IDF cosi
 fitted on all the story's candidate sentences) into 2 to ``max_sections`` groups, about one per two or three
 sentences; each group is titled with its most distinctive phrase (one to three words that do not start or end
 with a stop word, weighted by how often the group uses it over how common it is in the story), and a second one
-when the first is a single word. Sections keep the summary's order, by their first sentence.
+when the first is a single word. With a part-of-speech tagger (the facts stage's spaCy pipeline), a title must
+end on a noun and hold no verb or adverb ("Korea envisioning mutual" is no title); without one, word endings
+stand in for the tags. Sections keep the summary's order, by their first sentence.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import calendar
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
@@ -32,7 +35,13 @@ def section_count(n_sentences: int, max_sections: int = 6) -> int:
     return max(2, min(max_sections, math.ceil(n_sentences / 2.5), n_sentences))
 
 
-def make_sections(sentences: list[str], story_sentences: list[str], max_sections: int = 6) -> tuple[BriefSection, ...]:
+# Tags of a sentence's words: for each sentence, (character offset of a token, Penn Treebank tag) in order.
+Tagger = Callable[[list[str]], list[list[tuple[int, str]]]]
+_TITLE_TAGS = ("NN", "JJ", "CC", "IN")  # nouns, adjectives, and "of" / "and" inside a phrase
+
+
+def make_sections(sentences: list[str], story_sentences: list[str], max_sections: int = 6,
+                  tagger: Tagger | None = None) -> tuple[BriefSection, ...]:
     if not sentences:
         return ()
     k = section_count(len(sentences), max_sections)
@@ -41,10 +50,11 @@ def make_sections(sentences: list[str], story_sentences: list[str], max_sections
     for i, label in enumerate(labels):
         groups.setdefault(label, []).append(i)
     ordered = sorted(groups.values(), key=lambda members: members[0])
+    tags = tagger(sentences) if tagger else [None] * len(sentences)
     used: set[str] = set()
     sections = []
     for members in ordered:
-        title = _title([sentences[i] for i in members], story_sentences or sentences, used)
+        title = _title([(sentences[i], tags[i]) for i in members], story_sentences or sentences, used)
         sections.append(BriefSection(title=title, sentences=tuple(members)))
     return tuple(sections)
 
@@ -84,15 +94,20 @@ def _cluster(sentences: list[str], story_sentences: list[str], k: int) -> list[i
     return labels
 
 
-def _phrases(text: str) -> list[str]:
+def _phrases(text: str, tags: list[tuple[int, str]] | None = None) -> list[str]:
     # Phrases never run across punctuation or numbers: "about 11,000 soldiers" gives "soldiers", not
     # "about soldiers".
     found = []
-    for run in re.split(r"[^A-Za-z'’\- ]+", text.replace("’", "'")):
-        words = _WORD.findall(run)
+    text = text.replace("’", "'")
+    for run in re.finditer(r"[A-Za-z'\- ]+", text):
+        matches = list(_WORD.finditer(run.group()))
+        words = [m.group() for m in matches]
+        word_tags = [_tag_at(tags, run.start() + m.start()) for m in matches] if tags else None
         for n in (1, 2, 3):
             for i in range(len(words) - n + 1):
                 gram = words[i:i + n]
+                if word_tags and not _noun_phrase(word_tags[i:i + n]):
+                    continue
                 first, last = gram[0].lower(), gram[-1].lower()
                 if first in _STOP or last in _STOP or len(first) < 2 or len(last) < 2:
                     continue
@@ -109,14 +124,28 @@ def _phrases(text: str) -> list[str]:
     return found
 
 
-def _title(group: list[str], story: list[str], used: set[str]) -> str:
+def _tag_at(tags: list[tuple[int, str]], offset: int) -> str:
+    """The tag of the token holding ``offset`` (the last token starting at or before it)."""
+    tag = ""
+    for start, t in tags:
+        if start > offset:
+            break
+        tag = t
+    return tag
+
+
+def _noun_phrase(tags: list[str]) -> bool:
+    return tags[-1].startswith("NN") and all(t.startswith(_TITLE_TAGS) for t in tags)
+
+
+def _title(group: list[tuple[str, list | None]], story: list[str], used: set[str]) -> str:
     story_df = Counter()
     for s in story:
         story_df.update({p.lower() for p in _phrases(s)})
     in_group = Counter()
     surface: dict[str, Counter] = {}
-    for s in group:
-        for p in _phrases(s):
+    for s, tags in group:
+        for p in _phrases(s, tags):
             in_group[p.lower()] += 1
             surface.setdefault(p.lower(), Counter())[p] += 1
     n = max(len(story), 1)

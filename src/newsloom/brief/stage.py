@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..errors import ModelMissingError
 from ..records import Story
 from ..stages import Stage
 from .summarize import number_sources, story_facts, summarize
@@ -45,6 +46,21 @@ class BriefStage(Stage):
         briefing = summarize(story.id, story.title, articles, self.ctx.config.brief, key_figures=key_figures,
                              disagreements=disagreements, extra={"headlines": headlines, "claims": statements},
                              facts=story_facts(store, story.id, list(by_id), figures.values()),
-                             passages=store.shared_passages(list(by_id)))
+                             passages=store.shared_passages(list(by_id)), tagger=self._tagger())
         self.note("sentences", len(briefing.summary))
         yield briefing
+
+    def _tagger(self):
+        """Part-of-speech tags for section titles, from the facts stage's spaCy pipeline (already loaded when
+        facts ran); without spaCy, titles fall back to word shapes."""
+        from ..facts.entities import load_spacy
+
+        try:
+            nlp = load_spacy(self.ctx.config.facts.spacy_model, parse=True)
+        except ModelMissingError:
+            return None
+
+        def tag(texts: list[str]) -> list[list[tuple[int, str]]]:
+            with nlp.select_pipes(enable=[p for p in ("tok2vec", "tagger") if p in nlp.pipe_names]):
+                return [[(t.idx, t.tag_) for t in doc] for doc in nlp.pipe(texts)]
+        return tag

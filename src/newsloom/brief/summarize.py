@@ -93,11 +93,12 @@ def candidates(articles: list[Article]) -> list[_Candidate]:
 
 
 def summarize(story_id: str, title: str, articles: list[Article], config: BriefConfig,
-              key_figures=(), disagreements=(), extra=None, facts=(), passages=()) -> Briefing:
+              key_figures=(), disagreements=(), extra=None, facts=(), passages=(), tagger=None) -> Briefing:
     """The story's briefing. ``facts`` are the story's stated facts, {key, article_id, span} (figures, events,
     claims from the facts and reconcile stages): sentences that state facts not yet covered rank higher.
     ``passages`` are the store's shared passages of these articles (``Store.shared_passages``): two sentences
-    overlapping one passage are near-duplicates, and only one of them is chosen."""
+    overlapping one passage are near-duplicates, and only one of them is chosen. ``tagger`` (see
+    ``sections.Tagger``) lets section titles be chosen among noun phrases."""
     sources = number_sources(articles)
     number_of = {s.article_id: s.number for s in sources}
     pool = candidates(articles)
@@ -118,7 +119,7 @@ def summarize(story_id: str, title: str, articles: list[Article], config: BriefC
     from .sections import make_sections
     from .timeline import story_timeline
 
-    sections = make_sections([s.text for s in summary], [c.text for c in pool], config.max_sections)
+    sections = make_sections([s.text for s in summary], [c.text for c in pool], config.max_sections, tagger)
     timeline = tuple(
         TimelineEntry(date=t.date, mentions=t.mentions, published=t.published,
                       sentences=tuple(BriefSentence(text=s.text, article_id=s.doc_id, span=s.span,
