@@ -147,6 +147,42 @@ def test_title_under_list_bulleted_items_and_comments():
     assert "great plan" not in body and "Copyright" not in body  # comments come after the article's end
 
 
+ARTICLE = [
+    "The regional water board approved a plan on Monday to replace the oldest pipes under the harbour district, "
+    "where three bursts flooded cellars and closed shops for days last winter.",
+    "Work will start in the spring and take about two years, the board said, with streets closed one block at a "
+    "time so that deliveries can still reach the market hall.",
+    "Residents who spoke at the meeting welcomed the plan but asked for a clear timetable, after earlier repairs "
+    "ran months late and left trenches open through the summer.",
+]
+
+
+def test_comment_thread_ends_the_article():
+    comments = []
+    for name, comment in [("harbourfan", "Finally, it took them long enough to do anything about these pipes."),
+                          ("j.smith", "I will believe it when I see it, the last repairs were a complete mess "
+                                      "and nobody was ever held to account for the delays."),
+                          ("river_rat", "Two years of closed streets will kill what is left of the shops in "
+                                        "the district, the board should have found another way.")]:
+        comments += [f"{name} says:", comment, "Reply"]
+    text = "\n".join(["Harbour Pipes to Be Replaced", *ARTICLE, *comments])
+    page = split_text_page(text)
+    check_invariants(text, page)
+    assert [b.text for b in page.article_blocks if b.kind == "paragraph"] == ARTICLE
+    thread = [b for b in page.blocks if b.line > len(ARTICLE) + 1]
+    assert {b.reason for b in thread} == {"comments"}
+
+
+def test_photo_caption_and_story_carried_twice():
+    caption = "A worker marks a street above the old pipes in the harbour district. (AP Photo/Jane Roe)"
+    text = "\n".join(["Harbour Pipes to Be Replaced", ARTICLE[0], caption, *ARTICLE[1:], " ".join(ARTICLE)])
+    page = split_text_page(text)
+    check_invariants(text, page)
+    assert [b.text for b in page.article_blocks if b.kind == "paragraph"] == ARTICLE
+    assert [(b.kind, b.reason) for b in page.blocks if b.text == caption] == [("furniture", "credit")]
+    assert page.blocks[-1].kind == "duplicate"  # all three paragraphs again, on one line
+
+
 def test_sections_of_one_sentence_stay_an_article():
     text = "\n".join([
         "Five Things to Know About the New Rail Timetable",
@@ -214,16 +250,21 @@ def test_binary_garbage_is_furniture():
     lambda n: "Short Headline Line Here\n" * (n // 25),  # a huge list
 ])
 def test_large_inputs_are_linear(make):
+    """Ten times the input takes about ten times the work, not a hundred times. Timed in CPU time of this
+    process (other jobs on a loaded machine do not count) and relative to the smaller input (best of three
+    runs), so that it holds under load and still fails on quadratic behaviour."""
     small, large = make(100_000), make(1_000_000)
-    t0 = time.perf_counter()
-    split_text_page(small)
-    t_small = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    split_text_page(small)  # warm-up: the line model is loaded once
+    t_small = float("inf")
+    for _ in range(3):
+        t0 = time.process_time()
+        split_text_page(small)
+        t_small = min(t_small, time.process_time() - t0)
+    t0 = time.process_time()
     page = split_text_page(large)
-    t_large = time.perf_counter() - t0
+    t_large = time.process_time() - t0
     check_invariants(large, page)
-    assert t_large < 10
-    assert t_large < 25 * t_small + 0.5  # ten times the input, not a hundred times the time
+    assert t_large < 30 * t_small + 0.2
 
 
 # --------------------------------------------------------------------------------------------------------
