@@ -42,6 +42,9 @@ from newsloom.cluster.stage import story_params  # noqa: E402
 from newsloom.config import TITLE_STREAM, Config  # noqa: E402
 from newsloom.evaluation import bcubed_scores, nmi, pairwise_scores  # noqa: E402
 
+# The thread parameters (config.ClusterConfig.thread_*) were chosen on these timeline17 collections alone; the
+# others (and the owners' held-back ones) are held out: the t17 part also reports each half on its own.
+DEV_COLLECTIONS = ("bpoil_bbc", "bpoil_foxnews", "EgyptianProtest_cnn", "LibyaWar_reuters", "haiti_bbc", "MJ_bbc")
 BATCH = 500  # as the pipeline's default batch_docs
 SPEED_SAMPLE = 400  # items embedded afresh to measure throughput when the cache already holds the rest
 
@@ -189,7 +192,7 @@ def t17_stream(folder: Path, jsonl: Path) -> int:
     return count
 
 
-def t17_part(folder: Path, tmp: Path, cache: EmbeddingCache) -> dict:
+def t17_part(folder: Path, tmp: Path, cache: EmbeddingCache, speed: bool = True) -> dict:
     jsonl = tmp / "t17.jsonl"
     count = t17_stream(folder, jsonl)
     store, report = run_stages([str(jsonl)], tmp / "t17.db", cache)
@@ -224,7 +227,29 @@ def t17_part(folder: Path, tmp: Path, cache: EmbeddingCache) -> dict:
             "t17_thread_sizes": thread_sizes[:12],
             "t17_headline_only_stories": store.counts()["stories"] - len(set(stories)),
             "t17_cluster_seconds": stage_seconds.get("cluster"),
-            "t17_embed_docs_per_s": round(_t17_embed_rate(store, report), 1)}
+            "t17_embed_docs_per_s": round(_t17_embed_rate(store, report), 1) if speed else None}
+
+
+def t17_split(folder: Path, tmp: Path, cache: EmbeddingCache) -> dict:
+    """Thread and story figures on the dev collections and on the held-out rest, each run on its own (folders
+    of links to the collections); nothing when ``folder`` holds none of the dev collections."""
+    collections = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    dev = [c for c in collections if c in DEV_COLLECTIONS]
+    if not dev:
+        return {}
+    out = {}
+    for name, chosen in (("dev", dev), ("heldout", [c for c in collections if c not in DEV_COLLECTIONS])):
+        part = tmp / f"t17-{name}"
+        part.mkdir()
+        for c in chosen:
+            (part / c).symlink_to(folder / c)
+        (tmp / name).mkdir()
+        figures = t17_part(part, tmp / name, cache, speed=False)
+        out |= {f"t17_{name}_{key[4:]}": figures[key] for key in (
+            "t17_thread_b3_f1", "t17_thread_b3_precision", "t17_thread_b3_recall", "t17_story_b3_precision",
+            "t17_threads")}
+        out[f"t17_{name}_collections"] = chosen
+    return out
 
 
 def _t17_embed_rate(store, report) -> float:
@@ -321,8 +346,10 @@ def main() -> None:
             result |= headlines_part(config, cache)
             result["assign_docs_per_s"] = result["news_assign_docs_per_s"]
         if "t17" in parts:
-            result |= t17_part(require(args.t17 or shared_data() / "timeline17"), Path(tmp), cache)
+            folder = require(args.t17 or shared_data() / "timeline17")
+            result |= t17_part(folder, Path(tmp), cache)
             result["embed_docs_per_s"] = result["t17_embed_docs_per_s"]
+            result |= t17_split(folder, Path(tmp), cache)
         if "seeds" in parts:
             result |= seeds_part(Path(tmp), cache)
     if not args.skip_scale:
