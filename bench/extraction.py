@@ -160,6 +160,7 @@ def run_crossfit(pages) -> dict:
     from newsloom.clean.linemodel import LineModel
     from newsloom.clean.text import split_text_page
 
+    flatten(pages)
     predictions = {}
     for train_half, test_half in (("even", "odd"), ("odd", "even")):
         model = LineModel(line_model_spec([p for p in pages if p["half"] == train_half]))
