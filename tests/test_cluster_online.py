@@ -4,7 +4,7 @@ from datetime import date
 
 import numpy as np
 
-from newsloom.cluster.online import ClusterParams, StoryClusterer, StoryState, TermWeights, pack_names, unpack_names
+from newsloom.cluster.online import ClusterParams, StoryClusterer, StoryState
 
 
 def _unit(*values: float) -> np.ndarray:
@@ -95,36 +95,3 @@ def test_centroid_linkage_merges_two_halves_of_a_spread_topic():
         clusterer.join(b, _unit(0.5, 0, -1), {}, None)  # mean pairwise similarity 0.2, centroids equal
         merged[linkage] = len(clusterer.merge_touched({"a", "b"}))
     assert merged == {"average": 0, "centroid": 1}
-
-
-def _named(clusterer: StoryClusterer, name: str, vector: np.ndarray, names: dict[int, float],
-           day: date | None = None) -> StoryState:
-    story = clusterer.add_story(StoryState(id=name, title=name, emb=np.zeros_like(vector), terms={}))
-    clusterer.join(story, vector, {}, day, names=names)
-    return story
-
-
-def test_names_are_capitalised_words_inside_sentences():
-    words = TermWeights()
-    text = "Protesters in Cairo demanded that Mubarak resign on Tuesday. Police fired tear gas."
-    vectors = words.add([text])
-    names = words.names([text], vectors)[0]
-    hashed = {w: int(words.vectorizer.transform([w]).indices[0]) for w in ("cairo", "mubarak", "tuesday", "police")}
-    assert set(names) == {hashed["cairo"], hashed["mubarak"]}  # not a day, not a sentence's first word
-    assert np.isclose(sum(w * w for w in names.values()), 1.0)
-
-
-def test_stories_with_unalike_names_do_not_merge_however_close_their_themes():
-    """Same embedding, different names: with a name gate they stay apart; sharing names, they merge."""
-    params = ClusterParams(join_threshold=0.9, merge_threshold=0.4, embedding_weight=1.0, linkage="centroid",
-                           name_weight=0.35, min_name_similarity=0.25)
-    for other_names, merged in (({2: 1.0}, 0), ({1: 0.8, 2: 0.6}, 1)):
-        clusterer = StoryClusterer(params)
-        a = _named(clusterer, "egypt", _unit(1, 0), {1: 1.0})
-        b = _named(clusterer, "libya", _unit(1, 0.1), other_names)
-        assert len(clusterer.merge_touched({a.id, b.id})) == merged
-
-
-def test_names_travel_with_the_terms_when_stored():
-    terms, names = {5: 0.5, 7: 0.2}, {5: 0.9}
-    assert unpack_names(pack_names(terms, names)) == (terms, names)

@@ -69,12 +69,6 @@ class ClusterConfig:
     thread_threshold: float = 0.25
     thread_merge_threshold: float = 0.45
     thread_dormant_after_days: float = 90.0
-    # Opt-in: names (capitalised words: actors, places) carry this share of a thread similarity, and threads whose
-    # names are less alike (cosine) than the second never merge. It keeps apart topics of one theme (protests in
-    # Egypt and in Libya) but splits off more small threads; off by default because on timeline17's held-out
-    # collections it lowered thread B-cubed F1 (docs/benchmarks.md, "Story clustering").
-    thread_name_weight: float = 0.0
-    thread_min_name_similarity: float = 0.0
 
 
 # A stream made only of titles (a headline feed without article bodies, as in news-titles) wants topic-sized

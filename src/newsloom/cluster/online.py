@@ -3,7 +3,7 @@ story or open a new one; after each batch, stories that have grown alike are mer
 computed from the stories' vector sums, over each touched story's nearest neighbours).
 
 Similarity mixes a sentence embedding (meaning) with TF-IDF over hashed words (the names and rare words
-that tell two events of one topic apart) and, where asked (threads), the TF-IDF of the names alone. Word statistics are kept as running document frequencies, so the
+that tell two events of one topic apart). Word statistics are kept as running document frequencies, so the
 model adapts as the corpus grows and never needs a refit; a story is the running sum of its members'
 unit vectors, so centroid cosine (for joining) and mean pairwise similarity (for merging) both come from sums.
 
@@ -14,7 +14,6 @@ dense and sparse vectors; sklearn supplies the hashing tokenizer.
 from __future__ import annotations
 
 import heapq
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,13 +21,6 @@ import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
 
 N_FEATURES = 2**18
-# Capitalised words that name no actor or place: days, months, titles.
-NOT_NAMES = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may june
-july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec mr mrs ms dr
-""".split())
-# A name: a capitalised word inside a sentence (after a word or a comma, not after a full stop or at a line's
-# start, where every word is capitalised).
-NAME = re.compile(r"(?<=[^\s.!?:\"'`] )[A-Z][a-z][\w'-]*")
 
 
 @dataclass(frozen=True)
@@ -48,13 +40,6 @@ class ClusterParams:
     # topics: their members are far apart, so the mean pairwise similarity of two halves of one topic is as low
     # as that of two topics, while their centroids are close).
     linkage: str = "average"
-    # Share of the similarity given to the overlap of names (words written capitalised inside a sentence:
-    # people, places, organisations): two topics of one theme (the protests in Egypt and in Libya) read alike to
-    # the sentence embedding but name different actors and places. 0: names are ordinary words.
-    name_weight: float = 0.0
-    # With names weighed: two stories whose names (cosine of their name vectors) are less alike than this never
-    # merge, however alike their themes read.
-    min_name_similarity: float = 0.0
 
 
 @dataclass
@@ -63,7 +48,6 @@ class StoryState:
     title: str
     emb: np.ndarray  # sum of member unit embeddings
     terms: dict[int, float]  # sum of member unit TF-IDF vectors, as hashed term -> weight
-    names: dict[int, float] = field(default_factory=dict)  # sum of member unit name vectors (same hashing)
     count: int = 0
     first: date | None = None
     last: date | None = None
@@ -100,20 +84,6 @@ class TermWeights:
             vectors.append(dict(zip(terms.tolist(), (weights / norm).tolist())))
         return vectors
 
-    def names(self, texts: list[str], vectors: list[dict[int, float]]) -> list[dict[int, float]]:
-        """The part of each text's TF-IDF vector (from :meth:`add`) made of its names, as a unit vector."""
-        if not texts:
-            return []
-        hashed = self.vectorizer.transform([" ".join(n for n in NAME.findall(text) if n.lower() not in NOT_NAMES)
-                                            for text in texts]).tocsr()
-        out = []
-        for row, vector in enumerate(vectors):
-            keys = hashed.indices[hashed.indptr[row]:hashed.indptr[row + 1]].tolist()
-            names = {t: vector[t] for t in keys if t in vector}
-            norm = _norm(names)
-            out.append({t: w / norm for t, w in names.items()})
-        return out
-
     def idf(self, terms: np.ndarray) -> np.ndarray:
         return np.log((self.docs + 1) / (self.df[terms] + 1)) + 1.0
 
@@ -122,11 +92,6 @@ def _dot(a: dict[int, float], b: dict[int, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     return sum(w * b.get(t, 0.0) for t, w in a.items())
-
-
-def _add(total: dict[int, float], terms: dict[int, float]) -> None:
-    for t, w in terms.items():
-        total[t] = total.get(t, 0.0) + w
 
 
 def _norm(terms: dict[int, float]) -> float:
@@ -169,8 +134,7 @@ class StoryClusterer:
 
     # -- joining --------------------------------------------------------------------------------------------
     def best_story(self, emb: np.ndarray, terms: dict[int, float], day: date | None,
-                   articles_only: bool | None = True, threshold: float | None = None,
-                   names: dict[int, float] | None = None) -> StoryState | None:
+                   articles_only: bool | None = True, threshold: float | None = None) -> StoryState | None:
         """The live story with the highest combined centroid cosine, if above the threshold.
         ``articles_only``: True for stories with articles, False for headline-only ones, None for both."""
         if not self.stories:
@@ -186,16 +150,11 @@ class StoryClusterer:
                 continue
             if self._dormant(story, day):
                 continue
-            score = self._combine(float(sims[k]), _dot(terms, story.terms) / _norm(story.terms),
-                                  _dot(names, story.names) / _norm(story.names) if names else 0.0)
+            score = p.embedding_weight * float(sims[k]) + (1 - p.embedding_weight) * (
+                _dot(terms, story.terms) / _norm(story.terms))
             if score >= best_score:
                 best, best_score = story, score
         return best
-
-    def _combine(self, emb: float, words: float, names: float) -> float:
-        p = self.params
-        score = p.embedding_weight * emb + (1 - p.embedding_weight) * words
-        return (1 - p.name_weight) * score + p.name_weight * names if p.name_weight else score
 
     def place_headline(self, emb: np.ndarray, terms: dict[int, float], day: date | None) -> StoryState | None:
         """The story a headline joins: the closest story with articles if close enough, else the closest
@@ -227,11 +186,10 @@ class StoryClusterer:
             return True
         return (story.first - day).days > window or (day - story.last).days > window
 
-    def join(self, story: StoryState, emb: np.ndarray, terms: dict[int, float], day: date | None,
-             names: dict[int, float] | None = None) -> None:
+    def join(self, story: StoryState, emb: np.ndarray, terms: dict[int, float], day: date | None) -> None:
         story.emb = story.emb + emb
-        _add(story.terms, terms)
-        _add(story.names, names or {})
+        for t, w in terms.items():
+            story.terms[t] = story.terms.get(t, 0.0) + w
         story.count += 1
         if day:
             story.first = min(story.first or day, day)
@@ -242,17 +200,14 @@ class StoryClusterer:
     def linkage(self, a: StoryState, b: StoryState) -> float:
         """Combined similarity of two stories for merging: the mean pairwise similarity of their members
         (average linkage) or the cosine of their centroids, as ``params.linkage`` says."""
+        p = self.params
         emb = float(a.emb @ b.emb)
         words = _dot(a.terms, b.terms)
-        names = _dot(a.names, b.names) if self.params.name_weight or self.params.min_name_similarity else 0.0
-        if names < self.params.min_name_similarity * _norm(a.names) * _norm(b.names):
-            return -1.0
-        if self.params.linkage == "centroid":
+        if p.linkage == "centroid":
             emb /= float(np.linalg.norm(a.emb) * np.linalg.norm(b.emb)) or 1.0
             words /= _norm(a.terms) * _norm(b.terms)
-            names /= _norm(a.names) * _norm(b.names)
-            return self._combine(emb, words, names)
-        return self._combine(emb, words, names) / (a.count * b.count)
+            return p.embedding_weight * emb + (1 - p.embedding_weight) * words
+        return (p.embedding_weight * emb + (1 - p.embedding_weight) * words) / (a.count * b.count)
 
     def merge_touched(self, touched: set[str]) -> list[tuple[str, str]]:
         """Merge pairs of live stories (one of them touched) above the merge threshold, best pair first,
@@ -307,8 +262,8 @@ class StoryClusterer:
 
     def _absorb(self, keep: StoryState, gone: StoryState) -> None:
         keep.emb = keep.emb + gone.emb
-        _add(keep.terms, gone.terms)
-        _add(keep.names, gone.names)
+        for t, w in gone.terms.items():
+            keep.terms[t] = keep.terms.get(t, 0.0) + w
         keep.count += gone.count
         keep.members.extend(gone.members)
         keep.headlines.extend(gone.headlines)
@@ -319,17 +274,6 @@ class StoryClusterer:
         gone.members, gone.headlines = [], []
         self._refresh(keep)
         self._refresh(gone)
-
-
-def pack_names(terms: dict[int, float], names: dict[int, float]) -> dict[int, float]:
-    """Words and names in one sparse vector (names under keys shifted past the words' range), so that a stored
-    state keeps both in its one terms column; :func:`unpack_names` splits them again."""
-    return terms | {N_FEATURES + t: w for t, w in names.items()}
-
-
-def unpack_names(packed: dict[int, float]) -> tuple[dict[int, float], dict[int, float]]:
-    terms = {t: w for t, w in packed.items() if t < N_FEATURES}
-    return terms, {t - N_FEATURES: w for t, w in packed.items() if t >= N_FEATURES}
 
 
 def terms_to_blob(terms: dict[int, float]) -> bytes:

@@ -2,9 +2,9 @@
 
 Articles, in publication order, join the most similar live story or open one (see :mod:`.online`); after
 each batch, stories that have grown alike merge. Threads are the same algorithm one level up: looser
-thresholds, a long dormancy and merging by centroid over the same articles (optionally with their names:
-actors, places), so a long-running topic (an oil spill: the leak, the hearings, the cap) holds many stories; a
-story belongs to the thread of its first article. Headlines join a story with articles when close enough, else gather into headline-only stories.
+thresholds, a long dormancy and merging by centroid over the same articles, so a long-running topic (an oil
+spill: the leak, the hearings, the cap) holds many stories; a story belongs to the thread of its first
+article. Headlines join a story with articles when close enough, else gather into headline-only stories.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from ..records import Article, Headline, Story, StoryMerge, Thread, content_id
 from ..represent.embed import model_key, record_text
 from ..stages import BatchStage
 from ..store.sqlite import from_blob
-from .online import (ClusterParams, StoryClusterer, StoryState, TermWeights, pack_names, terms_from_blob,
-                     unpack_names)
+from .online import ClusterParams, StoryClusterer, StoryState, TermWeights, terms_from_blob
 
 
 def story_params(cfg: ClusterConfig) -> ClusterParams:
@@ -34,8 +33,7 @@ def story_params(cfg: ClusterConfig) -> ClusterParams:
 def thread_params(cfg: ClusterConfig) -> ClusterParams:
     return ClusterParams(join_threshold=cfg.thread_threshold, merge_threshold=cfg.thread_merge_threshold,
                          embedding_weight=cfg.embedding_weight, dormant_after_days=cfg.thread_dormant_after_days,
-                         linkage="centroid", name_weight=cfg.thread_name_weight,
-                         min_name_similarity=cfg.thread_min_name_similarity)
+                         linkage="centroid")
 
 
 class ClusterStage(BatchStage):
@@ -56,9 +54,7 @@ class ClusterStage(BatchStage):
         df, docs = store.term_frequencies()
         self.words = TermWeights(df, docs)
         for row in store.thread_states():
-            state = _state(row, row["label"], row["n_stories"])
-            state.terms, state.names = unpack_names(state.terms)
-            self.threads.add_story(state)
+            self.threads.add_story(_state(row, row["label"], row["n_stories"]))
         for row in store.story_states():
             state = _state(row, row["title"], row["n_vectors"])
             state.thread_id, state.has_articles = row["thread_id"], row["n_articles"] > 0
@@ -74,18 +70,12 @@ class ClusterStage(BatchStage):
         articles = sorted((r for r in batch if isinstance(r, Article)), key=lambda a: (a.published or "~", a.id))
         headlines = [r for r in batch if isinstance(r, Headline)]
         items = articles + headlines
-        texts = [record_text(r) for r in items]
-        term_vectors = self.words.add(texts)
-        terms = dict(zip((r.id for r in items), term_vectors))
-        names = {}
-        if self.threads.params.name_weight or self.threads.params.min_name_similarity:
-            names = dict(zip((a.id for a in articles), self.words.names(texts[:len(articles)],
-                                                                          term_vectors[:len(articles)])))
+        terms = dict(zip((r.id for r in items), self.words.add([record_text(r) for r in items])))
         vectors = self.ctx.vectors
         for article in articles:
             day = to_day(article.published)
             thread = self._place(self.threads, article.id, article.title, vectors[article.id], terms[article.id],
-                                 day, self.touched_threads, prefix="th", names=names.get(article.id))
+                                 day, self.touched_threads, prefix="th")
             story = self._place(self.stories, article.id, article.title, vectors[article.id], terms[article.id],
                                 day, self.touched, prefix="st")
             story.members.append(article.id)
@@ -116,13 +106,12 @@ class ClusterStage(BatchStage):
         yield from batch
         yield from self._records(merges, thread_merges, titles)
 
-    def _place(self, clusterer: StoryClusterer, item_id, title, vector, words, day, touched, prefix,
-               names=None) -> StoryState:
-        state = clusterer.best_story(vector, words, day, names=names)
+    def _place(self, clusterer: StoryClusterer, item_id, title, vector, words, day, touched, prefix) -> StoryState:
+        state = clusterer.best_story(vector, words, day)
         if state is None:
             state = clusterer.add_story(_new_state(prefix, item_id, title or "", vector))
             self.note("new_stories" if prefix == "st" else "new_threads")
-        clusterer.join(state, vector, words, day, names=names)
+        clusterer.join(state, vector, words, day)
         touched.add(state.id)
         return state
 
@@ -164,7 +153,7 @@ class ClusterStage(BatchStage):
             store.save_story_state(story.id, story.emb, story.count, story.terms)
         for thread_id in self.touched_threads:
             thread = self.threads.by_id[thread_id]
-            store.save_thread_state(thread.id, thread.emb, thread.count, pack_names(thread.terms, thread.names),
+            store.save_thread_state(thread.id, thread.emb, thread.count, thread.terms,
                                     thread.first.isoformat() if thread.first else None,
                                     thread.last.isoformat() if thread.last else None)
 
