@@ -279,7 +279,7 @@ def bench_speed(root: Path, n: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--speed-docs", type=int, default=300)
+    parser.add_argument("--speed-docs", type=int, default=300, help="articles timed for speed; 0 skips it")
     parser.add_argument("--skip-bpoil", action="store_true")
     args = parser.parse_args()
     data = shared_data()
@@ -291,7 +291,8 @@ def main() -> None:
     result.update(bench_figures(timeline, HELDOUT_LABELS, "figures_heldout"))
     if not args.skip_bpoil:
         result.update(bench_bpoil(timeline))
-    result.update(bench_speed(timeline, args.speed_docs))
+    if args.speed_docs > 0:  # 0 skips the speed part
+        result.update(bench_speed(timeline, args.speed_docs))
     result["peak_rss_mb"] = round(peak_rss_mb())
     for detail in result.get("seeds_fact_details", []):
         log("seed fact:", json.dumps(detail))
