@@ -25,6 +25,7 @@ from datetime import date, timedelta
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+from ..dates import CLOCK_TIME, WHEN_WORDS
 from ..facts.timex import find_times
 
 _DAY_KINDS = {"month_day_year", "day_month_year", "month_day", "day_month", "weekday", "deictic"}
@@ -33,19 +34,11 @@ _YEAR_KINDS = {"year"}
 _PTB = re.compile(r"-LRB-|-RRB-|-LSB-|-RSB-|``|''")
 # Lines that are not reporting: reader comments and live-blog entries stamped with a time ("March 1, 2011 at 6:21
 # pm | ..."), bylines and datelines with a pipe. They still count as references to a date.
-_STAMPED = re.compile(r"\||\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\b|GMT|EDT|EST|ET\b|BST|UTC)", re.I)
+_STAMPED = re.compile(r"\||" + CLOCK_TIME, re.I)
 _SPEAKER = re.compile(r"^[A-Z][A-Z .'-]{1,30}:")
 _PERSONAL = re.compile(r"\b(?:I|me|[Mm]y|[Ww]e|[Oo]ur|us|[Yy]ou|[Yy]our)\b")  # not "US"
 _QUOTED = re.compile(r"``.*?''|\".*?\"|“.*?”")
 _QUOTE_OPENERS = ("``", '"', "“")
-# Words that say when, not what: every candidate of a date shares them, so they would make any sentence naming
-# the day look central ("It's already Tuesday morning here").
-_WHEN_WORDS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow tonight morning afternoon "
-    "evening night week weekend day days month year earlier later late early jan feb mar apr jun jul aug sep sept "
-    "oct nov dec january february march april may june july august september october november december".split())
-
-
 @dataclass(frozen=True)
 class TimelineDoc:
     """One article as the timeline sees it: an id, a publication date (ISO, or None) and its sentences with
@@ -193,7 +186,9 @@ def build_timeline(docs: list[TimelineDoc], n_dates: int | None = None, per_date
 
     texts = [_PTB.sub(" ", s.text) for s in sentences]
     try:
-        vectorizer = TfidfVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | _WHEN_WORDS), sublinear_tf=True, min_df=1)
+        # Words that say when are left out: every candidate of a date shares them, so they would make any
+        # sentence naming the day look central ("It's already Tuesday morning here").
+        vectorizer = TfidfVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | WHEN_WORDS), sublinear_tf=True, min_df=1)
         matrix = vectorizer.fit_transform(texts)
     except ValueError:  # nothing but stop words
         return [TimelineDate(k, scores[k], [_out(sentences[candidates[k][0]], docs)]) for k in sorted(chosen_dates)]

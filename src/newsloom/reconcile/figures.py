@@ -161,9 +161,11 @@ def _cluster(members: list[Figure], articles: dict[str, Article]) -> list[list[F
     return [[members[i] for i in sorted(c, key=lambda i: (members[i].value, members[i].id))] for c in clusters]
 
 
-def claim_status(group: list[Figure], articles: dict[str, Article]) -> tuple[str, int, list[tuple]]:
-    """(status, independent sources, disagreeing pairs as (figure a, figure b, 'update'|'conflict'))."""
-    source_of = source_keys(articles.values())
+def claim_status(group: list[Figure], articles: dict[str, Article],
+                 source_of: dict[str, str] | None = None) -> tuple[str, int, list[tuple]]:
+    """(status, independent sources, disagreeing pairs as (figure a, figure b, 'update'|'conflict')).
+    ``source_of``: the story's ``sources.source_keys``, when the caller checks many groups of one story."""
+    source_of = source_of or source_keys(articles.values())
     sources = len({source_of[f.article_id] for f in group})
     times = {f.id: figure_time(f, articles[f.article_id]) for f in group}
     dated = [(times[f.id][0], f) for f in group if times[f.id] is not None]

@@ -21,7 +21,7 @@ from ..facts.entities import resolve_story_keys
 from ..records import Article, Claim, Figure, Story, content_id
 from ..stages import Stage
 from .figures import claim_status, figure_time, group_figures, quantity_key
-from .sources import independent_sources
+from .sources import independent_sources, source_keys
 from .statements import statement_claims
 
 # Kept for callers of the first version.
@@ -30,8 +30,9 @@ group_quantities = group_figures
 
 def figure_claims(story_id: str, figures: list[Figure], articles: dict[str, Article]) -> list[Claim]:
     claims = []
+    source_of = source_keys(articles.values())
     for group in group_figures(figures, articles):
-        status, lineages, pairs = claim_status(group, articles)
+        status, lineages, pairs = claim_status(group, articles, source_of)
         unit = quantity_key(group[0]) or "value"
         evidence = sorted((_figure_evidence(f, articles[f.article_id]) for f in group),
                           key=lambda e: (e["date"] or "9999", e["value"], e["article_id"]))

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..dates import CLOCK_TIME, WHEN_WORDS
 from ..records import Article, Event
 from ..sentences import split_sentences
 from ..facts.timex import find_times
@@ -29,11 +30,11 @@ MAX_SENTENCES_PER_STORY = 2000  # bounds the pairwise matrix and the encoder's w
 MIN_WORDS, MAX_WORDS = 6, 70
 # A live blog's time stamps ("(Update 4:30 a.m. in Cairo, 9:30 p.m. ET)", "Monday in Cairo, 5:24 p.m.") come
 # back in every entry and every page of the blog, so they would corroborate each other across lineages. What is
-# left of such a line without its clock times, dates and brackets is too little to state anything.
-_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?|GMT|UTC|[ECMP][SD]?T|BST)?|-[LR][RS]B-|[()\[\]|,]", re.I)
-_WHEN = re.compile(r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|"
-                   r"september|october|november|december|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?|"
-                   r"updated?|posted|ET|\d{1,4})\b", re.I)
+# left of such a line without its clock times, words of when and the stamp's own words is too little to state
+# anything.
+_CLOCK = re.compile(CLOCK_TIME, re.I)
+_LETTERS = re.compile(r"[A-Za-z]+")
+_STAMP_WORDS = WHEN_WORDS | {"update", "updated", "posted", "et", "lrb", "rrb"}
 MIN_STATING_WORDS = 4
 
 
@@ -70,7 +71,8 @@ def candidate_sentences(articles: list[Article], keys_at: dict[str, list[tuple[i
 def _time_stamp(sentence: str) -> bool:
     if not _CLOCK.search(sentence):
         return False
-    return len(_WHEN.sub(" ", _CLOCK.sub(" ", sentence)).split()) < MIN_STATING_WORDS
+    rest = [w for w in _LETTERS.findall(_CLOCK.sub(" ", sentence)) if w.lower() not in _STAMP_WORDS]
+    return len(rest) < MIN_STATING_WORDS
 
 
 def _lexical(candidates: list[dict]) -> np.ndarray:
