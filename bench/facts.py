@@ -1,6 +1,6 @@
 """Facts: entities, figures, dates, events and their cross-check between sources.
 
-    python bench/facts.py [--json] [--speed-docs N] [--skip-bpoil]
+    python bench/facts.py [--json] [--speed-docs N] [--skip-bpoil] [--parts seeds,figures,bpoil,corroboration,speed]
 
 1. Seeds (shared data seeds/, gold.json 'facts' and 'entities'): the five pages through the whole pipeline.
    - Each gold fact is matched to the produced claims without reading the gold's wording for the verdict:
@@ -22,7 +22,12 @@
    exact copies share a lineage); figures of oil counted in barrels a day are grouped and cross-checked; the
    largest group is reported as the series: distinct values with dates and outlets, and how its
    disagreements are labelled (update vs conflict).
-4. Speed: the facts stage (spaCy entities and parse for events, figures, times, attribution) on timeline17
+4. Corroboration: hand labels of sentence pairs (bench/corroboration_labels.jsonl: 150 cross-source pairs of
+   23 multi-outlet timeline17 stories, offsets only), labelled 'same' when both assert one specific proposition.
+   Pairwise precision and recall of the statement grouping, each sampled band of similarity weighted by its
+   size (keys corroboration_*); the stories with even set numbers are the dev half the grouping threshold was
+   chosen on, the odd ones held out (corroboration_dev_*, corroboration_heldout_*).
+5. Speed: the facts stage (spaCy entities and parse for events, figures, times, attribution) on timeline17
    articles: articles/s on this machine.
 
 The last stdout line is one JSON object.
@@ -46,6 +51,7 @@ from _shared import OUTLETS, ROOT, machine, peak_rss_mb, require, shared_data, t
 
 LABELS = ROOT / "bench" / "figures_labels.jsonl"
 HELDOUT_LABELS = ROOT / "bench" / "figures_labels_heldout.jsonl"
+CORROBORATION = ROOT / "bench" / "corroboration_labels.jsonl"
 
 
 def log(*args):
@@ -252,7 +258,92 @@ def bench_bpoil(root: Path) -> dict:
             "bpoil_grouping_s": round(seconds, 2)}
 
 
-# -- 4. speed ---------------------------------------------------------------------------------------------------
+# -- 4. corroboration -------------------------------------------------------------------------------------------
+
+def bench_corroboration(root: Path, labels_path: Path = CORROBORATION) -> dict:
+    """Pairwise precision and recall of statement grouping against hand labels of sentence pairs.
+
+    The pairs were drawn from the cross-source sentence pairs of 23 multi-outlet timeline17 stories (a full
+    pipeline run), in five bands of the grouping's similarity, 30 per band, and labelled without seeing their
+    scores. Each band stands for all the pairs of its band in those stories (``bin_population``), so precision
+    and recall are estimates over all cross-source pairs, not over the sample's even mix of bands. Here each
+    story's articles (its ``sets`` entry) are read as one story from the raw files and go through the facts and
+    statement steps of the pipeline: a pair counts as grouped when one claim holds both sentences."""
+    from newsloom import Config
+    from newsloom.facts.attribution import Attributor
+    from newsloom.facts.entities import article_entities, load_spacy, parse_articles, resolve_story_keys
+    from newsloom.facts.events import doc_events
+    from newsloom.reconcile.stage import story_statement_claims
+    from newsloom.records import Article, content_id, normalize_text
+    from newsloom.represent.embed import embed_texts
+
+    lines = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    about, pairs = lines[0], lines[1:]
+    cfg = Config()
+    nlp = load_spacy(cfg.facts.spacy_model, parse=True)
+    articles, first_of_text = {}, {}
+    for docs in about["sets"].values():
+        for doc in docs:
+            collection, day, name = doc.split("/")
+            if doc in articles:
+                continue
+            text = (root / collection / "InputDocs" / day / name).read_text(encoding="utf-8", errors="replace").strip()
+            article_id = content_id("art", doc)
+            canonical = first_of_text.setdefault(hashlib.sha1(normalize_text(text).encode()).hexdigest(), article_id)
+            articles[doc] = Article(id=article_id, doc_id=article_id, title=None, text=text, paragraphs=(),
+                                    source_spans=(), uri=doc, published=day, canonical_id=canonical,
+                                    outlet=OUTLETS.get(collection.split("_", 1)[1].lower(), collection))
+    start = time.perf_counter()
+    entities, events = defaultdict(list), defaultdict(list)
+    for article, parsed in parse_articles(list(articles.values()), nlp, cfg.facts.batch_size,
+                                          cfg.facts.ner_max_chars, 1):
+        entities[article.id] = list(article_entities(article.id, parsed))
+        events[article.id] = list(doc_events(article.id, parsed, entities[article.id], article.published,
+                                             Attributor(article.text)))
+    claim_of: dict[str, dict[tuple[str, int], int]] = {}
+    for set_id, docs in about["sets"].items():
+        story = list(dict.fromkeys(articles[d] for d in docs))
+        story_entities = [e for a in story for e in entities[a.id]]
+        claims = story_statement_claims(story, story_entities, resolve_story_keys(story_entities),
+                                        [e for a in story for e in events[a.id]],
+                                        lambda texts: embed_texts(texts, cfg.represent))
+        claim_of[set_id] = {(e["article_id"], e["span"][0]): k for k, c in enumerate(claims) for e in c["evidence"]}
+    seconds = time.perf_counter() - start
+
+    def claim(set_id: str, side: dict) -> int | None:
+        article_id = articles[side["doc"]].id
+        return next((k for (a, s), k in claim_of[set_id].items() if a == article_id and side["start"] <= s < side["end"]),
+                    None)
+
+    weight = {band: about["bin_population"][band] / sum(p["bin"] == band for p in pairs) for band in about["bin_population"]}
+    grouped = {}
+    for p in pairs:
+        a, b = claim(p["set"], p["a"]), claim(p["set"], p["b"])
+        grouped[p["pair"]] = a is not None and a == b
+
+    def scores(subset: list[dict]) -> tuple[float | None, float | None]:
+        tp = sum(weight[p["bin"]] for p in subset if grouped[p["pair"]] and p["same"])
+        fp = sum(weight[p["bin"]] for p in subset if grouped[p["pair"]] and not p["same"])
+        fn = sum(weight[p["bin"]] for p in subset if not grouped[p["pair"]] and p["same"])
+        return (round(tp / (tp + fp), 3) if tp + fp else None, round(tp / (tp + fn), 3) if tp + fn else None)
+
+    result = {"corroboration_pairs": len(pairs), "corroboration_pairs_same": sum(p["same"] for p in pairs)}
+    # Dev: the stories with even set numbers (the grouping threshold was chosen on them); held out: the odd ones.
+    for name, subset in (("corroboration", pairs), ("corroboration_dev", [p for p in pairs if int(p["set"][1:]) % 2 == 0]),
+                         ("corroboration_heldout", [p for p in pairs if int(p["set"][1:]) % 2 == 1])):
+        result[f"{name}_precision"], result[f"{name}_recall"] = scores(subset)
+    # The sample as drawn (bands weighed evenly): a steadier view than the weighted one, whose lowest bands stand
+    # for thousands of pairs each.
+    sample = Counter((p["same"], grouped[p["pair"]]) for p in pairs)
+    result["corroboration_sample_precision"] = round(sample[(True, True)] / max(1, sample[(True, True)] + sample[(False, True)]), 3)
+    result["corroboration_sample_recall"] = round(sample[(True, True)] / max(1, sample[(True, True)] + sample[(True, False)]), 3)
+    log(f"corroboration: {len(pairs)} labelled pairs ({result['corroboration_pairs_same']} same) in "
+        f"{len(about['sets'])} stories, {len(articles)} articles; sample counts (same, grouped): "
+        f"{dict(sorted(sample.items()))}; {seconds:.1f} s")
+    return result
+
+
+# -- 5. speed ---------------------------------------------------------------------------------------------------
 
 def bench_speed(root: Path, n: int) -> dict:
     from newsloom import Config, Store
@@ -281,17 +372,24 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--speed-docs", type=int, default=300, help="articles timed for speed; 0 skips it")
     parser.add_argument("--skip-bpoil", action="store_true")
+    parser.add_argument("--parts", default="seeds,figures,bpoil,corroboration,speed",
+                        help="comma-separated parts to run (seeds, figures, bpoil, corroboration, speed)")
     args = parser.parse_args()
     data = shared_data()
     seeds = require(data / "seeds")
     timeline = require(data / "timeline17")
     result = {"machine": machine()}
-    result.update(bench_seeds(seeds))
-    result.update(bench_figures(timeline))
-    result.update(bench_figures(timeline, HELDOUT_LABELS, "figures_heldout"))
-    if not args.skip_bpoil:
+    parts = set(args.parts.split(","))
+    if "seeds" in parts:
+        result.update(bench_seeds(seeds))
+    if "figures" in parts:
+        result.update(bench_figures(timeline))
+        result.update(bench_figures(timeline, HELDOUT_LABELS, "figures_heldout"))
+    if "bpoil" in parts and not args.skip_bpoil:
         result.update(bench_bpoil(timeline))
-    if args.speed_docs > 0:  # 0 skips the speed part
+    if "corroboration" in parts:
+        result.update(bench_corroboration(timeline))
+    if "speed" in parts and args.speed_docs > 0:  # 0 skips the speed part
         result.update(bench_speed(timeline, args.speed_docs))
     result["peak_rss_mb"] = round(peak_rss_mb())
     for detail in result.get("seeds_fact_details", []):

@@ -12,13 +12,13 @@ Every claim carries its evidence: the exact sentences, with article, outlet, pub
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 import numpy as np
 
 from ..facts.entities import resolve_story_keys
-from ..records import Article, Claim, Figure, Story, content_id
+from ..records import Article, Claim, Entity, Event, Figure, Story, content_id
 from ..stages import Stage
 from .figures import claim_status, figure_time, group_figures, quantity_key
 from .sources import independent_sources, source_keys
@@ -58,6 +58,25 @@ def _figure_evidence(f: Figure, article: Article) -> dict:
             "span": list(f.span)}
 
 
+def story_statement_claims(articles: list[Article], entities: list[Entity],
+                           resolved: dict[tuple[str, int], str], events: list[Event],
+                           embed: Callable[[list[str]], np.ndarray]) -> list[dict]:
+    """The statement claims of one story, from its articles' entities (with their story-wide keys, ``resolved``
+    by article and offset) and events."""
+    keys_at: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for e in entities:
+        keys_at[e.article_id].append((e.span[0], e.span[1], resolved[(e.article_id, e.span[0])]))
+    # Events carry the keys their article gave; the story-wide keys make "Putin" and "Vladimir Putin" one actor.
+    story_key = {(e.article_id, e.key): resolved[(e.article_id, e.span[0])] for e in entities}
+
+    def story_keys(article_id: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted({story_key.get((article_id, k), k) for k in keys}))
+
+    events = [replace(ev, actor_keys=story_keys(ev.article_id, ev.actor_keys),
+                      target_keys=story_keys(ev.article_id, ev.target_keys)) for ev in events]
+    return statement_claims(articles, keys_at, events, embed)
+
+
 class ReconcileStage(Stage):
     name = "reconcile"
     consumes = (Story,)
@@ -78,18 +97,7 @@ class ReconcileStage(Stage):
             self.note(claim.status.replace("-", "_"))
             yield claim
         if independent_sources(article_list) > 1:  # one source: nothing to cross-check
-            keys_at: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-            for e in entities:
-                keys_at[e.article_id].append((e.span[0], e.span[1], resolved[(e.article_id, e.span[0])]))
-            # Events carry the keys their article gave; the story-wide keys make "Putin" and "Vladimir Putin" one actor.
-            story_key = {(e.article_id, e.key): resolved[(e.article_id, e.span[0])] for e in entities}
-
-            def story_keys(article_id: str, keys: tuple[str, ...]) -> tuple[str, ...]:
-                return tuple(sorted({story_key.get((article_id, k), k) for k in keys}))
-
-            events = [replace(ev, actor_keys=story_keys(ev.article_id, ev.actor_keys),
-                              target_keys=story_keys(ev.article_id, ev.target_keys)) for ev in store.events_for(ids)]
-            for c in statement_claims(article_list, keys_at, events, self._embed):
+            for c in story_statement_claims(article_list, entities, resolved, store.events_for(ids), self._embed):
                 self.note(f"statement_{c['status'].replace('-', '_')}")
                 ev = c["evidence"]
                 yield Claim(id=content_id("cl", story.id, "statement", c["subject"],

@@ -24,7 +24,9 @@ from ..sentences import split_sentences
 from ..facts.timex import find_times
 from .sources import source_keys
 
-SIMILARITY = 0.42
+# Chosen on the dev half of bench/corroboration_labels.jsonl (hand-labelled sentence pairs; best pairwise F1
+# among 0.34 to 0.42 in steps of 0.02): 0.42 before, which split more true corroborations on both halves.
+SIMILARITY = 0.40
 MAX_SENTENCES_PER_ARTICLE = 40
 MAX_SENTENCES_PER_STORY = 2000  # bounds the pairwise matrix and the encoder's work on very large stories
 MIN_WORDS, MAX_WORDS = 6, 70
