@@ -300,26 +300,28 @@ def bench_corroboration(root: Path, labels_path: Path = CORROBORATION) -> dict:
         entities[article.id] = list(article_entities(article.id, parsed))
         events[article.id] = list(doc_events(article.id, parsed, entities[article.id], article.published,
                                              Attributor(article.text)))
-    claim_of: dict[str, dict[tuple[str, int], int]] = {}
+    claim_of: dict[str, dict[tuple[str, int], set[int]]] = {}
     for set_id, docs in about["sets"].items():
         story = list(dict.fromkeys(articles[d] for d in docs))
         story_entities = [e for a in story for e in entities[a.id]]
         claims = story_statement_claims(story, story_entities, resolve_story_keys(story_entities),
                                         [e for a in story for e in events[a.id]],
                                         lambda texts: embed_texts(texts, cfg.represent))
-        claim_of[set_id] = {(e["article_id"], e["span"][0]): k for k, c in enumerate(claims) for e in c["evidence"]}
+        claim_of[set_id] = defaultdict(set)  # a sentence can be evidence of two claims (a statement, its time)
+        for k, c in enumerate(claims):
+            for e in c["evidence"]:
+                claim_of[set_id][(e["article_id"], e["span"][0])].add(k)
     seconds = time.perf_counter() - start
 
-    def claim(set_id: str, side: dict) -> int | None:
+    def claims_of(set_id: str, side: dict) -> set[int]:
         article_id = articles[side["doc"]].id
-        return next((k for (a, s), k in claim_of[set_id].items() if a == article_id and side["start"] <= s < side["end"]),
-                    None)
+        return {k for (a, s), ks in claim_of[set_id].items() if a == article_id and side["start"] <= s < side["end"]
+                for k in ks}
 
     weight = {band: about["bin_population"][band] / sum(p["bin"] == band for p in pairs) for band in about["bin_population"]}
     grouped = {}
     for p in pairs:
-        a, b = claim(p["set"], p["a"]), claim(p["set"], p["b"])
-        grouped[p["pair"]] = a is not None and a == b
+        grouped[p["pair"]] = bool(claims_of(p["set"], p["a"]) & claims_of(p["set"], p["b"]))
 
     def scores(subset: list[dict]) -> tuple[float | None, float | None]:
         tp = sum(weight[p["bin"]] for p in subset if grouped[p["pair"]] and p["same"])
