@@ -40,6 +40,10 @@ class ClusterParams:
     # topics: their members are far apart, so the mean pairwise similarity of two halves of one topic is as low
     # as that of two topics, while their centroids are close).
     linkage: str = "average"
+    # Two clusters that both hold at least ``large_size`` items merge only above ``large_merge_threshold`` (when
+    # set): their centroids are settled, so a gap between them is real (threads: two topics of one theme).
+    large_size: int | None = None
+    large_merge_threshold: float | None = None
 
 
 @dataclass
@@ -122,10 +126,10 @@ class StoryClusterer:
         self._active.append(len(self.stories))
         self.stories.append(story)
         self.by_id[story.id] = story
-        self._refresh(story)
+        self.refresh(story)
         return story
 
-    def _refresh(self, story: StoryState) -> None:
+    def refresh(self, story: StoryState) -> None:
         norm = np.linalg.norm(story.emb)
         row = self.row[story.id]
         self.matrix[row] = story.emb / norm if norm and story.alive else 0.0
@@ -167,6 +171,8 @@ class StoryClusterer:
         p = self.params
         if not (a.has_articles or b.has_articles) and p.headline_merge_threshold is not None:
             return p.headline_merge_threshold
+        if p.large_merge_threshold is not None and min(a.count, b.count) >= p.large_size:
+            return max(p.merge_threshold, p.large_merge_threshold)
         return p.merge_threshold
 
     def _live_rows(self, day: date | None) -> np.ndarray:
@@ -194,7 +200,7 @@ class StoryClusterer:
         if day:
             story.first = min(story.first or day, day)
             story.last = max(story.last or day, day)
-        self._refresh(story)
+        self.refresh(story)
 
     # -- merging --------------------------------------------------------------------------------------------
     def linkage(self, a: StoryState, b: StoryState) -> float:
@@ -272,8 +278,26 @@ class StoryClusterer:
             keep.last = max(keep.last or gone.last, gone.last)
         gone.alive = False
         gone.members, gone.headlines = [], []
-        self._refresh(keep)
-        self._refresh(gone)
+        self.refresh(keep)
+        self.refresh(gone)
+
+
+def bisect(vectors: np.ndarray, weights: np.ndarray, rounds: int = 20) -> np.ndarray:
+    """Weighted spherical 2-means over unit rows, seeded by the row farthest from the weighted centroid and the
+    row farthest from that one; returns each row's side (0 or 1)."""
+    centre = weights @ vectors
+    a = int(np.argmin(vectors @ centre))
+    b = int(np.argmin(vectors @ vectors[a]))
+    centres = vectors[[a, b]]
+    side = np.zeros(len(vectors), dtype=np.int64)
+    for _ in range(rounds):
+        new = np.argmax(vectors @ centres.T, axis=1)
+        if _ and np.array_equal(new, side):
+            break
+        side = new
+        centres = np.stack([(weights[side == k] @ vectors[side == k]) for k in (0, 1)])
+        centres /= np.linalg.norm(centres, axis=1, keepdims=True) + 1e-12
+    return side
 
 
 def terms_to_blob(terms: dict[int, float]) -> bytes:

@@ -1,10 +1,12 @@
 """The cluster stage: stories and threads, built online and kept in the store between runs.
 
 Articles, in publication order, join the most similar live story or open one (see :mod:`.online`); after
-each batch, stories that have grown alike merge. Threads are the same algorithm one level up: looser
-thresholds, a long dormancy and merging by centroid over the same articles, so a long-running topic (an oil
-spill: the leak, the hearings, the cap) holds many stories; a story belongs to the thread of its first
-article. Headlines join a story with articles when close enough, else gather into headline-only stories.
+each batch, stories that have grown alike merge. Threads (topics) are clusters of stories, decided from each
+story's aggregate (the sum of its members' vectors), not from its first article: after every batch, each
+story that grew or merged is taken out of its thread and placed again by its centroid, so a story whose first
+article was ambiguous moves to its topic's thread as it fills in. A thread is the sum of its stories' vectors;
+threads whose centroids grow close merge. Headlines join a story with articles when close enough, else gather
+into headline-only stories (which have no thread).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..records import Article, Headline, Story, StoryMerge, Thread, content_id
 from ..represent.embed import model_key, record_text
 from ..stages import BatchStage
 from ..store.sqlite import from_blob
-from .online import ClusterParams, StoryClusterer, StoryState, TermWeights, terms_from_blob
+from .online import ClusterParams, StoryClusterer, StoryState, TermWeights, _norm as _terms_norm, bisect, terms_from_blob
 
 
 def story_params(cfg: ClusterConfig) -> ClusterParams:
@@ -33,7 +35,8 @@ def story_params(cfg: ClusterConfig) -> ClusterParams:
 def thread_params(cfg: ClusterConfig) -> ClusterParams:
     return ClusterParams(join_threshold=cfg.thread_threshold, merge_threshold=cfg.thread_merge_threshold,
                          embedding_weight=cfg.embedding_weight, dormant_after_days=cfg.thread_dormant_after_days,
-                         linkage="centroid")
+                         linkage="centroid", large_size=cfg.thread_split_min_articles,
+                         large_merge_threshold=cfg.thread_split_threshold)
 
 
 class ClusterStage(BatchStage):
@@ -59,6 +62,9 @@ class ClusterStage(BatchStage):
             state = _state(row, row["title"], row["n_vectors"])
             state.thread_id, state.has_articles = row["thread_id"], row["n_articles"] > 0
             self.stories.add_story(state)
+        for story in self.stories.stories:
+            if story.thread_id in self.threads.by_id:
+                self.threads.by_id[story.thread_id].members.append(story.id)
         for row in store.story_members():
             story = self.stories.by_id[row["story_id"]]
             (story.members if row["kind"] == "article" else story.headlines).append(row["member"])
@@ -74,12 +80,10 @@ class ClusterStage(BatchStage):
         vectors = self.ctx.vectors
         for article in articles:
             day = to_day(article.published)
-            thread = self._place(self.threads, article.id, article.title, vectors[article.id], terms[article.id],
-                                 day, self.touched_threads, prefix="th")
             story = self._place(self.stories, article.id, article.title, vectors[article.id], terms[article.id],
                                 day, self.touched, prefix="st")
             story.members.append(article.id)
-            story.thread_id = story.thread_id or thread.id
+            self._thread_add(story, vectors[article.id], terms[article.id])
         for headline in headlines:
             vector, words, day = vectors[headline.id], terms[headline.id], to_day(headline.published)
             story = self.stories.place_headline(vector, words, day)
@@ -90,18 +94,27 @@ class ClusterStage(BatchStage):
             self.stories.join(story, vector, words, day)
             story.headlines.append(headline.id)
             self.touched.add(story.id)
+            self._thread_add(story, vector, words)
         merges = self.stories.merge_touched(self.touched)
-        thread_merges = self.threads.merge_touched(self.touched_threads)
         self.note("story_merges", len(merges))
-        self.note("thread_merges", len(thread_merges))
         for gone, kept in merges:
             self.touched.discard(gone)
             self.touched.add(kept)
+            # The absorbed story's vectors leave its thread for the surviving story's.
+            absorbed, survivor = self.stories.by_id[gone], self.stories.by_id[kept]
+            self._thread_move(absorbed, None)
+            if survivor.thread_id is not None:
+                self._thread_add(survivor, absorbed.emb, absorbed.terms)
+        emptied = self._place_threads()
+        self._split_threads()
+        thread_merges = emptied + self.threads.merge_touched(self.touched_threads)
+        self.note("thread_merges", len(thread_merges))
         for gone, kept in thread_merges:
             self.touched_threads.discard(gone)
-            for story in self.stories.stories:
-                if story.thread_id == gone:
-                    story.thread_id = kept
+            self.touched_threads.add(kept)
+        for thread_id in self.touched_threads:
+            for story_id in self.threads.by_id[thread_id].members:
+                self.stories.by_id[story_id].thread_id = thread_id
         titles = {a.id: a.title for a in articles if a.title}
         yield from batch
         yield from self._records(merges, thread_merges, titles)
@@ -115,6 +128,105 @@ class ClusterStage(BatchStage):
         touched.add(state.id)
         return state
 
+    def _split_threads(self) -> None:
+        """Split each touched thread whose stories form two large, unalike groups (two topics of one theme that
+        met through an ambiguous early story): the smaller group moves to a new thread."""
+        cfg = self.ctx.config.cluster
+        if cfg.thread_split_threshold is None:
+            return
+        for thread_id in sorted(self.touched_threads):
+            thread = self.threads.by_id[thread_id]
+            stories = [self.stories.by_id[s] for s in thread.members]
+            if not thread.alive or sum(s.count for s in stories) < 2 * cfg.thread_split_min_articles:
+                continue
+            side = bisect(np.stack([s.emb / (np.linalg.norm(s.emb) or 1.0) for s in stories]),
+                          np.array([s.count for s in stories], dtype=np.float64))
+            groups = [[s for s, k in zip(stories, side) if k == g] for g in (0, 1)]
+            sizes = [sum(s.count for s in g) for g in groups]
+            if min(sizes) < cfg.thread_split_min_articles:
+                continue
+            halves = [_sum_state(g) for g in groups]
+            if self.threads.linkage(*halves) >= cfg.thread_split_threshold:
+                continue
+            smaller = groups[int(sizes[1] < sizes[0])]
+            first = min(smaller, key=lambda s: (s.first or date.min, s.id))
+            new = self._new_thread(first)
+            for story in smaller:
+                self._thread_move(story, new.id)
+                self.touched.add(story.id)
+            self.note("thread_splits")
+
+    # -- threads --------------------------------------------------------------------------------------------
+    def _thread_add(self, story: StoryState, emb: np.ndarray, terms: dict[int, float], sign: float = 1.0) -> None:
+        """Keep a story's thread the sum of its stories: add (or take out) vectors that joined the story."""
+        if story.thread_id is None:
+            return
+        thread = self.threads.by_id[story.thread_id]
+        thread.emb = thread.emb + sign * emb
+        for t, w in terms.items():
+            value = thread.terms.get(t, 0.0) + sign * w
+            if abs(value) > 1e-6:
+                thread.terms[t] = value
+            else:
+                thread.terms.pop(t, None)
+        self.touched_threads.add(thread.id)
+
+    def _thread_move(self, story: StoryState, thread_id: str | None) -> None:
+        """Take a story out of its thread and put its vectors into ``thread_id`` (None: into none)."""
+        old = story.thread_id
+        if old is not None:
+            self._thread_add(story, story.emb, story.terms, -1.0)
+            thread = self.threads.by_id[old]
+            thread.members.remove(story.id)
+            self._thread_dates(thread)
+        story.thread_id = thread_id
+        if thread_id is not None:
+            self._thread_add(story, story.emb, story.terms)
+            thread = self.threads.by_id[thread_id]
+            thread.members.append(story.id)
+            self._thread_dates(thread)
+
+    def _thread_dates(self, thread: StoryState) -> None:
+        members = [self.stories.by_id[s] for s in thread.members]
+        days = [d for s in members for d in (s.first, s.last) if d is not None]
+        thread.first, thread.last = (min(days), max(days)) if days else (None, None)
+        thread.count = sum(s.count for s in members)
+        self.threads.refresh(thread)
+
+    def _new_thread(self, story: StoryState) -> StoryState:
+        """A new, empty thread named after the story; its id comes from the story's first article, made unique
+        (a story that moves between threads may open another one later)."""
+        seed, k = story.members[0], 1
+        while content_id("th", seed) in self.threads.by_id:
+            seed, k = f"{story.members[0]}#{k}", k + 1
+        self.note("new_threads")
+        return self.threads.add_story(_new_state("th", seed, story.title, story.emb))
+
+    def _place_threads(self) -> list[tuple[str, str]]:
+        """Place every touched story with articles in the thread whose centroid is closest to its own (live
+        in the story's time), or in a new thread; returns (emptied thread, the thread its last story went to)."""
+        emptied = []
+        stories = [self.stories.by_id[s] for s in self.touched]
+        for story in sorted((s for s in stories if s.alive and s.has_articles),
+                            key=lambda s: (s.first or date.min, s.id)):
+            old = story.thread_id
+            self._thread_move(story, None)
+            norm = _terms_norm(story.terms)
+            best = self.threads.best_story(story.emb / (np.linalg.norm(story.emb) or 1.0),
+                                           {t: w / norm for t, w in story.terms.items()}, story.first)
+            left = old is not None and not self.threads.by_id[old].members
+            if best is None:
+                if left:
+                    best = self.threads.by_id[old]  # alone in its thread: it stays there
+                else:
+                    best = self._new_thread(story)
+            elif left:
+                self.threads.by_id[old].alive = False
+                self.threads.refresh(self.threads.by_id[old])
+                emptied.append((old, best.id))
+            self._thread_move(story, best.id)
+        return emptied
+
     def _records(self, merges, thread_merges, titles: dict[str, str]) -> Iterable:
         for story_id in self.touched:
             story = self.stories.by_id[story_id]
@@ -122,6 +234,8 @@ class ClusterStage(BatchStage):
         labels = self._thread_labels()
         for thread_id in sorted(self.touched_threads):
             thread = self.threads.by_id[thread_id]
+            if not thread.alive:
+                continue
             yield Thread(id=thread.id, label=labels.get(thread.id, thread.title))
         for gone, kept in thread_merges:
             yield StoryMerge(absorbed_id=gone, into_id=kept, kind="thread")
@@ -153,6 +267,8 @@ class ClusterStage(BatchStage):
             store.save_story_state(story.id, story.emb, story.count, story.terms)
         for thread_id in self.touched_threads:
             thread = self.threads.by_id[thread_id]
+            if not thread.alive:
+                continue
             store.save_thread_state(thread.id, thread.emb, thread.count, thread.terms,
                                     thread.first.isoformat() if thread.first else None,
                                     thread.last.isoformat() if thread.last else None)
@@ -171,6 +287,15 @@ class ClusterStage(BatchStage):
         centroid = story.emb / (np.linalg.norm(story.emb) or 1.0)
         best = max(titles, key=lambda m: float(vectors[m] @ centroid) if m in vectors else -1.0)
         return titles[best]
+
+
+def _sum_state(stories: list[StoryState]) -> StoryState:
+    terms: dict[int, float] = {}
+    for story in stories:
+        for t, w in story.terms.items():
+            terms[t] = terms.get(t, 0.0) + w
+    return StoryState(id="", title="", emb=sum(s.emb for s in stories), terms=terms,
+                      count=sum(s.count for s in stories))
 
 
 def _new_state(prefix: str, seed_id: str, title: str, vector: np.ndarray) -> StoryState:
