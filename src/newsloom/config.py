@@ -69,7 +69,7 @@ class ClusterConfig:
     # close (cosine, not the mean pairwise similarity that stories use; cluster/online.py).
     thread_threshold: float = 0.25
     thread_merge_threshold: float = 0.45
-    thread_dormant_after_days: float = 90.0
+    thread_dormant_after_days: float = 120.0
     # Two large groups of stories (each of at least thread_split_min_articles articles, so that each centroid is
     # a topic's, not one event's) whose centroids are less alike than thread_split_threshold are two topics: a
     # thread that holds both splits, and two such threads do not merge. None: threads never split.

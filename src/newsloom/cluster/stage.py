@@ -5,7 +5,9 @@ each batch, stories that have grown alike merge. Threads (topics) are clusters o
 story's aggregate (the sum of its members' vectors), not from its first article: after every batch, each
 story that grew or merged is taken out of its thread and placed again by its centroid, so a story whose first
 article was ambiguous moves to its topic's thread as it fills in. A thread is the sum of its stories' vectors;
-threads whose centroids grow close merge. Headlines join a story with articles when close enough, else gather
+threads whose centroids grow close merge, and a thread whose stories form two large, unalike groups (two
+topics of one theme, met through ambiguous early stories) splits, after which the stories of its time choose
+again between the halves. Headlines join a story with articles when close enough, else gather
 into headline-only stories (which have no thread).
 """
 
@@ -97,16 +99,32 @@ class ClusterStage(BatchStage):
             self._thread_add(story, vector, words)
         merges = self.stories.merge_touched(self.touched)
         self.note("story_merges", len(merges))
+        emptied: list[tuple[str, str]] = []  # (thread left without stories, the thread they went to)
         for gone, kept in merges:
             self.touched.discard(gone)
             self.touched.add(kept)
-            # The absorbed story's vectors leave its thread for the surviving story's.
+            # The absorbed story's vectors leave its thread for the surviving story's; a survivor without a
+            # thread yet takes the absorbed one's.
             absorbed, survivor = self.stories.by_id[gone], self.stories.by_id[kept]
+            old = absorbed.thread_id
             self._thread_move(absorbed, None)
-            if survivor.thread_id is not None:
+            if survivor.thread_id is None:
+                self._thread_move(survivor, old)
+            else:
                 self._thread_add(survivor, absorbed.emb, absorbed.terms)
-        emptied = self._place_threads()
-        self._split_threads()
+                if old is not None and not self.threads.by_id[old].members:
+                    self.threads.by_id[old].alive = False
+                    self.threads.refresh(self.threads.by_id[old])
+                    emptied.append((old, survivor.thread_id))
+        self._place_threads(self.touched)
+        spans = self._split_threads()
+        if spans:
+            # Stories of the split threads' time, in any thread, choose again now that the two halves exist.
+            again = {s.id for s in self.stories.stories if s.alive and s.has_articles and s.first
+                     and any(s.first <= last and s.last >= first for first, last in spans)}
+            before = {s: self.stories.by_id[s].thread_id for s in again}
+            self._place_threads(self.touched | again)
+            self.touched |= {s for s in again if self.stories.by_id[s].thread_id != before[s]}
         thread_merges = emptied + self.threads.merge_touched(self.touched_threads)
         self.note("thread_merges", len(thread_merges))
         for gone, kept in thread_merges:
@@ -128,12 +146,14 @@ class ClusterStage(BatchStage):
         touched.add(state.id)
         return state
 
-    def _split_threads(self) -> None:
+    def _split_threads(self) -> list[tuple[date, date]]:
         """Split each touched thread whose stories form two large, unalike groups (two topics of one theme that
-        met through an ambiguous early story): the smaller group moves to a new thread."""
+        met through an ambiguous early story): the smaller group moves to a new thread. Returns the time spans
+        of the threads that split."""
         cfg = self.ctx.config.cluster
+        spans = []
         if cfg.thread_split_threshold is None:
-            return
+            return spans
         for thread_id in sorted(self.touched_threads):
             thread = self.threads.by_id[thread_id]
             stories = [self.stories.by_id[s] for s in thread.members]
@@ -155,6 +175,10 @@ class ClusterStage(BatchStage):
                 self._thread_move(story, new.id)
                 self.touched.add(story.id)
             self.note("thread_splits")
+            days = [d for t in (thread, new) for d in (t.first, t.last) if d is not None]
+            if days:
+                spans.append((min(days), max(days)))
+        return spans
 
     # -- threads --------------------------------------------------------------------------------------------
     def _thread_add(self, story: StoryState, emb: np.ndarray, terms: dict[int, float], sign: float = 1.0) -> None:
@@ -202,30 +226,21 @@ class ClusterStage(BatchStage):
         self.note("new_threads")
         return self.threads.add_story(_new_state("th", seed, story.title, story.emb))
 
-    def _place_threads(self) -> list[tuple[str, str]]:
-        """Place every touched story with articles in the thread whose centroid is closest to its own (live
-        in the story's time), or in a new thread; returns (emptied thread, the thread its last story went to)."""
-        emptied = []
-        stories = [self.stories.by_id[s] for s in self.touched]
+    def _place_threads(self, story_ids: set[str]) -> None:
+        """Place each of these stories with articles in the thread whose centroid is closest to its own (live in
+        the story's time), or in a new thread. A story alone in its thread stays: threads meet by merging."""
+        stories = [self.stories.by_id[s] for s in story_ids]
         for story in sorted((s for s in stories if s.alive and s.has_articles),
                             key=lambda s: (s.first or date.min, s.id)):
-            old = story.thread_id
+            thread = self.threads.by_id.get(story.thread_id)
+            if thread is not None and thread.members == [story.id]:
+                self._thread_dates(thread)
+                continue
             self._thread_move(story, None)
             norm = _terms_norm(story.terms)
             best = self.threads.best_story(story.emb / (np.linalg.norm(story.emb) or 1.0),
                                            {t: w / norm for t, w in story.terms.items()}, story.first)
-            left = old is not None and not self.threads.by_id[old].members
-            if best is None:
-                if left:
-                    best = self.threads.by_id[old]  # alone in its thread: it stays there
-                else:
-                    best = self._new_thread(story)
-            elif left:
-                self.threads.by_id[old].alive = False
-                self.threads.refresh(self.threads.by_id[old])
-                emptied.append((old, best.id))
-            self._thread_move(story, best.id)
-        return emptied
+            self._thread_move(story, (best or self._new_thread(story)).id)
 
     def _records(self, merges, thread_merges, titles: dict[str, str]) -> Iterable:
         for story_id in self.touched:
