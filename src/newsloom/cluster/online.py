@@ -98,7 +98,7 @@ def _dot(a: dict[int, float], b: dict[int, float]) -> float:
     return sum(w * b.get(t, 0.0) for t, w in a.items())
 
 
-def _norm(terms: dict[int, float]) -> float:
+def terms_norm(terms: dict[int, float]) -> float:
     return float(np.sqrt(sum(w * w for w in terms.values()))) or 1.0
 
 
@@ -155,7 +155,7 @@ class StoryClusterer:
             if self._dormant(story, day):
                 continue
             score = p.embedding_weight * float(sims[k]) + (1 - p.embedding_weight) * (
-                _dot(terms, story.terms) / _norm(story.terms))
+                _dot(terms, story.terms) / terms_norm(story.terms))
             if score >= best_score:
                 best, best_score = story, score
         return best
@@ -211,7 +211,7 @@ class StoryClusterer:
         words = _dot(a.terms, b.terms)
         if p.linkage == "centroid":
             emb /= float(np.linalg.norm(a.emb) * np.linalg.norm(b.emb)) or 1.0
-            words /= _norm(a.terms) * _norm(b.terms)
+            words /= terms_norm(a.terms) * terms_norm(b.terms)
             return p.embedding_weight * emb + (1 - p.embedding_weight) * words
         return (p.embedding_weight * emb + (1 - p.embedding_weight) * words) / (a.count * b.count)
 

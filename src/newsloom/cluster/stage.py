@@ -7,8 +7,8 @@ story that grew or merged is taken out of its thread and placed again by its cen
 article was ambiguous moves to its topic's thread as it fills in. A thread is the sum of its stories' vectors;
 threads whose centroids grow close merge, and a thread whose stories form two large, unalike groups (two
 topics of one theme, met through ambiguous early stories) splits, after which the stories of its time choose
-again between the halves. Headlines join a story with articles when close enough, else gather
-into headline-only stories (which have no thread).
+again between the halves. Headlines join a story with articles when close enough, else gather into
+headline-only stories (which have no thread).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from ..records import Article, Headline, Story, StoryMerge, Thread, content_id
 from ..represent.embed import model_key, record_text
 from ..stages import BatchStage
 from ..store.sqlite import from_blob
-from .online import ClusterParams, StoryClusterer, StoryState, TermWeights, _norm as _terms_norm, bisect, terms_from_blob
+from .online import (ClusterParams, StoryClusterer, StoryState, TermWeights, bisect, terms_from_blob,
+                     terms_norm)
 
 
 def story_params(cfg: ClusterConfig) -> ClusterParams:
@@ -146,6 +147,7 @@ class ClusterStage(BatchStage):
         touched.add(state.id)
         return state
 
+    # -- threads --------------------------------------------------------------------------------------------
     def _split_threads(self) -> list[tuple[date, date]]:
         """Split each touched thread whose stories form two large, unalike groups (two topics of one theme that
         met through an ambiguous early story): the smaller group moves to a new thread. Returns the time spans
@@ -180,7 +182,6 @@ class ClusterStage(BatchStage):
                 spans.append((min(days), max(days)))
         return spans
 
-    # -- threads --------------------------------------------------------------------------------------------
     def _thread_add(self, story: StoryState, emb: np.ndarray, terms: dict[int, float], sign: float = 1.0) -> None:
         """Keep a story's thread the sum of its stories: add (or take out) vectors that joined the story."""
         if story.thread_id is None:
@@ -237,7 +238,7 @@ class ClusterStage(BatchStage):
                 self._thread_dates(thread)
                 continue
             self._thread_move(story, None)
-            norm = _terms_norm(story.terms)
+            norm = terms_norm(story.terms)
             best = self.threads.best_story(story.emb / (np.linalg.norm(story.emb) or 1.0),
                                            {t: w / norm for t, w in story.terms.items()}, story.first)
             self._thread_move(story, (best or self._new_thread(story)).id)
