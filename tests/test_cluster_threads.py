@@ -116,3 +116,18 @@ def test_threads_are_kept_across_runs():
     assert later.thread_of(b[0]) == first.thread_of(a[0])
     thread = later.stage.threads.by_id[first.thread_of(a[0])]
     assert len(thread.members) == 2 and thread.count == 4
+
+
+def test_when_two_stories_of_two_threads_merge_the_emptied_thread_goes():
+    """Stories a and b (cosine 0.3) open two threads; two articles between them join b and make the stories
+    alike enough to merge. The merged story keeps a's thread, and b's thread, left without stories, is gone from
+    the store."""
+    store = Store(":memory:")
+    stream = Stream(store, Config())
+    day = date(2020, 3, 1)
+    a = stream.batch([(_unit(1, 0), day)])
+    b = stream.batch([(_unit(0.3, np.sqrt(1 - 0.09)), day)])
+    assert stream.thread_of(a[0]) != stream.thread_of(b[0])
+    stream.batch([(_unit(1, 1), day)] * 2)
+    assert stream.thread_of(a[0]) == stream.thread_of(b[0])
+    assert [r[0] for r in store.db.execute("SELECT id FROM threads")] == [stream.thread_of(a[0])]
