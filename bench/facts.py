@@ -315,10 +315,11 @@ def bench_corroboration(root: Path, labels_path: Path = CORROBORATION) -> dict:
 
     def claims_of(set_id: str, side: dict) -> set[int]:
         article_id = articles[side["doc"]].id
-        return {k for (a, s), ks in claim_of[set_id].items() if a == article_id and side["start"] <= s < side["end"]
-                for k in ks}
+        return {k for (a, s), ks in claim_of[set_id].items()
+                if a == article_id and side["start"] <= s < side["end"] for k in ks}
 
-    weight = {band: about["bin_population"][band] / sum(p["bin"] == band for p in pairs) for band in about["bin_population"]}
+    weight = {band: population / sum(p["bin"] == band for p in pairs)
+              for band, population in about["bin_population"].items()}
     grouped = {}
     for p in pairs:
         grouped[p["pair"]] = bool(claims_of(p["set"], p["a"]) & claims_of(p["set"], p["b"]))
@@ -331,14 +332,16 @@ def bench_corroboration(root: Path, labels_path: Path = CORROBORATION) -> dict:
 
     result = {"corroboration_pairs": len(pairs), "corroboration_pairs_same": sum(p["same"] for p in pairs)}
     # Dev: the stories with even set numbers (the grouping threshold was chosen on them); held out: the odd ones.
-    for name, subset in (("corroboration", pairs), ("corroboration_dev", [p for p in pairs if int(p["set"][1:]) % 2 == 0]),
-                         ("corroboration_heldout", [p for p in pairs if int(p["set"][1:]) % 2 == 1])):
+    halves = {parity: [p for p in pairs if int(p["set"][1:]) % 2 == parity] for parity in (0, 1)}
+    for name, subset in (("corroboration", pairs), ("corroboration_dev", halves[0]),
+                         ("corroboration_heldout", halves[1])):
         result[f"{name}_precision"], result[f"{name}_recall"] = scores(subset)
     # The sample as drawn (bands weighed evenly): a steadier view than the weighted one, whose lowest bands stand
     # for thousands of pairs each.
     sample = Counter((p["same"], grouped[p["pair"]]) for p in pairs)
-    result["corroboration_sample_precision"] = round(sample[(True, True)] / max(1, sample[(True, True)] + sample[(False, True)]), 3)
-    result["corroboration_sample_recall"] = round(sample[(True, True)] / max(1, sample[(True, True)] + sample[(True, False)]), 3)
+    hits = sample[(True, True)]
+    result["corroboration_sample_precision"] = round(hits / max(1, hits + sample[(False, True)]), 3)
+    result["corroboration_sample_recall"] = round(hits / max(1, hits + sample[(True, False)]), 3)
     log(f"corroboration: {len(pairs)} labelled pairs ({result['corroboration_pairs_same']} same) in "
         f"{len(about['sets'])} stories, {len(articles)} articles; sample counts (same, grouped): "
         f"{dict(sorted(sample.items()))}; {seconds:.1f} s")

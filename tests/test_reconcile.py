@@ -139,7 +139,8 @@ def test_one_time_written_two_ways_is_not_a_single_source_time():
              "b": "The company said its quarterly results would now be released on November 2 in London.",
              "c": "The company said its quarterly results would now be released on November 9 in London."}
     arts = [article(aid, text, published="2010-09-10") for aid, text in texts.items()]
-    keys_at = {aid: [(m.start(), m.end(), "london") for m in re.finditer("London", text)] for aid, text in texts.items()}
+    keys_at = {aid: [(m.start(), m.end(), "london") for m in re.finditer("London", text)]
+               for aid, text in texts.items()}
 
     def embed(sentences):  # all alike: one statement
         return np.ones((len(sentences), 2), dtype=np.float32) / np.sqrt(2)
@@ -147,4 +148,5 @@ def test_one_time_written_two_ways_is_not_a_single_source_time():
     claims = statement_claims(arts, keys_at, [], embed)
     assert [c["status"] for c in claims if not c["subject"].startswith("when:")] == ["corroborated"]
     # only the third source's date stands alone; the first two give one date in two spellings
-    assert [sorted(e["article_id"] for e in c["evidence"]) for c in claims if c["subject"].startswith("when:")] == [["c"]]
+    times = [sorted(e["article_id"] for e in c["evidence"]) for c in claims if c["subject"].startswith("when:")]
+    assert times == [["c"]]
