@@ -98,6 +98,16 @@ def _dot(a: dict[int, float], b: dict[int, float]) -> float:
     return sum(w * b.get(t, 0.0) for t, w in a.items())
 
 
+def add_terms(into: dict[int, float], terms: dict[int, float], sign: float = 1.0) -> None:
+    """Add (sign 1) or take out (sign -1) a sparse vector; a term taken out to nothing leaves the sum."""
+    for t, w in terms.items():
+        value = into.get(t, 0.0) + sign * w
+        if sign > 0 or abs(value) > 1e-6:
+            into[t] = value
+        else:
+            into.pop(t, None)
+
+
 def terms_norm(terms: dict[int, float]) -> float:
     return float(np.sqrt(sum(w * w for w in terms.values()))) or 1.0
 
@@ -194,8 +204,7 @@ class StoryClusterer:
 
     def join(self, story: StoryState, emb: np.ndarray, terms: dict[int, float], day: date | None) -> None:
         story.emb = story.emb + emb
-        for t, w in terms.items():
-            story.terms[t] = story.terms.get(t, 0.0) + w
+        add_terms(story.terms, terms)
         story.count += 1
         if day:
             story.first = min(story.first or day, day)
@@ -268,8 +277,7 @@ class StoryClusterer:
 
     def _absorb(self, keep: StoryState, gone: StoryState) -> None:
         keep.emb = keep.emb + gone.emb
-        for t, w in gone.terms.items():
-            keep.terms[t] = keep.terms.get(t, 0.0) + w
+        add_terms(keep.terms, gone.terms)
         keep.count += gone.count
         keep.members.extend(gone.members)
         keep.headlines.extend(gone.headlines)

@@ -24,8 +24,8 @@ from ..records import Article, Headline, Story, StoryMerge, Thread, content_id
 from ..represent.embed import model_key, record_text
 from ..stages import BatchStage
 from ..store.sqlite import from_blob
-from .online import (ClusterParams, StoryClusterer, StoryState, TermWeights, bisect, terms_from_blob,
-                     terms_norm)
+from .online import (ClusterParams, StoryClusterer, StoryState, TermWeights, add_terms, bisect,
+                     terms_from_blob, terms_norm)
 
 
 def story_params(cfg: ClusterConfig) -> ClusterParams:
@@ -188,12 +188,7 @@ class ClusterStage(BatchStage):
             return
         thread = self.threads.by_id[story.thread_id]
         thread.emb = thread.emb + sign * emb
-        for t, w in terms.items():
-            value = thread.terms.get(t, 0.0) + sign * w
-            if abs(value) > 1e-6:
-                thread.terms[t] = value
-            else:
-                thread.terms.pop(t, None)
+        add_terms(thread.terms, terms, sign)
         self.touched_threads.add(thread.id)
 
     def _thread_move(self, story: StoryState, thread_id: str | None) -> None:
@@ -308,8 +303,7 @@ class ClusterStage(BatchStage):
 def _sum_state(stories: list[StoryState]) -> StoryState:
     terms: dict[int, float] = {}
     for story in stories:
-        for t, w in story.terms.items():
-            terms[t] = terms.get(t, 0.0) + w
+        add_terms(terms, story.terms)
     return StoryState(id="", title="", emb=sum(s.emb for s in stories), terms=terms,
                       count=sum(s.count for s in stories))
 
