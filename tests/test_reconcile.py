@@ -150,3 +150,20 @@ def test_one_time_written_two_ways_is_not_a_single_source_time():
     # only the third source's date stands alone; the first two give one date in two spellings
     times = [sorted(e["article_id"] for e in c["evidence"]) for c in claims if c["subject"].startswith("when:")]
     assert times == [["c"]]
+
+
+def test_a_source_does_not_corroborate_itself_inside_a_statement():
+    # One article's two sentences about one pact read alike, but the second says something else; had it joined
+    # the first's group, another outlet's rewording of the first would no longer match the group on average.
+    import numpy as np
+
+    from newsloom.reconcile.statements import group_statements
+
+    sentences = [("a", "The pact revives a 1961 treaty with the Soviet Union."),
+                 ("a", "The pact offers much stronger security guarantees than before."),
+                 ("b", "Putin and Kim brought back their Cold War alliance.")]
+    candidates = [{"article": article(aid, text), "sentence": text, "span": (0, len(text)), "keys": set(),
+                   "events": []} for aid, text in sentences]
+    vectors = np.array([[1.0, 0.0], [0.9, 0.436], [0.85, -0.527]], dtype=np.float32)
+    groups = sorted(sorted(i for i in g) for g in group_statements(candidates, vectors))
+    assert groups == [[0, 2], [1]]

@@ -3,7 +3,7 @@
 Candidate sentences are those that name at least one entity or hold an event (a key predicate from the parse);
 they are embedded with the story encoder (MiniLM by default; vectors cached in the store by sentence content) and
 grouped greedily, in publication order, with the cluster whose members they match best on average, when that
-reaches ``SIMILARITY``. A group stated by 2+ independent sources (``sources.py``: copies and an outlet's
+reaches ``SIMILARITY`` (one sentence per lineage in a cluster). A group stated by 2+ independent sources (``sources.py``: copies and an outlet's
 own articles count once) is *corroborated*; what one source alone says is *single-source* when it states an event
 or an explicit time (the rest is commentary and is not listed). When a corroborated claim's time ("in June
 2024") is stated by one source only, that time is a single-source claim of its own.
@@ -126,7 +126,10 @@ def _event_links(candidates: list[dict]) -> list[tuple[int, int]]:
 def group_statements(candidates: list[dict], vectors: np.ndarray) -> list[list[int]]:
     """Greedy average linkage, in publication order: a sentence joins the cluster whose members it matches best
     on average (mean of embedding and lexical cosine, raised to ``EVENT_MATCH`` for two reports of the same
-    event), if that reaches ``SIMILARITY``. (Also requiring a shared entity with the cluster split true
+    event), if that reaches ``SIMILARITY``. A cluster takes one sentence per lineage: a text's own neighbouring
+    sentences read alike (one subject) without being one statement, and once one of them joined, the cluster's
+    average no longer matched another outlet's rewording of the first (on the labelled pairs' dev half, pairwise
+    precision 0.823 -> 0.917 at recall 0.335 -> 0.343). (Also requiring a shared entity with the cluster split true
     corroborations whose sentences name their actors differently, and bought no precision on the labelled pairs.)"""
     sims = (0.5 * (vectors @ vectors.T) + 0.5 * _lexical(candidates)).astype(np.float32)
     for i, j in _event_links(candidates):
@@ -136,10 +139,13 @@ def group_statements(candidates: list[dict], vectors: np.ndarray) -> list[list[i
     totals = np.zeros_like(sims)
     sizes: list[int] = []
     clusters: list[list[int]] = []
-    for i in range(len(candidates)):
+    lineages: list[set[str]] = []
+    for i, cand in enumerate(candidates):
+        lineage = cand["article"].lineage
         best = None
         if clusters:
             scores = totals[i, : len(clusters)] / np.asarray(sizes, dtype=np.float32)
+            scores[[k for k, held in enumerate(lineages) if lineage in held]] = -1.0
             top = int(np.argmax(scores))
             if scores[top] >= SIMILARITY:
                 best = top
@@ -147,8 +153,10 @@ def group_statements(candidates: list[dict], vectors: np.ndarray) -> list[list[i
             best = len(clusters)
             clusters.append([])
             sizes.append(0)
+            lineages.append(set())
         clusters[best].append(i)
         sizes[best] += 1
+        lineages[best].add(lineage)
         totals[:, best] += sims[:, i]
     return clusters
 
