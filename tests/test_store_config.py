@@ -29,6 +29,18 @@ def test_store_from_a_newer_newsloom_is_refused(tmp_path):
         Store(path)
 
 
+def test_older_store_is_migrated_keeping_its_thread_state(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # a store written by the release with five migrations
+        for script in MIGRATIONS[:5]:
+            db.executescript(script)
+        db.execute("INSERT INTO threads (id, label, n_stories) VALUES ('th_1', 'Oil spill', 7)")
+        db.execute("PRAGMA user_version = 5")
+    store = Store(path)
+    assert store.schema_version == len(MIGRATIONS)
+    assert [tuple(r) for r in store.db.execute("SELECT id, n_vectors FROM threads")] == [("th_1", 7)]
+
+
 def test_not_a_database_is_refused(tmp_path):
     path = tmp_path / "junk.db"
     path.write_bytes(b"this is not sqlite" * 100)

@@ -60,7 +60,7 @@ class ClusterStage(BatchStage):
         df, docs = store.term_frequencies()
         self.words = TermWeights(df, docs)
         for row in store.thread_states():
-            self.threads.add_story(_state(row, row["label"], row["n_stories"]))
+            self.threads.add_story(_state(row, row["label"], row["n_vectors"]))
         for row in store.story_states():
             state = _state(row, row["title"], row["n_vectors"])
             state.thread_id, state.has_articles = row["thread_id"], row["n_articles"] > 0

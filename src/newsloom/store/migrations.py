@@ -100,4 +100,8 @@ INSERT INTO headline_search(headline_search) VALUES ('rebuild');
 CREATE INDEX articles_outlet ON articles(outlet);
 CREATE INDEX headlines_outlet ON headlines(outlet)
 """,
+    # 6: a thread's count of member vectors (articles and headlines of its stories) was named n_stories
+    """
+ALTER TABLE threads RENAME COLUMN n_stories TO n_vectors
+""",
 ]

@@ -288,7 +288,7 @@ class Store:
 
     def save_thread_state(self, thread_id: str, emb: np.ndarray, count: int, terms: dict[int, float],
                           first: str | None, last: str | None) -> None:
-        self.db.execute("UPDATE threads SET centroid=?, n_stories=?, terms=?, first_published=?, last_published=? "
+        self.db.execute("UPDATE threads SET centroid=?, n_vectors=?, terms=?, first_published=?, last_published=? "
                         "WHERE id=?", (to_blob(emb), count, terms_to_blob(terms), first, last, thread_id))
 
     def term_frequencies(self) -> tuple[np.ndarray | None, int]:
