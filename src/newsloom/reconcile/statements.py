@@ -139,13 +139,13 @@ def group_statements(candidates: list[dict], vectors: np.ndarray) -> list[list[i
     totals = np.zeros_like(sims)
     sizes: list[int] = []
     clusters: list[list[int]] = []
-    lineages: list[set[str]] = []
+    held_by: dict[str, list[int]] = defaultdict(list)  # lineage -> the clusters holding one of its sentences
     for i, cand in enumerate(candidates):
         lineage = cand["article"].lineage
         best = None
         if clusters:
             scores = totals[i, : len(clusters)] / np.asarray(sizes, dtype=np.float32)
-            scores[[k for k, held in enumerate(lineages) if lineage in held]] = -1.0
+            scores[held_by[lineage]] = -1.0
             top = int(np.argmax(scores))
             if scores[top] >= SIMILARITY:
                 best = top
@@ -153,10 +153,9 @@ def group_statements(candidates: list[dict], vectors: np.ndarray) -> list[list[i
             best = len(clusters)
             clusters.append([])
             sizes.append(0)
-            lineages.append(set())
         clusters[best].append(i)
         sizes[best] += 1
-        lineages[best].add(lineage)
+        held_by[lineage].append(best)
         totals[:, best] += sims[:, i]
     return clusters
 
