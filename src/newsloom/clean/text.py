@@ -153,8 +153,11 @@ _DATE_PART = re.compile(r"\b\d+(?:[:/.-]\d+)*(?:st|nd|rd|th)?|\b(?:jan|feb|mar|a
                         r"|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\b(?:am|pm|gmt|utc|[ecmp][sd]t|cet"
                         r"|bst|ist|jst|ago|seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?"
                         r"|updated|published|posted|last|modified|on|at|read)\b", re.I)
-# A comment thread's author line: a user name, then "says:" (WordPress and most comment plugins).
+# A comment thread's author line: a user name, then "says:" (WordPress and most comment plugins), or a name,
+# the comment's date and time, then "said:" ("jdoe on March 3, 2018 at 5:23 pm said:", WordPress's default).
 _COMMENT_AUTHOR = re.compile(r"^\S+(?:\s+\S+){0,2}\s+(?:says|said|wrote|writes|commented)\s*:$", re.I)
+_COMMENT_AUTHOR_DATED = re.compile(r"^(\S+(?:\s+\S+){0,3}?)\s+(?:on|at|[-–—|,])\s+(.{4,40}?)\s+"
+                                   r"(?:says|said|wrote|writes|commented)\s*:$", re.I)
 _THREAD_AUTHORS = 3
 _THREAD_GAP = 20
 _BYLINE = re.compile(r"^(?:by|written by|words by|reporting by|story by|author:?|posted by)\s+(.+)$", re.I)
@@ -446,8 +449,7 @@ def _mark_comment_thread(lines: list[_Line]) -> None:
     """Readers' comments below an article read like prose. _THREAD_AUTHORS comment-author lines ('jdoe
     says:') in a row, each within _THREAD_GAP lines of the one before, below some prose, open a comment
     thread: its first author line ends the article, and the free lines from there on are the thread's."""
-    authors = [i for i, ln in enumerate(lines) if ln.words <= 4 and _COMMENT_AUTHOR.match(ln.text)
-               and not any(w.lower() in _STOPSETS["en"] for w in _WORD.findall(ln.text)[:-1])]
+    authors = [i for i, ln in enumerate(lines) if _comment_author(ln)]
     start = None
     for k in range(len(authors) - _THREAD_AUTHORS + 1):
         run = authors[k:k + _THREAD_AUTHORS]
@@ -460,6 +462,18 @@ def _mark_comment_thread(lines: list[_Line]) -> None:
     for ln in lines[start:]:
         if ln.reason is None:
             ln.reason = "comments"
+
+
+def _comment_author(line: _Line) -> bool:
+    """A comment's author line (see _COMMENT_AUTHOR): a name of no stop words, with or without a date."""
+    if line.words <= 4 and _COMMENT_AUTHOR.match(line.text):
+        name = _WORD.findall(line.text)[:-1]
+    else:
+        match = _COMMENT_AUTHOR_DATED.match(line.text) if line.words <= 16 else None
+        if not match or not re.search(r"\d", match[2]) or re.search(r"[^\W\d_]", _DATE_PART.sub("", match[2])):
+            return False
+        name = _WORD.findall(match[1])
+    return not any(w.lower() in _STOPSETS["en"] for w in name)
 
 
 def _mark_duplicates(lines: list[_Line]) -> None:
@@ -700,7 +714,8 @@ def _analyse(text: str) -> tuple[list[_Line], tuple[int, int] | None]:
     return lines, span
 
 
-def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable: list[bool], model) -> None:
+def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable: list[bool], model,
+                     features) -> None:
     """Second opinion of the learned line model (see linemodel.py) on the rule-based kinds.
 
     The rules pick one contiguous run; on real pages the article is often split by an inserted list
@@ -712,9 +727,7 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
     """
     import numpy as np
 
-    from .linemodel import line_features
-
-    probabilities = model.probabilities(line_features(lines, span), np.array(revisable, dtype=bool))
+    probabilities = model.probabilities(features, np.array(revisable, dtype=bool))
     last = span[1] if span else -1
     end = next((i for i in range(last + 1, len(lines)) if lines[i].ends_article), len(lines))
     changes = []
@@ -726,11 +739,15 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
         elif ln.kind == "furniture" and p >= _ACCEPT:
             changes.append((ln, "paragraph" if ln.body or ln.bulleted or ln.terminal == ":" else "heading", None))
     # The model weighs lines against each other; on a page of one or two paragraphs (unlike any it was trained
-    # on) it can put out everything. It revises the rules' article, it does not empty it.
+    # on) it can put out everything. It revises the rules' article, it does not empty it: it may move it, to
+    # the sentences outside it that it doubts least (the rules' run can be a site blurb beside a short
+    # article), else the rules' article stays.
     kept = sum(ln.kind == "paragraph" for ln in lines) - sum(ln.kind == "paragraph" for ln, _, _ in changes)
     kept += sum(kind == "paragraph" for _, kind, _ in changes)
     if kept == 0:
-        changes = [change for change in changes if change[1] != "furniture"]
+        moved = [(ln, "paragraph", None) for i, (ln, p) in enumerate(zip(lines[:end], probabilities))
+                 if revisable[i] and ln.kind == "furniture" and ln.body and _REJECT <= p < _ACCEPT]
+        changes = changes + moved if moved else [change for change in changes if change[1] != "furniture"]
     for ln, kind, reason in changes:
         ln.kind, ln.reason = kind, reason
 
@@ -764,16 +781,19 @@ def split_text_page(text: str, *, use_model: bool = True, model=None) -> TextPag
     ``linemodel.LineModel``), else the shipped one; without it, or when the model file is absent, the
     rule-based main run does.
     """
-    from .linemodel import load_model
+    from .linemodel import line_features, load_model
 
     lines, span = _analyse(text)
+    model = (model or load_model()) if use_model and span is not None else None
+    # The model's features are read here, as in training (bench/extraction.py): _assign_kinds gives lines
+    # outside the run, and short ones inside it, a "label" reason that a training page never showed.
+    features = line_features(lines, span) if model is not None else None
     free = [ln.reason is None and ln.kind is None for ln in lines]  # before the kinds are given
     revisable = [f or ln.reason in _TABLE_REASONS for f, ln in zip(free, lines)]
     before = [(ln.kind, ln.reason) for ln in lines]
     title = _assign_kinds(lines, span)
-    model = (model or load_model()) if use_model and span is not None else None
     if model is not None:
-        _revise_by_model(lines, span, revisable, model)
+        _revise_by_model(lines, span, revisable, model, features)
         # A heading introduces text below it: one the model took in above the first paragraph is more likely
         # the title or a stray label. Then the title is looked for again, above the article's first line.
         first = next((i for i, ln in enumerate(lines) if ln.kind == "paragraph"), None)
