@@ -271,9 +271,13 @@ _PARAMS = {"max_iter": 300, "learning_rate": 0.05, "max_leaf_nodes": 31, "l2_reg
 def fit_trees(X: np.ndarray, y: np.ndarray, seed: int = 0, iterations: int = _PARAMS["max_iter"]) -> dict:
     """One boosted ensemble, exported as plain numbers (the spec :class:`_Trees` reads)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
 
     params = {**_PARAMS, "max_iter": iterations}
-    model = HistGradientBoostingClassifier(**params, early_stopping=False, random_state=seed).fit(X, y)
+    # One OpenMP thread: the fits are small (tens of thousands of lines), and on a busy two-core machine two
+    # threads wait on each other (a fit of 17k lines took 18-33 s with two, 6 s with one).
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model = HistGradientBoostingClassifier(**params, early_stopping=False, random_state=seed).fit(X, y)
     trees = []
     for (predictor,) in model._predictors:  # binary: one tree per iteration
         trees.append([[int(nd["feature_idx"]), float(nd["num_threshold"]),

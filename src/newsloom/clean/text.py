@@ -18,9 +18,11 @@ the size of the input:
    these passes' findings and each line's shape, stop-word ratio, position, repetition and neighbours, the
    second also seeing the first one's scores of the lines around), which takes in article lines that the
    single run missed (an article split by an inserted list) and puts out run lines that are not article text
-   (a comment thread, a teaser rail). Lines the rules recognised as furniture (tables and bare links
-   excepted), list items or duplicates are never revised. Last, an article line whose word 4-grams mostly
-   repeat the article's earlier lines is a duplicate (a page carrying its story twice).
+   (a comment thread, a teaser rail), or, when it doubts the whole run, moves the article to the sentences
+   it doubts least (a short article beside a long site blurb). Lines the rules recognised as furniture
+   (tables and bare links excepted), list items or duplicates are never revised, and a section heading goes
+   with the paragraph below it. Last, an article line whose word 4-grams mostly repeat the article's earlier
+   lines is a duplicate (a page carrying its story twice).
 
 Everything is driven by general shape and vocabulary, never by the names of particular sites.
 """
@@ -730,11 +732,12 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
     probabilities = model.probabilities(features, np.array(revisable, dtype=bool))
     last = span[1] if span else -1
     end = next((i for i in range(last + 1, len(lines)) if lines[i].ends_article), len(lines))
+    headings = [i for i, ln in enumerate(lines) if ln.kind == "heading" and revisable[i]]
     changes = []
     for i, (ln, p) in enumerate(zip(lines, probabilities)):
         if not revisable[i] or ln.kind == "title" or (i >= end and ln.kind == "furniture"):
             continue
-        if ln.kind in ("paragraph", "heading") and p < _REJECT:
+        if ln.kind == "paragraph" and p < _REJECT:
             changes.append((ln, "furniture", "outside-article"))
         elif ln.kind == "furniture" and p >= _ACCEPT:
             changes.append((ln, "paragraph" if ln.body or ln.bulleted or ln.terminal == ":" else "heading", None))
@@ -750,6 +753,12 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
         changes = changes + moved if moved else [change for change in changes if change[1] != "furniture"]
     for ln, kind, reason in changes:
         ln.kind, ln.reason = kind, reason
+    # A section heading goes with the text it introduces, not by its own score: out when the paragraph below
+    # goes out. (About half of the rules' headings on the training pages are not in the annotated article, so
+    # the model doubts a short line; held out, deciding by score instead scored 0.915 against 0.914.)
+    for i in headings:
+        if i + 1 == len(lines) or lines[i + 1].kind != "paragraph":
+            lines[i].kind, lines[i].reason = "furniture", "outside-article"
 
 
 _SHINGLE_TOKEN = re.compile(r"\w+")
