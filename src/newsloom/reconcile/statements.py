@@ -3,10 +3,11 @@
 Candidate sentences are those that name at least one entity or hold an event (a key predicate from the parse);
 they are embedded with the story encoder (MiniLM by default; vectors cached in the store by sentence content) and
 grouped greedily, in publication order, with the cluster whose members they match best on average, when that
-reaches ``SIMILARITY`` (one sentence per lineage in a cluster). A group stated by 2+ independent sources (``sources.py``: copies and an outlet's
-own articles count once) is *corroborated*; what one source alone says is *single-source* when it states an event
-or an explicit time (the rest is commentary and is not listed). When a corroborated claim's time ("in June
-2024") is stated by one source only, that time is a single-source claim of its own.
+reaches ``SIMILARITY`` (one sentence per lineage in a cluster). A group stated by 2+ independent sources
+(``sources.py``: copies and an outlet's own articles count once) is *corroborated*; what one source alone says
+is *single-source* when it states an event or an explicit time (the rest is commentary and is not listed). When
+a corroborated claim's time ("in June 2024") is stated by one source only, that time is a single-source claim
+of its own.
 """
 
 from __future__ import annotations
