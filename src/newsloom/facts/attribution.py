@@ -48,6 +48,7 @@ class Attributor:
 
     def __init__(self, text: str):
         self.datelines: list[tuple[int, int, str]] = []  # (paragraph start, paragraph end, agency)
+        self.dateline_spans: list[tuple[int, int]] = []  # the datelines' own characters ("MOSCOW (AP) —")
         article_agency = None
         paragraphs = list(re.finditer(r"[^\n]+", text))
         for index, paragraph in enumerate(paragraphs):
@@ -55,10 +56,14 @@ class Attributor:
             if m:
                 agency = f"{m.group('agency')} ({m.group('place').strip().title()} dateline)"
                 self.datelines.append((paragraph.start(), paragraph.end(), agency))
+                self.dateline_spans.append((paragraph.start() + m.start(), paragraph.start() + m.end()))
                 # A dateline opening the article (after at most a title line) speaks for all of it.
                 if article_agency is None and (index == 0 or (index == 1 and len(paragraphs[0].group()) < 120)):
                     article_agency = agency
         self.article_agency = article_agency
+
+    def in_dateline(self, offset: int) -> bool:
+        return any(start <= offset < end for start, end in self.dateline_spans)
 
     def attribution(self, sentence: str, offset: int) -> str | None:
         own = find_attribution(sentence)

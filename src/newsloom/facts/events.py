@@ -52,7 +52,10 @@ def doc_events(article_id: str, doc, entities: list[Entity], published: str | No
                 continue
             if lemma == "say" and token.dep_ not in ("ROOT", "conj", "ccomp", "parataxis"):
                 continue
-            actor_tok = _child(token, _SUBJECTS)
+            # The parser makes a dateline's place ("MOSCOW (AP) — The upper house ... ratified") a second
+            # subject of the sentence's verb: the actor is the other one.
+            actor_tok = next((c for c in token.children if c.dep_ in _SUBJECTS and not attributor.in_dateline(c.idx)),
+                             None)
             passive = actor_tok is not None and actor_tok.dep_ == "nsubjpass"
             agent = next((c for c in token.children if c.dep_ == "agent"), None)
             target_tok = _child(token, _OBJECTS)
