@@ -167,3 +167,38 @@ def test_a_source_does_not_corroborate_itself_inside_a_statement():
     vectors = np.array([[1.0, 0.0], [0.9, 0.436], [0.85, -0.527]], dtype=np.float32)
     groups = sorted(sorted(i for i in g) for g in group_statements(candidates, vectors))
     assert groups == [[0, 2], [1]]
+
+
+def test_an_event_only_one_source_reports_is_single_source_inside_a_corroborated_statement():
+    # Sentences of one subject group as one statement by meaning; the ratification inside it is reported by one
+    # source alone (twice, by two of its articles), the signing by two sources.
+    from dataclasses import replace
+
+    import numpy as np
+
+    from newsloom.reconcile.statements import statement_claims
+
+    texts = {"a": ("North Korea ratified the defence pact with Russia, state media in Pyongyang reported.", "A",
+                   ("ratify", "North Korea", "the defence pact with Russia")),
+             "b": ("The defence pact between Russia and North Korea echoes a 1961 treaty of Pyongyang.", "B", None),
+             "c": ("North Korea signed the defence pact with Russia in Pyongyang last week.", "C",
+                   ("sign", "North Korea", "the defence pact with Russia")),
+             "d": ("Pyongyang and Moscow signed the defence pact with Russia, officials said.", "D",
+                   ("sign", "Pyongyang and Moscow", "the defence pact")),
+             "e": ("North Korea has ratified its pact with Russia, the Pyongyang agency said today.", "A",
+                   ("ratify", "North Korea", "its pact with Russia"))}
+    arts = [article(aid, text, outlet=outlet) for aid, (text, outlet, _) in texts.items()]
+    keys_at = {aid: [(m.start(), m.end(), "north korea") for m in re.finditer("Pyongyang", text)]
+               for aid, (text, _, _) in texts.items()}
+    events = [replace(_event(aid, ev[0], ("north korea",), ("russia",) if "Russia" in ev[2] else ()),
+                      actor=ev[1], target=ev[2], span=(0, len(text)))
+              for aid, (text, _, ev) in texts.items() if ev]
+
+    def embed(sentences):  # all alike: one statement by meaning
+        return np.ones((len(sentences), 2), dtype=np.float32) / np.sqrt(2)
+
+    claims = statement_claims(arts, keys_at, events, embed)
+    assert [c["status"] for c in claims if not c["subject"].startswith("event:")] == ["corroborated"]
+    singles = [c for c in claims if c["subject"].startswith("event:")]
+    assert len(singles) == 1 and singles[0]["status"] == "single-source"
+    assert singles[0]["evidence"][0]["article_id"] == "a" and "(ratify)" in singles[0]["subject"]

@@ -7,7 +7,7 @@ reaches ``SIMILARITY`` (one sentence per lineage in a cluster). A group stated b
 (``sources.py``: copies and an outlet's own articles count once) is *corroborated*; what one source alone says
 is *single-source* when it states an event or an explicit time (the rest is commentary and is not listed). When
 a corroborated claim's time ("in June 2024") is stated by one source only, that time is a single-source claim
-of its own.
+of its own, and so is an event of the group (actor, action, target) that no other source reports.
 """
 
 from __future__ import annotations
@@ -169,6 +169,8 @@ def statement_claims(articles: list[Article], keys_at: dict[str, list[tuple[int,
         return []
     vectors = embed([c["sentence"] for c in candidates])
     source_of = source_keys(articles)
+    reported = _reported_actions(events, source_of)
+    listed: set[tuple] = set()  # single-source events already claimed: a source may repeat one in two groups
     claims = []
     for members in group_statements(candidates, vectors):
         cands = [candidates[i] for i in members]
@@ -178,6 +180,7 @@ def statement_claims(articles: list[Article], keys_at: dict[str, list[tuple[int,
             claims.append({"subject": _subject(cands), "status": "corroborated", "lineages": len(sources),
                            "evidence": evidence})
             claims.extend(_single_source_times(cands, evidence, source_of))
+            claims.extend(_single_source_events(cands, evidence, source_of, reported, listed))
         elif any(e["predicate"] != "say" for c in cands for e in _events(c)) or any(e["time"] for e in evidence):
             claims.append({"subject": _subject(cands), "status": "single-source", "lineages": 1,
                            "evidence": evidence})
@@ -218,6 +221,42 @@ def _single_source_times(cands: list[dict], evidence: list[dict], source_of: dic
             ev = [e for e in evidence if e["time"] and when(e) == time_key]
             out.append({"subject": f"when: {ev[0]['time']} ({_subject([c for c in cands if c['sentence'] == ev[0]['sentence']])})",
                         "status": "single-source", "lineages": 1, "evidence": ev})
+    return out
+
+
+def _reported_actions(events: list[Event], source_of: dict[str, str]) -> dict[str, list[tuple]]:
+    """Action -> (source, actor keys, target keys, negated) of every event the story's articles report."""
+    by_action: dict[str, list[tuple]] = defaultdict(list)
+    for e in events:
+        if e.article_id in source_of:
+            by_action[_ACTION.get(e.predicate, e.predicate)].append(
+                (source_of[e.article_id], set(e.actor_keys), set(e.target_keys), e.negated))
+    return by_action
+
+
+def _single_source_events(cands: list[dict], evidence: list[dict], source_of: dict[str, str],
+                          reported: dict[str, list[tuple]], listed: set[tuple]) -> list[dict]:
+    """Sentences grouped as one statement may still report an event that only one of their sources reports:
+    "North Korea has ratified the pact" reads like another outlet's "the pact harks back to a 1961 treaty",
+    but no other source says that North Korea ratified anything. Such an event (actor and target named) is a
+    single-source claim of its own, as a time that one source alone gives is. Another source's event of the
+    same action with a shared actor or target counts as reporting it, so rewordings the parse reads a little
+    differently are not split off."""
+    out = []
+    for cand, ev in zip(cands, evidence):
+        source = source_of[cand["article"].id]
+        for e in cand["events"]:
+            if e.predicate == "say" or not e.actor_keys or not e.target_keys:
+                continue
+            action = _ACTION.get(e.predicate, e.predicate)
+            actors, targets = set(e.actor_keys), set(e.target_keys)
+            signature = (source, action, e.actor_keys, e.target_keys, e.negated)
+            if signature in listed or any(other != source and negated == e.negated and (actors & a or targets & t)
+                                          for other, a, t, negated in reported[action]):
+                continue
+            listed.add(signature)
+            out.append({"subject": f"event: {e.actor} ({e.predicate}) {e.target} ({_subject([cand])})",
+                        "status": "single-source", "lineages": 1, "evidence": [ev]})
     return out
 
 
