@@ -252,7 +252,7 @@ def _single_source_events(cands: list[dict], evidence: list[dict], source_of: di
             actors, targets = set(e.actor_keys), set(e.target_keys)
             signature = (source, action, e.actor_keys, e.target_keys, e.negated)
             if signature in listed or any(other != source and negated == e.negated and (actors & a or targets & t)
-                                          for other, a, t, negated in reported[action]):
+                                          for other, a, t, negated in reported.get(action, ())):
                 continue
             listed.add(signature)
             out.append({"subject": f"event: {e.actor} ({e.predicate}) {e.target} ({_subject([cand])})",
