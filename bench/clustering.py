@@ -29,7 +29,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import replace
-from itertools import combinations
+from itertools import combinations, count
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _shared import machine, peak_rss_mb, require, shared_data, timeline17_jsonl  # noqa: E402
 
-from newsloom.cluster.online import StoryClusterer, StoryState, TermWeights  # noqa: E402
+from newsloom.cluster.online import HeadlineGroups, StoryClusterer, StoryState, TermWeights  # noqa: E402
 from newsloom.cluster.stage import story_params  # noqa: E402
 from newsloom.config import TITLE_STREAM, Config  # noqa: E402
 from newsloom.evaluation import bcubed_scores, nmi, pairwise_scores  # noqa: E402
@@ -94,13 +94,22 @@ def stream_cluster(ids, vectors, texts, days, params, headlines: bool = False) -
     """The pipeline's clustering core over prepared items, batch by batch; returns item -> story, seconds.
     ``headlines``: the items are title-only (headline records), placed as the cluster stage places them."""
     words, clusterer = TermWeights(), StoryClusterer(params)
+    # Headline-only stories in two levels when configured, as in the cluster stage.
+    groups = HeadlineGroups(params) if headlines and params.headline_part_threshold is not None else None
+    fresh = count()
     start = time.perf_counter()
     for s in range(0, len(ids), BATCH):
         chunk = range(s, min(s + BATCH, len(ids)))
         terms = words.add([texts[i] for i in chunk])
         touched = set()
         for i, item_terms in zip(chunk, terms):
-            if headlines:
+            if groups is not None:
+                story = clusterer.best_story(vectors[i], item_terms, days[i], articles_only=True,
+                                             threshold=params.headline_join_threshold)
+                if story is None:
+                    groups.place(vectors[i], item_terms, days[i], f"p{i}", "").members.append(ids[i])
+                    continue
+            elif headlines:
                 story = clusterer.place_headline(vectors[i], item_terms, days[i])
             else:
                 story = clusterer.best_story(vectors[i], item_terms, days[i])
@@ -112,8 +121,14 @@ def stream_cluster(ids, vectors, texts, days, params, headlines: bool = False) -
             story.members.append(ids[i])
             touched.add(story.id)
         clusterer.merge_touched(touched)
+        if groups is not None:
+            groups.regroup(lambda part: f"g{next(fresh)}")
     seconds = time.perf_counter() - start
-    return {m: s.id for s in clusterer.stories for m in s.members}, seconds
+    label = {m: s.id for s in clusterer.stories for m in s.members}
+    if groups is not None:
+        label |= {m: story_id for part_id, story_id in groups.story_of.items()
+                  for m in groups.parts.by_id[part_id].members}
+    return label, seconds
 
 
 def headlines_part(config: Config, cache: EmbeddingCache) -> dict:

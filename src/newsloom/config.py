@@ -61,6 +61,10 @@ class ClusterConfig:
     # headline, only when close. A stream of titles alone wants coarser stories: see TITLE_STREAM below.
     headline_threshold: float = 0.45  # centroid similarity for a headline to join a story
     headline_merge_threshold: float = 0.45  # mean pairwise similarity for two headline-only stories to merge
+    # Two levels for headline-only stories (None: one level, as articles): headlines join fine parts at this
+    # centroid similarity, and the stories are the parts grouped by average linkage at headline_merge_threshold,
+    # redone after every batch, so a grouping can be undone while its parts are live (cluster/online.py).
+    headline_part_threshold: float | None = None
     dormant_after_days: float = 7.0  # a story without articles for this long is not joined by date-known articles
     # An event does not run for months: past this span a story closes and the topic goes on as its thread.
     story_max_span_days: float | None = 21.0
@@ -78,9 +82,9 @@ class ClusterConfig:
 
 
 # A stream made only of titles (a headline feed without article bodies, as in news-titles) wants topic-sized
-# stories from very short texts: in newsloom.toml, [cluster] headline_threshold = 0.3 and
-# headline_merge_threshold = 0.2 (docs/benchmarks.md, "Story clustering").
-TITLE_STREAM = {"headline_threshold": 0.3, "headline_merge_threshold": 0.2}
+# stories from very short texts, grouped in two levels: in newsloom.toml, [cluster] headline_threshold = 0.3,
+# headline_merge_threshold = 0.19 and headline_part_threshold = 0.6 (docs/benchmarks.md, "Story clustering").
+TITLE_STREAM = {"headline_threshold": 0.3, "headline_merge_threshold": 0.19, "headline_part_threshold": 0.6}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ dense and sparse vectors; sklearn supplies the hashing tokenizer.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -32,6 +33,10 @@ class ClusterParams:
     # similarity for two headline-only stories to merge; None: the article thresholds above.
     headline_join_threshold: float | None = None
     headline_merge_threshold: float | None = None
+    # Headline-only stories in two levels (None: one level): headlines join fine parts by centroid at this
+    # threshold, and the stories are the average-linkage grouping of the live parts at
+    # headline_merge_threshold, redone after every batch (see HeadlineGroups).
+    headline_part_threshold: float | None = None
     dormant_after_days: float = 7.0
     max_span_days: float | None = None  # a story (an event) spans at most this long; None: unbounded
     candidates: int = 20  # nearest stories (by embedding) scored in full
@@ -156,7 +161,9 @@ class StoryClusterer:
         p = self.params
         threshold = p.join_threshold if threshold is None else threshold
         rows = self._live_rows(day)
-        sims = self.matrix[rows] @ emb
+        n = len(self.stories)
+        # Gathering most rows of the matrix costs more than scoring them all (many live stories or parts).
+        sims = (self.matrix[:n] @ emb)[rows] if 2 * len(rows) > n else self.matrix[rows] @ emb
         best, best_score = None, threshold
         for k in np.argsort(-sims)[: p.candidates]:
             story = self.stories[rows[k]]
@@ -288,6 +295,193 @@ class StoryClusterer:
         gone.members, gone.headlines = [], []
         self.refresh(keep)
         self.refresh(gone)
+
+
+def average_groups(sims: np.ndarray, sizes: np.ndarray, cut: float) -> np.ndarray:
+    """Average linkage (UPGMA) started from a partition: ``sims`` holds the mean pairwise similarity of the
+    members of every two groups, ``sizes`` their member counts; groups merge while the best pair's mean is at
+    least ``cut``. Returns, for each group, the index of the group it ended in. Nearest-neighbour chains with the
+    Lance-Williams update: O(n^2) time, one n x n matrix."""
+    n = len(sizes)
+    a_ = np.array(sims, dtype=np.float64)
+    np.fill_diagonal(a_, -np.inf)
+    size = np.asarray(sizes, dtype=np.float64).copy()
+    into = np.arange(n)
+    open_ = np.ones(n, dtype=bool)  # not merged away and not yet final
+    chain: list[int] = []
+    again: list[int] = []  # groups formed by a merge, to be chained again
+    start = 0
+    while True:
+        if not chain:
+            while again and not open_[again[-1]]:
+                again.pop()
+            if again:
+                chain.append(again.pop())
+            else:
+                while start < n and not open_[start]:
+                    start += 1
+                if start == n:
+                    break
+                chain.append(start)
+        top = chain[-1]
+        row = a_[top]
+        near = int(np.argmax(row))
+        if len(chain) > 1 and row[chain[-2]] >= row[near]:
+            near = chain[-2]
+        if row[near] < cut:
+            # Similarities rise along a chain, so no group on it has a pair at the cut: all are final (and stay
+            # so, since average linkage never raises a similarity above both of its parts').
+            for k in chain:
+                open_[k] = False
+                a_[k, :] = a_[:, k] = -np.inf
+            chain = []
+        elif len(chain) > 1 and near == chain[-2]:
+            a, b = chain.pop(), chain.pop()
+            merged = (size[a] * a_[a] + size[b] * a_[b]) / (size[a] + size[b])
+            merged[a] = -np.inf
+            a_[a], a_[:, a] = merged, merged
+            a_[b, :] = a_[:, b] = -np.inf
+            size[a] += size[b]
+            open_[b], into[b] = False, a
+            again.append(a)
+        else:
+            chain.append(near)
+    for k in range(n):  # follow each group to the one it ended in
+        root = k
+        while into[root] != root:
+            root = into[root]
+        into[k] = root
+    return into
+
+
+class HeadlineGroups:
+    """Headline-only stories in two levels, as in stream clusterers such as CluStream: a headline joins the
+    closest fine *part* by centroid (a high threshold, so parts are nearly pure and never wrong for long), and the
+    stories are the average-linkage grouping of the live parts, redone after every batch. So two parts grouped
+    early can part again once more headlines show them apart, which a merge cannot; a grouping of the parts
+    approximates the batch average linkage of the headlines themselves. A regrouped story keeps the id of the
+    previous story it shares the most headlines with; parts no longer live (dormant) keep their story."""
+
+    def __init__(self, params: ClusterParams, dim: int = 384):
+        self.params = params
+        self.parts = StoryClusterer(replace(params, join_threshold=params.headline_part_threshold), dim)
+        self.story_of: dict[str, str] = {}  # part id -> story id
+        self.story_parts: dict[str, list[str]] = {}  # story id -> part ids
+        self.grown: set[str] = set()  # parts that took headlines since the last regrouping
+        self.unsaved: set[str] = set()  # parts that grew or moved since the last take_unsaved()
+
+    def add_part(self, part: StoryState, story_id: str) -> None:
+        self.parts.add_story(part)
+        self.story_of[part.id] = story_id
+        self.story_parts.setdefault(story_id, []).append(part.id)
+
+    def place(self, emb: np.ndarray, terms: dict[int, float], day: date | None, new_id: str,
+              title: str) -> StoryState:
+        """Join the headline to its part (or a new part, id ``new_id``); its story is decided by regroup()."""
+        part = self.parts.best_story(emb, terms, day, articles_only=None)
+        if part is None:
+            part = self.parts.add_story(StoryState(id=new_id, title=title, emb=np.zeros_like(emb), terms={},
+                                                   has_articles=False))
+        self.parts.join(part, emb, terms, day)
+        self.grown.add(part.id)
+        return part
+
+    def regroup(self, new_story_id: Callable[[StoryState], str]) -> tuple[set[str], list[tuple[str, str]]]:
+        """Group the parts live in the time of the parts that grew; each group takes the id of the story it
+        shares the most headlines with (one group per story) or a new id from its largest part. Returns the
+        stories whose parts changed or grew, and (story left without parts, story that took most of its
+        headlines) pairs."""
+        p = self.params
+        if not self.grown:
+            return set(), []
+        grown = [self.parts.by_id[k] for k in self.grown]
+        firsts = [s.first for s in grown if s.first is not None]
+        cutoff = min(firsts).toordinal() - p.dormant_after_days if len(firsts) == len(grown) else -np.inf
+        rows = np.flatnonzero(self.parts._last[: len(self.parts.stories)] >= cutoff)
+        live = [self.parts.stories[r] for r in rows]
+        emb = np.stack([s.emb for s in live])
+        size = np.array([s.count for s in live], dtype=np.float64)
+        words = _sparse([s.terms for s in live])
+        sims = (p.embedding_weight * (emb @ emb.T) + (1 - p.embedding_weight) * (words @ words.T).toarray())
+        sims /= np.outer(size, size)
+        dated = [k for k, s in enumerate(live) if s.first is not None]
+        if dated:
+            # Parts too far apart in time for one story never group (as stories that do not overlap never merge);
+            # -inf carries over to every group either joins.
+            first = np.array([live[k].first.toordinal() for k in dated], dtype=np.float64)
+            last = np.array([live[k].last.toordinal() for k in dated], dtype=np.float64)
+            apart = ((first[:, None] - last[None, :] > p.dormant_after_days)
+                     | (first[None, :] - last[:, None] > p.dormant_after_days))
+            if p.max_span_days is not None:
+                apart |= np.maximum(last[:, None], last[None, :]) - np.minimum(first[:, None], first[None, :]) \
+                    > p.max_span_days
+            sims[np.ix_(dated, dated)] = np.where(apart, -np.inf, sims[np.ix_(dated, dated)])
+        groups: dict[int, list[StoryState]] = {}
+        for part, root in zip(live, average_groups(sims, size, p.headline_merge_threshold)):
+            groups.setdefault(int(root), []).append(part)
+        # Each group takes the previous story it shares the most headlines with, largest overlaps first.
+        overlaps = []
+        for root, parts in groups.items():
+            shared: dict[str, int] = {}
+            for part in parts:
+                if part.id in self.story_of:
+                    shared[self.story_of[part.id]] = shared.get(self.story_of[part.id], 0) + part.count
+            overlaps += [(-n, root, story_id) for story_id, n in shared.items()]
+        named: dict[int, str] = {}
+        for _, root, story_id in sorted(overlaps):
+            if root not in named and story_id not in named.values():
+                named[root] = story_id
+        changed: set[str] = set()
+        before = {part.id: self.story_of.get(part.id) for part in live}
+        for root, parts in groups.items():
+            story_id = named.get(root) or new_story_id(max(parts, key=lambda s: (s.count, -self.parts.row[s.id])))
+            for part in parts:
+                old = before[part.id]
+                if old != story_id:
+                    if old is not None:
+                        changed.add(old)
+                        self.story_parts[old].remove(part.id)
+                    self.story_parts.setdefault(story_id, []).append(part.id)
+                    self.story_of[part.id] = story_id
+                if old != story_id or part.id in self.grown:
+                    changed.add(story_id)
+                    self.unsaved.add(part.id)
+        gone = []
+        for story_id in sorted(changed):
+            if not self.story_parts.get(story_id):
+                self.story_parts.pop(story_id, None)
+                heirs: dict[str, int] = {}
+                for part in live:
+                    if before[part.id] == story_id:
+                        heirs[self.story_of[part.id]] = heirs.get(self.story_of[part.id], 0) + part.count
+                gone.append((story_id, max(sorted(heirs), key=heirs.get)))
+        self.grown = set()
+        return changed - {g for g, _ in gone}, gone
+
+    def take_unsaved(self) -> set[str]:
+        unsaved, self.unsaved = self.unsaved, set()
+        return unsaved
+
+    def story_state(self, story_id: str) -> StoryState:
+        """A story as the sum of its parts; its title is its largest part's."""
+        parts = [self.parts.by_id[k] for k in self.story_parts[story_id]]
+        state = StoryState(id=story_id, title=max(parts, key=lambda s: s.count).title, emb=sum(s.emb for s in parts),
+                           terms={}, count=sum(s.count for s in parts), has_articles=False)
+        for part in parts:
+            add_terms(state.terms, part.terms)
+            state.headlines.extend(part.members)
+        days = [d for s in parts for d in (s.first, s.last) if d is not None]
+        state.first, state.last = (min(days), max(days)) if days else (None, None)
+        return state
+
+
+def _sparse(terms: list[dict[int, float]]):
+    from scipy.sparse import csr_matrix
+
+    rows = np.repeat(np.arange(len(terms)), [len(t) for t in terms])
+    cols = np.fromiter((k for t in terms for k in t), dtype=np.int64, count=len(rows))
+    vals = np.fromiter((v for t in terms for v in t.values()), dtype=np.float64, count=len(rows))
+    return csr_matrix((vals, (rows, cols)), shape=(len(terms), N_FEATURES))
 
 
 def bisect(vectors: np.ndarray, weights: np.ndarray, rounds: int = 20) -> np.ndarray:

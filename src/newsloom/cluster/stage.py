@@ -13,6 +13,7 @@ headline-only stories (which have no thread).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date
 
@@ -23,16 +24,17 @@ from ..dates import to_day
 from ..records import Article, Headline, Story, StoryMerge, Thread, content_id
 from ..represent.embed import model_key, record_text
 from ..stages import BatchStage
-from ..store.sqlite import from_blob
-from .online import (ClusterParams, StoryClusterer, StoryState, TermWeights, add_terms, bisect,
-                     terms_from_blob, terms_norm)
+from ..store.sqlite import from_blob, to_blob
+from .online import (ClusterParams, HeadlineGroups, StoryClusterer, StoryState, TermWeights, add_terms, bisect,
+                     terms_from_blob, terms_norm, terms_to_blob)
 
 
 def story_params(cfg: ClusterConfig) -> ClusterParams:
     return ClusterParams(join_threshold=cfg.story_threshold, merge_threshold=cfg.story_merge_threshold,
                          embedding_weight=cfg.embedding_weight, dormant_after_days=cfg.dormant_after_days,
                          max_span_days=cfg.story_max_span_days, headline_join_threshold=cfg.headline_threshold,
-                         headline_merge_threshold=cfg.headline_merge_threshold)
+                         headline_merge_threshold=cfg.headline_merge_threshold,
+                         headline_part_threshold=cfg.headline_part_threshold)
 
 
 def thread_params(cfg: ClusterConfig) -> ClusterParams:
@@ -51,6 +53,8 @@ class ClusterStage(BatchStage):
         cfg = ctx.config.cluster
         self.stories = StoryClusterer(story_params(cfg))
         self.threads = StoryClusterer(thread_params(cfg))
+        # Headline-only stories in two levels, when configured (else they are clustered as stories are).
+        self.groups = HeadlineGroups(story_params(cfg)) if cfg.headline_part_threshold is not None else None
         self.words: TermWeights | None = None
         self.touched: set[str] = set()
         self.touched_threads: set[str] = set()
@@ -71,6 +75,11 @@ class ClusterStage(BatchStage):
         for row in store.story_members():
             story = self.stories.by_id[row["story_id"]]
             (story.members if row["kind"] == "article" else story.headlines).append(row["member"])
+        if self.groups is not None:
+            for row in store.headline_parts():
+                part = _state(row, row["title"], row["n_vectors"])
+                part.members, part.has_articles = json.loads(row["headline_ids"]), False
+                self.groups.add_part(part, row["story_id"])
 
     def process_batch(self, batch: list) -> Iterable:
         if self.words is None:
@@ -89,7 +98,15 @@ class ClusterStage(BatchStage):
             self._thread_add(story, vectors[article.id], terms[article.id])
         for headline in headlines:
             vector, words, day = vectors[headline.id], terms[headline.id], to_day(headline.published)
-            story = self.stories.place_headline(vector, words, day)
+            if self.groups is not None:
+                story = self.stories.best_story(vector, words, day, articles_only=True,
+                                                threshold=self.stories.params.headline_join_threshold)
+                if story is None:  # a headline-only story: its part now, its story after the batch
+                    part = self.groups.place(vector, words, day, content_id("hp", headline.id), headline.text)
+                    part.members.append(headline.id)
+                    continue
+            else:
+                story = self.stories.place_headline(vector, words, day)
             if story is None:
                 story = self.stories.add_story(_new_state("st", headline.id, headline.text, vector))
                 story.has_articles = False
@@ -117,6 +134,8 @@ class ClusterStage(BatchStage):
                     self.threads.by_id[old].alive = False
                     self.threads.refresh(self.threads.by_id[old])
                     emptied.append((old, survivor.thread_id))
+        if self.groups is not None:
+            merges += self._regroup_headlines()
         self._place_threads(self.touched)
         spans = self._split_threads()
         if spans:
@@ -137,6 +156,37 @@ class ClusterStage(BatchStage):
         titles = {a.id: a.title for a in articles if a.title}
         yield from batch
         yield from self._records(merges, thread_merges, titles)
+
+    def _regroup_headlines(self) -> list[tuple[str, str]]:
+        """Regroup the live parts into headline-only stories; a story whose parts changed is emitted again with
+        its headlines (which moves them in the store), a story left without parts is merged into the one that took
+        most of its headlines. Returns those (gone, heir) pairs."""
+        changed, gone = self.groups.regroup(self._headline_story_id)
+        for story_id in sorted(changed):
+            state = self.groups.story_state(story_id)
+            held = self.stories.by_id.get(story_id)
+            if held is None:
+                held = self.stories.add_story(state)
+                self.note("headline_only_stories")
+            held.title, held.emb, held.terms, held.count = state.title, state.emb, state.terms, state.count
+            held.first, held.last, held.headlines, held.has_articles = state.first, state.last, state.headlines, False
+            self.stories.refresh(held)
+            self.touched.add(story_id)
+        for story_id, _ in gone:
+            story = self.stories.by_id[story_id]
+            story.alive, story.headlines = False, []
+            self.stories.refresh(story)
+            self.touched.discard(story_id)
+        self.note("story_merges", len(gone))
+        return gone
+
+    def _headline_story_id(self, part: StoryState) -> str:
+        """A new headline-only story's id, from its largest part's first headline, made unique (a story of that
+        headline may exist from an earlier grouping)."""
+        seed, k = part.members[0], 1
+        while content_id("st", seed) in self.stories.by_id or content_id("st", seed) in self.groups.story_parts:
+            seed, k = f"{part.members[0]}#{k}", k + 1
+        return content_id("st", seed)
 
     def _place(self, clusterer: StoryClusterer, item_id, title, vector, words, day, touched, prefix) -> StoryState:
         state = clusterer.best_story(vector, words, day)
@@ -276,6 +326,12 @@ class ClusterStage(BatchStage):
         for story_id in self.touched:
             story = self.stories.by_id[story_id]
             store.save_story_state(story.id, story.emb, story.count, story.terms)
+        if self.groups is not None:
+            store.save_headline_parts([
+                (part.id, self.groups.story_of[part.id], part.title, to_blob(part.emb), terms_to_blob(part.terms),
+                 part.count, part.first.isoformat() if part.first else None,
+                 part.last.isoformat() if part.last else None, json.dumps(part.members))
+                for part in (self.groups.parts.by_id[k] for k in sorted(self.groups.take_unsaved()))])
         for thread_id in self.touched_threads:
             thread = self.threads.by_id[thread_id]
             if not thread.alive:

@@ -104,4 +104,10 @@ CREATE INDEX headlines_outlet ON headlines(outlet)
     """
 ALTER TABLE threads RENAME COLUMN n_stories TO n_vectors
 """,
+    # 7: parts of headline-only stories clustered in two levels (cluster/online.py HeadlineGroups): a part's
+    # vectors, its headlines (a JSON list) and its story, which may change while the part is live
+    """
+CREATE TABLE headline_parts (id TEXT PRIMARY KEY, story_id TEXT NOT NULL, title TEXT NOT NULL, centroid BLOB NOT NULL,
+    terms BLOB, n_vectors INTEGER NOT NULL, first_published TEXT, last_published TEXT, headline_ids TEXT NOT NULL)
+""",
 ]

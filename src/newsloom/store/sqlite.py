@@ -25,7 +25,8 @@ from .migrations import MIGRATIONS
 
 TABLES = ("documents", "rejections", "articles", "headlines", "furniture", "embeddings", "stories",
           "story_articles", "story_headlines", "threads", "entities", "figures", "claims", "briefings",
-          "dedup_meta", "dedup_signatures", "lsh_buckets", "passages", "cluster_state", "story_aliases", "events")
+          "dedup_meta", "dedup_signatures", "lsh_buckets", "passages", "cluster_state", "story_aliases", "events",
+          "headline_parts")
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -136,7 +137,8 @@ class Store:
             "first_published=excluded.first_published, last_published=excluded.last_published",
             (s.id, s.title, s.thread_id, s.first_published, s.last_published))
         self.db.executemany("INSERT OR IGNORE INTO story_articles VALUES (?,?)", [(a, s.id) for a in s.article_ids])
-        self.db.executemany("INSERT OR IGNORE INTO story_headlines VALUES (?,?)",
+        # A headline is in one story; two-level headline stories may move it to another (cluster/online.py).
+        self.db.executemany("INSERT OR REPLACE INTO story_headlines VALUES (?,?)",
                             [(h, s.id) for h in s.headline_ids])
 
     def _write_thread(self, t: Thread) -> None:
@@ -290,6 +292,17 @@ class Store:
                           first: str | None, last: str | None) -> None:
         self.db.execute("UPDATE threads SET centroid=?, n_vectors=?, terms=?, first_published=?, last_published=? "
                         "WHERE id=?", (to_blob(emb), count, terms_to_blob(terms), first, last, thread_id))
+
+    def save_headline_parts(self, rows: list[tuple]) -> None:
+        """(id, story id, title, centroid, terms, count, first, last, headline ids) of parts that changed."""
+        self.db.executemany(
+            "INSERT INTO headline_parts VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+            "story_id=excluded.story_id, title=excluded.title, centroid=excluded.centroid, terms=excluded.terms, "
+            "n_vectors=excluded.n_vectors, first_published=excluded.first_published, "
+            "last_published=excluded.last_published, headline_ids=excluded.headline_ids", rows)
+
+    def headline_parts(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM headline_parts ORDER BY rowid").fetchall()
 
     def term_frequencies(self) -> tuple[np.ndarray | None, int]:
         """Document frequencies of hashed words for clustering, and how many items they count."""
