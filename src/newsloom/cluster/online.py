@@ -360,7 +360,9 @@ class HeadlineGroups:
     stories are the average-linkage grouping of the live parts, redone after every batch. So two parts grouped
     early can part again once more headlines show them apart, which a merge cannot; a grouping of the parts
     approximates the batch average linkage of the headlines themselves. A regrouped story keeps the id of the
-    previous story it shares the most headlines with; parts no longer live (dormant) keep their story."""
+    previous story it shares the most headlines with; parts no longer live (dormant) keep their story.
+    Each regrouping costs O(live parts^2) time and memory: dated streams are bounded by the dormancy window, but
+    in an undated one every part stays live (3.9k parts for news-titles' 11k titles, about 0.3 s a batch)."""
 
     def __init__(self, params: ClusterParams, dim: int = 384):
         self.params = params
