@@ -147,6 +147,16 @@ def test_title_under_list_bulleted_items_and_comments():
     assert "great plan" not in body and "Copyright" not in body  # comments come after the article's end
 
 
+def test_list_separation_is_read_the_same_under_any_hash_seed():
+    from newsloom.clean.text import _set_off_last
+
+    assert _set_off_last(["separator", "separator", "blank"])  # the last item is set off differently
+    assert not _set_off_last(["separator", "separator", "separator"])
+    # The other items are not separated alike: nothing is told (this once depended on a set's order).
+    assert not _set_off_last(["none", "blank", "separator"])
+    assert not _set_off_last(["blank", "none", "separator"])
+
+
 ARTICLE = [
     "The regional water board approved a plan on Monday to replace the oldest pipes under the harbour district, "
     "where three bursts flooded cellars and closed shops for days last winter.",

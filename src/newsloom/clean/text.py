@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 from ..records import normalize_text
@@ -414,12 +415,20 @@ def _mark_navigation_lists(lines: list[_Line], raw_lines: list[str]) -> None:
                 gaps.append(_gap(run[-1], ln, raw_lines))
             run.append(ln)
             continue
-        if len(gaps) >= 3 and gaps[-1] != max(set(gaps[:-1]), key=gaps[:-1].count):
+        if len(gaps) >= 3 and _set_off_last(gaps):
             run.pop()
         if len(run) >= 3:
             for item in run:
                 item.reason, item.kind = "navigation-list", "headline"
         run, gaps = [], []
+
+
+def _set_off_last(gaps: list[str]) -> bool:
+    """Whether the last gap differs from the one that separates the other items: their most common gap, when
+    one is the most common (with two as common, the others are not separated alike, and nothing is told).
+    Counted in order, not over a set: a set's order changes with Python's hash seed, and so did the lists."""
+    counts = Counter(gaps[:-1]).most_common(2)
+    return (len(counts) == 1 or counts[0][1] > counts[1][1]) and gaps[-1] != counts[0][0]
 
 
 def _navigation_item(line: _Line) -> bool:
