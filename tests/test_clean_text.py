@@ -157,6 +157,29 @@ def test_list_separation_is_read_the_same_under_any_hash_seed():
     assert not _set_off_last(["blank", "none", "separator"])
 
 
+def test_lists_in_reach_of_the_model_are_those_in_or_just_below_the_article():
+    from newsloom.clean.text import _analyse, _own_list_candidates
+
+    paragraph = ("The band announced on Monday that it will tour North America next summer to mark fifty years "
+                 "since its first record, with shows in twenty cities and a new album due in the spring.")
+    text = "\n".join([
+        "Stocks rally as oil prices slide again", "Mayor names new head of city police",
+        "Storm closes schools across the region",
+        "Band Plans Fiftieth Anniversary Tour", paragraph, paragraph.replace("band", "group"),
+        "The tour dates:",
+        "June 9 -- Coral Sky Amphitheatre, West Palm Beach", "June 10 -- Credit Union Amphitheatre, Tampa",
+        "June 14 -- Ameris Bank Amphitheatre, Alpharetta",
+        "Copyright 2025 Example News. All rights reserved.",
+        "Read these other stories from our site",
+        "Council votes to widen the harbour road", "Museum reopens after long repairs",
+        "Local team wins the regional final again",
+    ])
+    lines, span = _analyse(text)
+    assert [lines[i].reason for i in (0, 7, 13)] == ["navigation-list"] * 3
+    # The tour dates below the article, not the headlines above it nor the list past the footer.
+    assert [lines[i].text[:7] for i in _own_list_candidates(lines, span)] == ["June 9 ", "June 10", "June 14"]
+
+
 ARTICLE = [
     "The regional water board approved a plan on Monday to replace the oldest pipes under the harbour district, "
     "where three bursts flooded cellars and closed shops for days last winter.",
