@@ -22,8 +22,8 @@ the size of the input:
    it doubts least (a short article beside a long site blurb). Lines the rules recognised as furniture
    (tables and bare links excepted) or duplicates are never revised, nor are list items, except those of a
    list inside the rules' run or just below it (tour dates, a results table, ingredients), and a section
-   heading goes with the paragraph below it. Last, an article line whose word 4-grams mostly repeat the article's earlier
-   lines is a duplicate (a page carrying its story twice).
+   heading goes with the paragraph below it. Last, an article line whose word 4-grams mostly repeat the
+   article's earlier lines is a duplicate (a page carrying its story twice).
 
 Everything is driven by general shape and vocabulary, never by the names of particular sites.
 """
@@ -742,10 +742,11 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
     The rules pick one contiguous run; on real pages the article is often split by an inserted list
     ("Trending", "Read more"), and a teaser rail or a comment thread can outscore part of it. Lines the rules
     left free of any furniture reason, tables and bare links (``_TABLE_REASONS``), and the items of lists in or
-    just below the rules' run (``_own_list_candidates``), are ``revisable`` by the
-    model: outside the run, a line it takes for article text is taken in (``_ACCEPT``); inside, one it does
-    not is put out (``_REJECT``). Other furniture, list items and duplicates are never revised, and nothing
-    after an end-of-article line below the run ('Most Read', comments, a copyright) is taken in.
+    just below the rules' run (``_own_list_candidates``), are ``revisable`` by the model: outside the run, a
+    line it takes for article text is taken in (``_ACCEPT``); inside, one it does not is put out
+    (``_REJECT``). Other furniture, other list items and duplicates are never revised, and nothing after an
+    end-of-article line below the run ('Most Read', comments, a copyright) is taken in; a list item taken in
+    is a paragraph of its own.
     """
     import numpy as np
 
@@ -760,7 +761,7 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
             continue
         if ln.kind == "paragraph" and p < _REJECT:
             changes.append((ln, "furniture", "outside-article"))
-        elif outside and p >= _ACCEPT:  # a list's item is a paragraph of its own, whatever its shape
+        elif outside and p >= _ACCEPT:
             listed = ln.reason in _LIST_REASONS
             changes.append((ln, "paragraph" if ln.body or ln.bulleted or listed or ln.terminal == ":" else "heading",
                             None))
