@@ -97,9 +97,18 @@ EVENT_MATCH = SIMILARITY + 0.2
 _ACTION = {"send": "transfer", "supply": "transfer", "deploy": "transfer"}
 
 
+def _action(event: Event) -> str:
+    return _ACTION.get(event.predicate, event.predicate)
+
+
+def _reported(event: Event) -> bool:
+    """An action with a named actor and target: what two reports can be matched on."""
+    return event.predicate != "say" and bool(event.actor_keys) and bool(event.target_keys)
+
+
 def _event_signatures(cand: dict) -> list[tuple]:
-    return [(_ACTION.get(e.predicate, e.predicate), frozenset(e.actor_keys), frozenset(e.target_keys), e.negated,
-             e.time_start) for e in cand["events"] if e.predicate != "say" and e.actor_keys and e.target_keys]
+    return [(_action(e), frozenset(e.actor_keys), frozenset(e.target_keys), e.negated, e.time_start)
+            for e in cand["events"] if _reported(e)]
 
 
 def _same_event(a: tuple, b: tuple) -> bool:
@@ -229,7 +238,7 @@ def _reported_actions(events: list[Event], source_of: dict[str, str]) -> dict[st
     by_action: dict[str, list[tuple]] = defaultdict(list)
     for e in events:
         if e.article_id in source_of:
-            by_action[_ACTION.get(e.predicate, e.predicate)].append(
+            by_action[_action(e)].append(
                 (source_of[e.article_id], set(e.actor_keys), set(e.target_keys), e.negated))
     return by_action
 
@@ -246,9 +255,9 @@ def _single_source_events(cands: list[dict], evidence: list[dict], source_of: di
     for cand, ev in zip(cands, evidence):
         source = source_of[cand["article"].id]
         for e in cand["events"]:
-            if e.predicate == "say" or not e.actor_keys or not e.target_keys:
+            if not _reported(e):
                 continue
-            action = _ACTION.get(e.predicate, e.predicate)
+            action = _action(e)
             actors, targets = set(e.actor_keys), set(e.target_keys)
             signature = (source, action, e.actor_keys, e.target_keys, e.negated)
             if signature in listed or any(other != source and negated == e.negated and (actors & a or targets & t)
