@@ -435,3 +435,81 @@ def test_seed_pages_meet_targets():
 
 if __name__ == "__main__":  # print the seed figures: python tests/test_clean_text.py
     print(json.dumps(seed_metrics(seeds_dir()), indent=2, ensure_ascii=False))
+
+
+class _Scores:
+    """A stand-in line model: the given probability for the lines with these texts, 0 for the others."""
+
+    def __init__(self, text: str, odds: dict[str, float]):
+        self.scores = [odds.get(b.text, 0.0) for b in split_text_page(text, use_model=False).blocks]
+
+    def probabilities(self, X, rows=None):
+        import numpy as np
+
+        return np.array(self.scores)
+
+
+def test_tag_cloud_is_furniture():
+    cloud = ("harbour pipes water board flooding cellars shops market hall residents timetable trenches summer "
+             "repairs budget council roads traffic")
+    keywords = ("harbour pipes 2026, water board, harbour flooding, market hall closures, harbour district repairs, "
+                "cellar damage")
+    text = "\n".join(["Harbour Pipes to Be Replaced", *ARTICLE, "Tags", cloud, keywords])
+    page = split_text_page(text, use_model=False)
+    assert [b.reason for b in page.blocks if b.text in (cloud, keywords)] == ["tags", "tags"]
+    assert [b.text for b in page.article_blocks if b.kind == "paragraph"] == ARTICLE
+    # Lower-case running text has stop words; a line of capitalised names is not told from a headline here.
+    sentence = ("the board said on monday that work on the pipes will start in the spring and take about two years "
+                "with streets closed one block at a time")
+    names = "Harbour Pipes Water Board Flooding Cellars Shops Market Hall Residents Timetable Trenches Summer Repairs"
+    checked = split_text_page("\n".join([ARTICLE[0], sentence, names]), use_model=False)
+    assert all(b.reason != "tags" for b in checked.blocks)
+
+
+def test_headlines_each_with_byline_and_time_are_a_list():
+    items = [("Council Votes on the New Budget", "By Staff", "11/20/2019 01:14 PM"),
+             ("Storm Closes the Coastal Road Again", "By Reuters", "11/20/2019 10:08 AM"),
+             ("Ferry Timetable Changes From May", "By Staff", "11/20/2019 09:39 AM"),
+             ("Museum Opens Its New Wing on Friday", "By Reuters", "11/20/2019 08:11 AM")]
+    text = "\n".join(["Harbour Pipes to Be Replaced", *ARTICLE, *(line for item in items for line in item)])
+    page = split_text_page(text, use_model=False)
+    headlines = [b for b in page.blocks if b.text in {headline for headline, _, _ in items}]
+    assert [(b.kind, b.reason) for b in headlines] == [("headline", "navigation-list")] * 4
+    assert [b.text for b in page.article_blocks if b.kind == "paragraph"] == ARTICLE
+
+
+def test_a_line_that_comes_back_under_each_item_is_no_duplicate():
+    question = "What made you start cooking for the camera?"
+    answers = ["My grandmother ran a bakery. I spent every summer of my childhood in her kitchen by the sea. She "
+               "let me knead the dough. Filming came much later, when she was gone.",
+               "I was an engineer for ten years. One winter I started filming dinner to send to my sister. She "
+               "showed it to her friends. Within a month strangers were asking for more.",
+               "A friend asked for a recipe so often that I wrote them all down. Then I started to film them. The "
+               "first video was terrible. The second was a little better."]
+    text = "\n".join(["Three Cooks Who Film Their Kitchens", *(line for a in answers for line in (question, a)),
+                      answers[0]])
+    page = split_text_page(text, use_model=False)
+    assert all(b.kind != "duplicate" for b in page.blocks if b.text == question)
+    assert page.blocks[-1].kind == "duplicate"  # a paragraph printed twice is still a repeat
+
+
+def test_a_numbered_list_the_article_started_is_taken_in_whole():
+    picks = [f"{n}) {name}" for n, name in enumerate(["Harbour ferry model kit", "Lighthouse jigsaw puzzle",
+                                                       "Tide clock in brass", "Sailing knots handbook",
+                                                       "Fisherman's wool sweater"], 1)]
+    text = "\n".join(["Gifts for the Harbour Lover", *ARTICLE, *picks, "Most read", "Council Votes on the Budget"])
+    odds = {**dict.fromkeys(ARTICLE, 0.9), picks[0]: 0.8, picks[1]: 0.6, picks[2]: 0.3}
+    page = split_text_page(text, model=_Scores(text, odds))
+    assert [b.text for b in page.article_blocks if b.text in picks] == picks
+    # Without an item taken in by the model, the list stays out.
+    odds = {**dict.fromkeys(ARTICLE, 0.9)}
+    page = split_text_page(text, model=_Scores(text, odds))
+    assert not [b for b in page.article_blocks if b.text in picks]
+
+
+def test_a_heading_the_model_takes_in_needs_text_below_it():
+    text = "\n".join(["Harbour Pipes to Be Replaced", *ARTICLE, "Council Votes on the New Budget", "By Staff",
+                      "Read the full story on our site"])
+    odds = {**dict.fromkeys(ARTICLE, 0.9), "Council Votes on the New Budget": 0.9}
+    page = split_text_page(text, model=_Scores(text, odds))
+    assert "Council Votes on the New Budget" not in {b.text for b in page.article_blocks}

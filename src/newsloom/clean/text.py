@@ -82,6 +82,7 @@ class TextPage:
 _CLOSERS = "\"'”’»)]*"  # stripped before looking at a line's final punctuation
 _BULLET = re.compile(r"^(?:[-–—•·*▪►>]|\d{1,2}[.)])\s+")
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+_SENTENCE_MARK = re.compile(r"[.!?;:…]")
 _URL = re.compile(r"https?://|www\.\w", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")  # decoding debris
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -322,6 +323,8 @@ def _line_furniture(line: _Line, core: str) -> str | None:
             return "site-blurb"
     if words <= 60 and _CAPTION_CREDIT.search(text):
         return "credit"
+    if words >= 15 and _is_tag_cloud(text):
+        return "tags"
     if words > 30:
         return None
     if words <= 8 and _COMMENTS.search(core):
@@ -341,6 +344,24 @@ def _line_furniture(line: _Line, core: str) -> str | None:
     if words <= 12 and _is_timestamp(text):
         return "timestamp"
     return None
+
+
+def _is_tag_cloud(text: str) -> bool:
+    """A tag cloud or keyword line: many lower-case words with no sentence in them ("adote um amigo agua alerta
+    ambiente ...", "stock car 2018, stock car brasil, ..."). Judged only in Latin script, where the stop words
+    that every sentence has are known; a comma-separated line counts only when its items are short."""
+    if _SENTENCE_MARK.search(text) or not text[-1:].isalnum():
+        return False
+    tokens = _WORD.findall(text)
+    letters = [ch for ch in text if ch.isalpha()]
+    if sum(ch.isascii() for ch in letters) < 0.8 * len(letters):
+        return False
+    if sum(t[0].islower() for t in tokens if t[0].isalpha()) < 0.7 * len(tokens):
+        return False
+    items = text.split(",")
+    if len(items) > 1 and len(tokens) > 3 * len(items):
+        return False
+    return sum(t.lower() in _ALL_STOPWORDS for t in tokens) < 0.05 * len(tokens)
 
 
 def _is_timestamp(text: str) -> bool:
@@ -409,7 +430,7 @@ def _teaser_headline(line: _Line) -> bool:
 
 
 def _mark_navigation_lists(lines: list[_Line], raw_lines: list[str]) -> None:
-    """Runs of three or more headline-shaped lines (blank and separator lines between them allowed).
+    """Runs of three or more headline-shaped lines (blank lines and ``_BETWEEN_ITEMS`` between them allowed).
 
     A list's items are separated alike; when the last item is set off differently from the others (say the
     items are split by '-' lines and the last is not), it is not an item but what follows the list, typically
@@ -418,7 +439,7 @@ def _mark_navigation_lists(lines: list[_Line], raw_lines: list[str]) -> None:
     run: list[_Line] = []
     gaps: list[str] = []
     for ln in lines + [None]:  # None flushes the last run
-        if ln is not None and ln.reason == "separator":
+        if ln is not None and ln.reason in _BETWEEN_ITEMS:
             continue
         if ln is not None and _navigation_item(ln):
             if run:
@@ -431,6 +452,11 @@ def _mark_navigation_lists(lines: list[_Line], raw_lines: list[str]) -> None:
             for item in run:
                 item.reason, item.kind = "navigation-list", "headline"
         run, gaps = [], []
+
+
+# Lines that may sit between a list's items: separators, and each item's own byline and time ("By Reuters",
+# "11/20/2019 10:08 AM" under every headline of a news feed).
+_BETWEEN_ITEMS = frozenset({"separator", "byline", "timestamp"})
 
 
 def _set_off_last(gaps: list[str]) -> bool:
@@ -497,17 +523,30 @@ def _comment_author(line: _Line) -> bool:
     return not any(w.lower() in _STOPSETS["en"] for w in name)
 
 
+_FORMULA_REPEATS = 3
+_FORMULA_WORDS = 40
+
+
 def _mark_duplicates(lines: list[_Line]) -> None:
     """A later line repeating an earlier one word for word is a duplicate (list items excepted: the same
-    headline may legitimately sit in two lists)."""
+    headline may legitimately sit in two lists). A short line that comes back three times or more is a
+    formula of the article's own, not a repeat: an interview's questions put to each guest, a meal plan's
+    "Eat every 2-3 hours" under each meal."""
+    formulas = _formulas(lines)
     seen: set[str] = set()
     for ln in lines:
         if ln.words < 4 or ln.reason in _HARD_REASONS:
             continue
         key = normalize_text(ln.text)
-        if key in seen and ln.reason is None:
+        if key in seen and ln.reason is None and key not in formulas:
             ln.reason, ln.kind = "repeated-paragraph", "duplicate"
         seen.add(key)
+
+
+def _formulas(lines: list[_Line]) -> set[str]:
+    """The (normalised) short lines that come back at least ``_FORMULA_REPEATS`` times on the page."""
+    counts = Counter(normalize_text(ln.text) for ln in lines if 4 <= ln.words <= _FORMULA_WORDS)
+    return {key for key, count in counts.items() if count >= _FORMULA_REPEATS}
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -635,6 +674,7 @@ _STOPWORDS = {
     "id": "dan yang di ini itu dengan untuk dari tidak akan pada juga ke dalam adalah oleh karena",
 }
 _STOPSETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
+_ALL_STOPWORDS = frozenset().union(*_STOPSETS.values())
 
 _LANGUAGE_SAMPLE = 2000  # characters: plenty to tell a language, and keeps giant lines cheap
 
@@ -763,8 +803,10 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
             changes.append((ln, "furniture", "outside-article"))
         elif outside and p >= _ACCEPT:
             listed = ln.reason in _LIST_REASONS
-            changes.append((ln, "paragraph" if ln.body or ln.bulleted or listed or ln.terminal == ":" else "heading",
-                            None))
+            kind = "paragraph" if ln.body or ln.bulleted or listed or ln.terminal == ":" else "heading"
+            changes.append((ln, kind, None))
+            if kind == "heading" and ln.reason not in _TABLE_REASONS:
+                headings.append(i)
     # The model weighs lines against each other; on a page of one or two paragraphs (unlike any it was trained
     # on) it can put out everything. It revises the rules' article, it does not empty it: it may move it, to
     # the sentences outside it that it doubts least (the rules' run can be a site blurb beside a short
@@ -780,9 +822,32 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
     # A section heading goes with the text it introduces, not by its own score: out when the paragraph below
     # goes out. (About half of the rules' headings on the training pages are not in the annotated article, so
     # the model doubts a short line; held out, deciding by score instead scored 0.915 against 0.914.)
-    for i in headings:
+    for i in sorted(headings):
         if i + 1 == len(lines) or lines[i + 1].kind != "paragraph":
             lines[i].kind, lines[i].reason = "furniture", "outside-article"
+
+
+_NUMBERED = re.compile(r"^\(?(\d{1,3})[.)]\s")
+_NUMBERED_GAP = 4  # lines from one item to the next: room for an item's link or picture credit
+
+
+def _complete_numbered_lists(lines: list[_Line], revisable: list[bool]) -> None:
+    """A numbered list ("1) ...", "2) ...", three items or more, numbered one by one) of which the article
+    took some items in is the article's own (a listicle's picks, a step-by-step guide): its other items are
+    taken in too. The model judges items one by one, and its scores fall with the distance from the text
+    above, so a long list is otherwise cut after its first few items."""
+    numbered = [(i, int(m.group(1))) for i, ln in enumerate(lines) if (m := _NUMBERED.match(ln.text))]
+    runs: list[list[int]] = []
+    for (i, number), previous in zip(numbered, [None] + numbered[:-1]):
+        if previous and number == previous[1] + 1 and i - previous[0] <= _NUMBERED_GAP:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        if len(run) >= 3 and any(lines[i].kind == "paragraph" for i in run):
+            for i in run:
+                if revisable[i] and lines[i].kind in ("furniture", "headline", "teaser"):
+                    lines[i].kind, lines[i].reason = "paragraph", None
 
 
 def _own_list_candidates(lines: list[_Line], span: tuple[int, int] | None) -> list[int]:
@@ -820,8 +885,9 @@ def _mark_repeated_content(lines: list[_Line]) -> None:
     page that carries the story twice (the paragraphs, then all of them again on one line, or a summary
     block made of its sentences) would otherwise give the reader, and the count of words, everything twice."""
     seen: set[str] = set()
+    formulas = _formulas(lines)
     for ln in lines:
-        if ln.kind not in ("paragraph", "heading"):
+        if ln.kind not in ("paragraph", "heading") or normalize_text(ln.text) in formulas:
             continue
         tokens = _SHINGLE_TOKEN.findall(ln.text.lower())
         grams = {" ".join(tokens[i:i + 4]) for i in range(len(tokens) - 3)}
@@ -853,6 +919,7 @@ def split_text_page(text: str, *, use_model: bool = True, model=None) -> TextPag
     title = _assign_kinds(lines, span)
     if model is not None:
         _revise_by_model(lines, span, revisable, model, features)
+        _complete_numbered_lists(lines, revisable)
         # A heading introduces text below it: one the model took in above the first paragraph is more likely
         # the title or a stray label. Then the title is looked for again, above the article's first line.
         first = next((i for i, ln in enumerate(lines) if ln.kind == "paragraph"), None)
