@@ -198,6 +198,29 @@ def test_line_model_trees_match_scikit_learn():
     assert np.allclose(trees.probabilities(X), reference.predict_proba(X)[:, 1], atol=1e-6)
 
 
+def test_line_model_weighs_lines_by_their_words():
+    """Training weighs each line by its words (capped at 200), scaled so that a page's lines weigh as many as
+    they are; the weighted fit is scikit-learn's."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from newsloom.clean import linemodel
+
+    X = np.zeros((3, len(linemodel.FEATURES)))
+    X[:, linemodel.FEATURES.index("log_words")] = np.log1p([2, 8, 1000])
+    w = linemodel.line_weights(X)
+    assert np.isclose(w.sum(), 3) and np.isclose(w[1], 4 * w[0]) and np.isclose(w[2], 100 * w[0])
+
+    rng = np.random.default_rng(2)
+    X = rng.random((600, len(linemodel.FEATURES)))
+    y = (X[:, 0] + rng.normal(0, 0.2, 600) > 0.5).astype(int)
+    w = rng.random(600) * 5
+    trees = linemodel._Trees(linemodel.fit_trees(X, y, weights=w))
+    reference = HistGradientBoostingClassifier(**linemodel._PARAMS, early_stopping=False, random_state=0).fit(
+        X, y, sample_weight=w)
+    assert np.allclose(trees.probabilities(X), reference.predict_proba(X)[:, 1], atol=1e-6)
+    assert not np.allclose(trees.probabilities(X), linemodel._Trees(linemodel.fit_trees(X, y)).probabilities(X))
+
+
 def test_line_model_stacks_two_stages():
     """The second stage reads the first stage's scores of each line and its neighbours."""
     from newsloom.clean import linemodel

@@ -13,14 +13,16 @@ It is two stacked gradient-boosted tree ensembles (scikit-learn's HistGradientBo
 scores each line from its features; the second sees those features plus the first one's scores of the lines
 around it (the previous and next three, and the mean over windows of 2 to 25 lines), so that a line is judged
 by the company it keeps, much as a sequence smoother would. The second is trained on out-of-fold scores of the
-first (pages split in four folds), so it learns how the first behaves on pages it has not seen.
+first (pages split in four folds), so it learns how the first behaves on pages it has not seen. Both are
+fitted with each line weighted by its words (``line_weights``), as the quality metric counts words.
 
 Trained by ``python bench/extraction.py --train-line-model`` on the 181 pages of the scrapinghub benchmark
-flattened to text: all of them, as more pages make a better model for pages it has not seen. Every choice
-(features, hyperparameters, thresholds, the rules of text.py) was made by cross-validation within the "even"
-half of the items (sorted ids, even index); the held-out figure is the bench's cross-fitted one, where a model
-fitted on one half scores the other (in cross-validation within the even half, 45, 68 and 80 training pages
-gave text F1 0.918, 0.920 and 0.923). The trees are stored as plain numbers in ``line_model.json`` and
+flattened to text: all of them, as more pages make a better model for pages it has not seen. The features,
+hyperparameters and thresholds were chosen by cross-validation within the "even" half of the items (sorted
+ids, even index; 45, 68 and 80 training pages gave text F1 0.918, 0.920 and 0.923); later rules of text.py and
+the line weights were judged on held-out figures of both halves (docs/benchmarks.md says which). The held-out
+figures are the bench's: five-fold cross-validation over several deals of the pages, and the cross-fitted
+halves, where a model fitted on one half scores the other. The trees are stored as plain numbers in ``line_model.json`` and
 evaluated here with numpy, so scikit-learn is needed only to train, and no pickle is ever loaded.
 """
 

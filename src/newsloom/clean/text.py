@@ -6,10 +6,13 @@ somewhere in between. :func:`split_text_page` classifies every non-blank line in
 the size of the input:
 
 1. per-line features (length in words, end punctuation, sentence breaks, symbol density) and furniture
-   recognised on the line alone (separators, tables, labels, calls to action, bylines, blurbs, ...);
+   recognised on the line alone (separators, tables, labels, calls to action, bylines, blurbs, tag clouds,
+   ...);
 2. list structures recognised from neighbouring lines: teaser lists (headline / one-sentence teaser pairs)
-   and navigation lists (runs of headline-shaped lines), then exact duplicate lines, and a readers' comment
-   thread (a run of "jdoe says:" lines);
+   and navigation lists (runs of headline-shaped lines, each item possibly with its own byline and time),
+   then exact duplicate lines (a short line that comes back three times or more is a formula of the article,
+   such as an interview's question to each guest, not a repeat), and a readers' comment thread (a run of
+   "jdoe says:" lines);
 3. the "main run": the contiguous stretch of lines with the most prose (maximum-sum segment, in which
    short heading lines and page furniture cost a little and list items cost a lot), plus the title found
    just above it;
@@ -21,8 +24,9 @@ the size of the input:
    (a comment thread, a teaser rail), or, when it doubts the whole run, moves the article to the sentences
    it doubts least (a short article beside a long site blurb). Lines the rules recognised as furniture
    (tables and bare links excepted) or duplicates are never revised, nor are list items, except those of a
-   list inside the rules' run or just below it (tour dates, a results table, ingredients), and a section
-   heading goes with the paragraph below it. Last, an article line whose word 4-grams mostly repeat the
+   list inside the rules' run or just below it (tour dates, a results table, ingredients); a section
+   heading goes with the paragraph below it, and a numbered list the article took some items of is taken in
+   whole. Last, an article line whose word 4-grams mostly repeat the
    article's earlier lines is a duplicate (a page carrying its story twice).
 
 Everything is driven by general shape and vocabulary, never by the names of particular sites.
@@ -523,6 +527,8 @@ def _comment_author(line: _Line) -> bool:
     return not any(w.lower() in _STOPSETS["en"] for w in name)
 
 
+# A line of at most 40 words seen three times or more is a formula (see _mark_duplicates); twice is still a
+# repeat, as a paragraph printed a second time below the article is the common case.
 _FORMULA_REPEATS = 3
 _FORMULA_WORDS = 40
 
@@ -820,7 +826,8 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
     for ln, kind, reason in changes:
         ln.kind, ln.reason = kind, reason
     # A section heading goes with the text it introduces, not by its own score: out when the paragraph below
-    # goes out. (About half of the rules' headings on the training pages are not in the annotated article, so
+    # goes out, or, for a short line the model took in, when no paragraph follows it (another story's
+    # headline above its byline). (About half of the rules' headings on the training pages are not in the annotated article, so
     # the model doubts a short line; held out, deciding by score instead scored 0.915 against 0.914.)
     for i in sorted(headings):
         if i + 1 == len(lines) or lines[i + 1].kind != "paragraph":
@@ -839,7 +846,8 @@ def _complete_numbered_lists(lines: list[_Line], revisable: list[bool]) -> None:
     numbered = [(i, int(m.group(1))) for i, ln in enumerate(lines) if (m := _NUMBERED.match(ln.text))]
     runs: list[list[int]] = []
     for (i, number), previous in zip(numbered, [None] + numbered[:-1]):
-        if previous and number == previous[1] + 1 and i - previous[0] <= _NUMBERED_GAP:
+        if (previous and number == previous[1] + 1 and i - previous[0] <= _NUMBERED_GAP
+                and not any(lines[k].ends_article for k in range(previous[0], i))):
             runs[-1].append(i)
         else:
             runs.append([i])
