@@ -18,11 +18,11 @@
 Pages are split into two fixed halves by the parity of their index in the sorted item ids ("even" and
 "odd"). The features, hyperparameters and thresholds were tuned looking only at the "even" half, by
 cross-validation within it; text-mode rules added later were judged on held-out figures of both halves
-(docs/benchmarks.md says which), so for them the odd half is not clean. The shipped line model is fitted on all pages (``--train-line-model``), so
-text mode's plain figures are in-sample. Its held-out figures: ``text_f1_cv5``, the shipped procedure with
-nearly its training size (the model never saw the page; the rules were tuned on the even half), and
-``text_f1_crossfit`` (models fitted on 90 pages), whose odd half is the cleanest (model fitted on the even
-half, rules tuned there too). HTML mode's "odd" half is held out.
+(docs/benchmarks.md says which), so for them the odd half is not clean. The shipped line model is fitted on
+all pages (``--train-line-model``), so text mode's plain figures are in-sample. Its held-out figures:
+``text_f1_cv5``, the shipped procedure with nearly its training size (the model never saw the page), and
+``text_f1_crossfit`` (models fitted on 90 pages), whose odd half is scored by a model fitted on the even
+half. HTML mode's "odd" half is held out.
 Prints one JSON object as its last line.
 """
 

@@ -22,8 +22,9 @@ hyperparameters and thresholds were chosen by cross-validation within the "even"
 ids, even index; 45, 68 and 80 training pages gave text F1 0.918, 0.920 and 0.923); later rules of text.py and
 the line weights were judged on held-out figures of both halves (docs/benchmarks.md says which). The held-out
 figures are the bench's: five-fold cross-validation over several deals of the pages, and the cross-fitted
-halves, where a model fitted on one half scores the other. The trees are stored as plain numbers in ``line_model.json`` and
-evaluated here with numpy, so scikit-learn is needed only to train, and no pickle is ever loaded.
+halves, where a model fitted on one half scores the other. The trees are stored as plain numbers in
+``line_model.json`` and evaluated here with numpy, so scikit-learn is needed only to train, and no pickle is
+ever loaded.
 """
 
 from __future__ import annotations
