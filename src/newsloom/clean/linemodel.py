@@ -70,9 +70,8 @@ _CHUNK = 512  # lines scored at once: keeps the (lines x trees) work arrays in c
 
 def line_features(lines, span) -> np.ndarray:
     """Feature matrix (one row per line) for the ``_Line`` objects of text.py after passes 1-3."""
-    from .text import _STOPSETS, _WORD
+    from .text import _ALL_STOPWORDS as stop, _WORD
 
-    stop = frozenset().union(*_STOPSETS.values())
     n = len(lines)
     if not n:
         return np.zeros((0, len(FEATURES)))

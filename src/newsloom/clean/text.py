@@ -219,6 +219,7 @@ class _Line:
     title_case: bool = False
     bulleted: bool = False
     ends_article: bool = False  # nothing after this line belongs to an article before it
+    formula: bool = False  # a short line that comes back three times or more (see _mark_duplicates)
     reason: str | None = None  # furniture reason, once known
     author: str | None = None  # for bylines
     kind: str | None = None  # final kind, once known
@@ -538,21 +539,18 @@ def _mark_duplicates(lines: list[_Line]) -> None:
     headline may legitimately sit in two lists). A short line that comes back three times or more is a
     formula of the article's own, not a repeat: an interview's questions put to each guest, a meal plan's
     "Eat every 2-3 hours" under each meal."""
-    formulas = _formulas(lines)
+    keys = [normalize_text(ln.text) if ln.words >= 4 else None for ln in lines]
+    counts = Counter(key for ln, key in zip(lines, keys) if key is not None and ln.words <= _FORMULA_WORDS)
     seen: set[str] = set()
-    for ln in lines:
-        if ln.words < 4 or ln.reason in _HARD_REASONS:
+    for ln, key in zip(lines, keys):
+        if key is None:
             continue
-        key = normalize_text(ln.text)
-        if key in seen and ln.reason is None and key not in formulas:
+        ln.formula = ln.words <= _FORMULA_WORDS and counts[key] >= _FORMULA_REPEATS
+        if ln.reason in _HARD_REASONS:
+            continue
+        if key in seen and ln.reason is None and not ln.formula:
             ln.reason, ln.kind = "repeated-paragraph", "duplicate"
         seen.add(key)
-
-
-def _formulas(lines: list[_Line]) -> set[str]:
-    """The (normalised) short lines that come back at least ``_FORMULA_REPEATS`` times on the page."""
-    counts = Counter(normalize_text(ln.text) for ln in lines if 4 <= ln.words <= _FORMULA_WORDS)
-    return {key for key, count in counts.items() if count >= _FORMULA_REPEATS}
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -893,9 +891,8 @@ def _mark_repeated_content(lines: list[_Line]) -> None:
     page that carries the story twice (the paragraphs, then all of them again on one line, or a summary
     block made of its sentences) would otherwise give the reader, and the count of words, everything twice."""
     seen: set[str] = set()
-    formulas = _formulas(lines)
     for ln in lines:
-        if ln.kind not in ("paragraph", "heading") or normalize_text(ln.text) in formulas:
+        if ln.kind not in ("paragraph", "heading") or ln.formula:
             continue
         tokens = _SHINGLE_TOKEN.findall(ln.text.lower())
         grams = {" ".join(tokens[i:i + 4]) for i in range(len(tokens) - 3)}
