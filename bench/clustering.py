@@ -1,14 +1,21 @@
 """Story clustering quality and speed.
 
-    python bench/clustering.py [--json] [--t17 DIR] [--skip-scale] [--parts news,t17,seeds] [--no-cache]
+    python bench/clustering.py [--json] [--t17 DIR] [--skip-scale] [--parts news,t17,loto,seeds] [--no-cache]
+    python bench/clustering.py --fit     # refit the shipped thread model on all timeline17 topics
 
 1. Headlines: the news-titles set (11,109 stemmed titles, 152 stories), NMI on News and News-T (stream order),
    with the story count, using the same online clusterer and parameters as the pipeline, fed in batches.
 2. Multi-outlet articles: every timeline17 article (pooled, in publication order) through newsloom's clean,
-   dedup, represent and cluster stages; threads and stories against the topic labels (B-cubed), and the share
-   of bpoil/LibyaWar stories of 5+ articles that hold 2+ outlets.
-3. Seeds: the five seed pages form one story; the same-event headline groups of page 000 come out together.
-4. Speed: assignment with cached embeddings, embedding throughput, and 10k/100k replicated articles.
+   dedup and represent stages, then the cluster stage; threads and stories against the topic labels (B-cubed),
+   and the share of bpoil/LibyaWar stories of 5+ articles that hold 2+ outlets. The cluster stage's inputs are
+   captured once (and cached), so that the stage can be replayed exactly, in other orders and with other models:
+   the same articles fed (a) pooled in publication order, (b) collection by collection, (c) shuffled within each
+   day (`order_*` keys; the shipped thread model, fitted on all topics, so in-sample).
+3. Leave one topic out (`loto_*`): for each of the 7 topics, the thread model is fitted on the other 6 topics'
+   stream alone, and the pooled stream of all 7 is clustered with it; the figures are the held-out topic's
+   articles' (B-cubed against the topics over the whole run, so a topic fused with another loses precision).
+4. Seeds: the five seed pages form one story; the same-event headline groups of page 000 come out together.
+5. Speed: assignment with cached embeddings, embedding throughput, and 10k/100k replicated articles.
 Prints one JSON object as its last line.
 
 Embeddings are kept between runs in an SQLite cache ($NEWSLOOM_BENCH_CACHE, default
@@ -35,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _replay import Item, capture, ordered, run_stage, topic_rows  # noqa: E402
 from _shared import machine, peak_rss_mb, require, shared_data, timeline17_jsonl  # noqa: E402
 
 from newsloom.cluster.online import HeadlineGroups, StoryClusterer, StoryState, TermWeights  # noqa: E402
@@ -42,10 +50,8 @@ from newsloom.cluster.stage import story_params  # noqa: E402
 from newsloom.config import TITLE_STREAM, Config  # noqa: E402
 from newsloom.evaluation import bcubed_scores, nmi, pairwise_scores  # noqa: E402
 
-# A fixed split of the timeline17 collections, made before any thread tuning on it: thread parameters are to be
-# chosen on the dev half only; the t17 part also reports each half run on its own. (The present defaults were
-# chosen earlier on all 12, so the held-out half is not clean for them.)
-DEV_COLLECTIONS = ("bpoil_bbc", "bpoil_foxnews", "EgyptianProtest_cnn", "LibyaWar_reuters", "haiti_bbc", "MJ_bbc")
+MULTI_OUTLET_TOPICS = ("bpoil", "LibyaWar")  # the timeline17 topics covered by more than one outlet
+ORDERS = ("pooled", "by_collection", "shuffled")
 BATCH = 500  # as the pipeline's default batch_docs
 SPEED_SAMPLE = 400  # items embedded afresh to measure throughput when the cache already holds the rest
 
@@ -55,9 +61,11 @@ class EmbeddingCache:
 
     def __init__(self, enabled: bool):
         self.db = None
+        self.folder: Path | None = None  # also holds the cluster stage's captured inputs (bench/_replay.py)
         if enabled:
             path = Path(os.environ.get("NEWSLOOM_BENCH_CACHE", Path.home() / ".cache" / "newsloom-bench"))
             path.mkdir(parents=True, exist_ok=True)
+            self.folder = path
             self.db = sqlite3.connect(path / "embeddings.sqlite")
             self.db.execute("CREATE TABLE IF NOT EXISTS embeddings (record_id TEXT, model TEXT, vector BLOB, "
                             "PRIMARY KEY (record_id, model))")
@@ -180,9 +188,7 @@ def run_stages(paths: list[str], db: Path, cache: EmbeddingCache | None = None):
     from newsloom.clean.stage import CleanStage
     from newsloom.cluster.stage import ClusterStage
     from newsloom.dedup.stage import DedupStage
-    from newsloom.represent.embed import RepresentStage
-
-    from newsloom.represent.embed import model_key
+    from newsloom.represent.embed import RepresentStage, model_key
 
     store = Store(db)
     config = Config.load()  # ./newsloom.toml, when present, overrides the defaults
@@ -208,77 +214,129 @@ def t17_stream(folder: Path, jsonl: Path) -> int:
     return count
 
 
-def t17_part(folder: Path, tmp: Path, cache: EmbeddingCache, speed: bool = True) -> dict:
+def t17_items(folder: Path, tmp: Path, cache: EmbeddingCache) -> list[Item]:
+    """What the cluster stage receives from timeline17 (cleaned, deduplicated, embedded), captured once."""
+    from newsloom.represent.embed import model_key
+
     jsonl = tmp / "t17.jsonl"
-    count = t17_stream(folder, jsonl)
-    store, report = run_stages([str(jsonl)], tmp / "t17.db", cache)
-    stage_seconds = {s["stage"]: s["seconds"] for s in report.stages}
-    rows = store.db.execute(
-        "SELECT a.url, a.outlet, sa.story_id, s.thread_id FROM articles a JOIN story_articles sa "
-        "ON sa.article_id=a.id JOIN stories s ON s.id=sa.story_id").fetchall()
-    topic = [r["url"].split("/")[2].split("_")[0] for r in rows]
-    stories = [r["story_id"] for r in rows]
-    threads = [r["thread_id"] or r["story_id"] for r in rows]
-    thread_b3 = bcubed_scores(topic, threads)
-    story_b3 = bcubed_scores(topic, stories)
-    outlets, members, topics_of = defaultdict(set), Counter(stories), defaultdict(set)
-    for r, t in zip(rows, topic):
-        outlets[r["story_id"]].add(r["outlet"])
-        topics_of[r["story_id"]].add(t)
-    big = [s for s, n in members.items() if n >= 5 and topics_of[s] & {"bpoil", "LibyaWar"}]
-    multi = sum(1 for s in big if len(outlets[s]) >= 2)
-    sizes = sorted(members.values(), reverse=True)
-    thread_sizes = sorted(Counter(threads).values(), reverse=True)
-    log(f"timeline17: {len(rows)} articles, {len(set(stories))} stories, {len(set(threads))} threads; "
-        f"thread B3 F1 {thread_b3.f1:.4f}, story B3 P {story_b3.precision:.4f}; multi-outlet {multi}/{len(big)}")
-    return {"t17_articles": len(rows), "t17_docs": count, "t17_stories": len(set(stories)),
-            "t17_threads": len(set(threads)), "t17_thread_b3_f1": round(thread_b3.f1, 4),
-            "t17_thread_b3_precision": round(thread_b3.precision, 4),
-            "t17_thread_b3_recall": round(thread_b3.recall, 4),
-            "t17_story_b3_precision": round(story_b3.precision, 4),
-            "t17_story_b3_recall": round(story_b3.recall, 4),
-            "t17_multi_outlet_share": round(multi / len(big), 4) if big else None, "t17_big_stories": len(big),
-            "t17_story_sizes": {"max": sizes[0], "median": sizes[len(sizes) // 2],
-                                "singletons": sum(1 for n in sizes if n == 1)},
-            "t17_thread_sizes": thread_sizes[:12],
-            "t17_headline_only_stories": store.counts()["stories"] - len(set(stories)),
-            "t17_cluster_seconds": stage_seconds.get("cluster"),
-            "t17_embed_docs_per_s": round(_t17_embed_rate(store, report), 1) if speed else None}
+    t17_stream(folder, jsonl)
+    store_embeddings = cache.rows(model_key(Config.load().represent))
+    items = capture([str(jsonl)], tmp / "t17-capture.db", lambda url: url.split("/")[2], cache.folder,
+                    store_embeddings)
+    if not store_embeddings:
+        cache.save([(i.record.id, model_key(Config.load().represent), i.vector.astype(np.float32).tobytes())
+                    for i in items])
+    return items
 
 
-def t17_split(folder: Path, tmp: Path, cache: EmbeddingCache) -> dict:
-    """Thread and story figures on the dev collections and on the held-out rest, each run on its own (folders
-    of links to the collections); nothing when ``folder`` holds none of the dev collections."""
-    collections = sorted(p.name for p in folder.iterdir() if p.is_dir())
-    dev = [c for c in collections if c in DEV_COLLECTIONS]
-    if not dev:
-        return {}
-    out = {}
-    for name, chosen in (("dev", dev), ("heldout", [c for c in collections if c not in DEV_COLLECTIONS])):
-        part = tmp / f"t17-{name}"
-        part.mkdir()
-        for c in chosen:
-            (part / c).symlink_to(folder / c)
-        (tmp / name).mkdir()
-        figures = t17_part(part, tmp / name, cache, speed=False)
-        out |= {f"t17_{name}_{key[4:]}": figures[key] for key in (
-            "t17_thread_b3_f1", "t17_thread_b3_precision", "t17_thread_b3_recall", "t17_story_b3_precision",
-            "t17_threads")}
-        out[f"t17_{name}_collections"] = chosen
+def with_thread_model(config: Config, path: Path | None) -> Config:
+    return replace(config, cluster=replace(config.cluster, thread_model=str(path) if path else None))
+
+
+def fit_threads(items: list[Item], config: Config):
+    """The thread model fitted on these items' topics: the stream's stories (which do not depend on threads)
+    with their majority topic."""
+    from newsloom.cluster.threads import fit_thread_model
+
+    topic_of = {i.record.id: i.topic for i in items}
+    stage = run_stage(ordered(items, "pooled"), config)
+    stories = [s for s in stage.stories.stories if s.alive and s.has_articles and s.members]
+    topics = [Counter(topic_of[m] for m in s.members).most_common(1)[0][0] for s in stories]
+    return fit_thread_model(stories, topics, config.cluster.thread_dormant_after_days)
+
+
+def cluster_figures(items: list[Item], stage) -> dict:
+    """Thread and story figures of a replay against the topics."""
+    labels = {m: (s.id, s.thread_id) for s in stage.stories.stories if s.alive for m in s.members}
+    arts = [i for i in items if i.record.id in labels]
+    topic = [i.topic for i in arts]
+    stories = [labels[i.record.id][0] for i in arts]
+    threads = [labels[i.record.id][1] or labels[i.record.id][0] for i in arts]
+    thread_b3, story_b3 = bcubed_scores(topic, threads), bcubed_scores(topic, stories)
+    return {"articles": len(arts), "stories": len(set(stories)), "threads": len(set(threads)),
+            "thread_b3": thread_b3, "story_b3": story_b3, "labels": labels,
+            "thread_sizes": sorted(Counter(threads).values(), reverse=True)}
+
+
+def multi_outlet(items: list[Item], labels: dict, topics: tuple[str, ...]) -> tuple[int, int]:
+    """(stories of 5+ articles of these topics with 2+ outlets, all such stories)."""
+    members, outlets, topics_of = Counter(), defaultdict(set), defaultdict(set)
+    for item in items:
+        if item.record.id in labels:
+            story = labels[item.record.id][0]
+            members[story] += 1
+            outlets[story].add(item.record.outlet)
+            topics_of[story].add(item.topic)
+    big = [s for s, n in members.items() if n >= 5 and topics_of[s] & set(topics)]
+    return sum(1 for s in big if len(outlets[s]) >= 2), len(big)
+
+
+def t17_part(items: list[Item], config: Config) -> dict:
+    """The shipped configuration on the pooled stream, and the same articles in other orders."""
+    out: dict = {}
+    for order in ORDERS:
+        start = time.perf_counter()
+        stage = run_stage(ordered(items, order), config)
+        seconds = time.perf_counter() - start
+        fig = cluster_figures(items, stage)
+        out[f"order_{order}_thread_b3_f1"] = round(fig["thread_b3"].f1, 4)
+        log(f"timeline17 ({order}): {fig['articles']} articles, {fig['stories']} stories, {fig['threads']} threads; "
+            f"thread B3 F1 {fig['thread_b3'].f1:.4f}, story B3 P {fig['story_b3'].precision:.4f} ({seconds:.0f} s)")
+        if order != "pooled":
+            continue
+        multi, big = multi_outlet(items, fig["labels"], MULTI_OUTLET_TOPICS)
+        sizes = sorted(Counter(s for s, _ in fig["labels"].values()).values(), reverse=True)
+        out |= {"t17_articles": fig["articles"], "t17_stories": fig["stories"], "t17_threads": fig["threads"],
+                "t17_thread_b3_f1": round(fig["thread_b3"].f1, 4),
+                "t17_thread_b3_precision": round(fig["thread_b3"].precision, 4),
+                "t17_thread_b3_recall": round(fig["thread_b3"].recall, 4),
+                "t17_story_b3_precision": round(fig["story_b3"].precision, 4),
+                "t17_story_b3_recall": round(fig["story_b3"].recall, 4),
+                "t17_multi_outlet_share": round(multi / big, 4) if big else None, "t17_big_stories": big,
+                "t17_story_sizes": {"max": sizes[0], "median": sizes[len(sizes) // 2],
+                                    "singletons": sum(1 for n in sizes if n == 1)},
+                "t17_thread_sizes": fig["thread_sizes"][:12],
+                "t17_thread_rows": topic_rows(items, fig["labels"]),
+                "t17_cluster_seconds": round(seconds, 1),
+                "t17_assign_items_per_s": round(len(items) / seconds, 1)}
+    spread = [out[f"order_{o}_thread_b3_f1"] for o in ORDERS]
+    out["order_spread_thread_b3_f1"] = round(max(spread) - min(spread), 4)
     return out
 
 
-def _t17_embed_rate(store, report) -> float:
-    """Articles-or-headlines embedded per second: from the represent stage when it embedded most of them,
-    else (embeddings from the cache) from a fresh sample of the same records."""
+def loto_part(items: list[Item], config: Config, tmp: Path) -> dict:
+    """Leave one topic out: the thread model fitted without the topic, the pooled stream of all topics
+    clustered with it, the held-out topic's articles scored."""
+    rows: dict[str, dict] = {}
+    multi = big = 0
+    pooled = ordered(items, "pooled")
+    for topic in sorted({i.topic for i in items}):
+        start = time.perf_counter()
+        model = fit_threads([i for i in items if i.topic != topic], config)
+        path = tmp / f"thread-model-without-{topic}.json"
+        path.write_text(model.to_json(), encoding="utf-8")
+        stage = run_stage(pooled, with_thread_model(config, path))
+        labels = {m: (s.id, s.thread_id) for s in stage.stories.stories if s.alive for m in s.members}
+        rows[topic] = topic_rows(items, labels)[topic]
+        if topic in MULTI_OUTLET_TOPICS:
+            m, b = multi_outlet(items, labels, (topic,))
+            rows[topic]["multi_outlet"] = [m, b]
+            multi, big = multi + m, big + b
+        log(f"held out {topic}: {rows[topic]} ({time.perf_counter() - start:.0f} s)")
+    mean = {k: round(sum(r[k] for r in rows.values()) / len(rows), 4) for k in ("precision", "recall", "f1")}
+    return {"loto_thread_b3_f1": mean["f1"], "loto_thread_b3_precision": mean["precision"],
+            "loto_thread_b3_recall": mean["recall"], "loto_thread_rows": rows,
+            "loto_thread_min_recall": min(r["recall"] for r in rows.values()),
+            "loto_thread_min_precision": min(r["precision"] for r in rows.values()),
+            "loto_multi_outlet_share": round(multi / big, 4) if big else None, "loto_multi_outlet_stories": big}
+
+
+def _embed_rate(records: list, config: Config) -> float:
+    """Articles or headlines embedded per second, on a fresh sample of the records."""
     from newsloom.represent.embed import record_text
 
-    represent = next(s for s in report.stages if s["stage"] == "represent")
-    if represent.get("embedded", 0) >= SPEED_SAMPLE:
-        return represent["embedded"] / represent["seconds"]
-    articles = list(store.articles())
-    step = max(1, len(articles) // SPEED_SAMPLE)
-    return embed_rate([record_text(a) for a in articles[::step][:SPEED_SAMPLE]], Config.load().represent)
+    step = max(1, len(records) // SPEED_SAMPLE)
+    return embed_rate([record_text(r) for r in records[::step][:SPEED_SAMPLE]], config.represent)
 
 
 def seeds_part(tmp: Path, cache: EmbeddingCache) -> dict:
@@ -348,12 +406,14 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="only the JSON line on stdout")
     parser.add_argument("--t17", type=Path, default=None, help="a folder of collections in timeline17's layout")
     parser.add_argument("--skip-scale", action="store_true", help="skip the 10k/100k scale points")
-    parser.add_argument("--parts", default="news,t17,seeds",
-                        help="comma-separated subset of news, t17, seeds (while iterating; the JSON then lacks "
-                             "the other parts' keys)")
+    parser.add_argument("--parts", default="news,t17,loto,seeds",
+                        help="comma-separated subset of news, t17, loto, seeds (while iterating; the JSON then "
+                             "lacks the other parts' keys)")
     parser.add_argument("--no-cache", action="store_true", help="embed everything afresh, keep nothing")
+    parser.add_argument("--fit", action="store_true",
+                        help="fit the thread model on all timeline17 topics into src/newsloom/cluster/ and stop")
     args = parser.parse_args()
-    parts = set(args.parts.split(","))
+    parts = {"t17"} if args.fit else set(args.parts.split(","))
     config = Config.load()
     cache = EmbeddingCache(not args.no_cache)
     result: dict = {}
@@ -361,11 +421,21 @@ def main() -> None:
         if "news" in parts:
             result |= headlines_part(config, cache)
             result["assign_docs_per_s"] = result["news_assign_docs_per_s"]
+        if args.fit or parts & {"t17", "loto"}:
+            items = t17_items(require(args.t17 or shared_data() / "timeline17"), Path(tmp), cache)
+        if args.fit:
+            from newsloom.cluster.threads import MODEL_PATH
+
+            model = fit_threads(items, config)
+            MODEL_PATH.write_text(model.to_json(fitted_on="timeline17, all topics (bench/clustering.py --fit)",
+                                                date=time.strftime("%Y-%m-%d")) + "\n", encoding="utf-8")
+            log(f"thread model written to {MODEL_PATH}")
+            return
         if "t17" in parts:
-            folder = require(args.t17 or shared_data() / "timeline17")
-            result |= t17_part(folder, Path(tmp), cache)
-            result["embed_docs_per_s"] = result["t17_embed_docs_per_s"]
-            result |= t17_split(folder, Path(tmp), cache)
+            result |= t17_part(items, config)
+            result["embed_docs_per_s"] = round(_embed_rate([i.record for i in items], config), 1)
+        if "loto" in parts:
+            result |= loto_part(items, config, Path(tmp))
         if "seeds" in parts:
             result |= seeds_part(Path(tmp), cache)
     if not args.skip_scale:

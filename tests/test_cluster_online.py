@@ -82,36 +82,6 @@ def test_merging_sees_the_touched_stories_own_time():
     assert clusterer.merge_touched({"a", "b", "june"}) == [("b", "a")]
 
 
-def test_centroid_linkage_merges_two_halves_of_a_spread_topic():
-    """Two threads whose members are far apart (mean pairwise similarity low) but centred on the same point:
-    centroid linkage merges them, average linkage does not."""
-    merged = {}
-    for linkage in ("average", "centroid"):
-        params = ClusterParams(join_threshold=0.9, merge_threshold=0.45, embedding_weight=1.0, linkage=linkage)
-        clusterer = StoryClusterer(params)
-        a = _story(clusterer, "a", _unit(0.5, 1, 0), has_articles=True)
-        clusterer.join(a, _unit(0.5, -1, 0), {}, None)
-        b = _story(clusterer, "b", _unit(0.5, 0, 1), has_articles=True)
-        clusterer.join(b, _unit(0.5, 0, -1), {}, None)  # mean pairwise similarity 0.2, centroids equal
-        merged[linkage] = len(clusterer.merge_touched({"a", "b"}))
-    assert merged == {"average": 0, "centroid": 1}
-
-
-def test_two_large_clusters_merge_only_above_the_large_threshold():
-    """Centroid cosine 0.5: above the merge threshold (0.45), below the large one (0.55): two small clusters
-    merge, two that both hold 50 items do not."""
-    params = ClusterParams(join_threshold=0.9, merge_threshold=0.45, embedding_weight=1.0, linkage="centroid",
-                           large_size=50, large_merge_threshold=0.55)
-    pair = (_unit(1, 0), _unit(0.5, np.sqrt(0.75)))
-    for size, merged in ((3, 1), (50, 0)):
-        clusterer = StoryClusterer(params)
-        a, b = (_story(clusterer, name, vector, True) for name, vector in zip("xy", pair))
-        for story, vector in ((a, pair[0]), (b, pair[1])):
-            for _ in range(size - 1):
-                clusterer.join(story, vector, {}, None)
-        assert len(clusterer.merge_touched({a.id, b.id})) == merged
-
-
 def test_bisect_finds_the_two_groups_and_weighs_rows():
     rows = np.stack([_unit(1, 0.1), _unit(1, -0.1), _unit(0.1, 1), _unit(-0.1, 1), _unit(0.1, 1)])
     side = bisect(rows, np.ones(len(rows)))

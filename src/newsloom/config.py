@@ -68,16 +68,14 @@ class ClusterConfig:
     dormant_after_days: float = 7.0  # a story without articles for this long is not joined by date-known articles
     # An event does not run for months: past this span a story closes and the topic goes on as its thread.
     story_max_span_days: float | None = 21.0
-    # Threads (topics) are clusters of stories: a story joins the thread whose centroid is closest to its own if
-    # above thread_threshold (low: a topic's stories are far apart); threads merge when their centroids are
-    # close (cosine, not the mean pairwise similarity that stories use; cluster/online.py).
-    thread_threshold: float = 0.25
-    thread_merge_threshold: float = 0.45
+    # Threads (topics) are clusters of stories. Whether a story joins a thread, two threads merge or a thread
+    # splits is decided by a model of "one topic or two" fitted on labelled topics (cluster/threads.py); None
+    # loads the packaged thread_model.json, a path loads another (bench/clustering.py --fit writes one).
+    thread_model: str | None = None
     thread_dormant_after_days: float = 120.0
-    # Two large groups of stories (each of at least thread_split_min_articles articles, so that each centroid is
-    # a topic's, not one event's) whose centroids are less alike than thread_split_threshold are two topics: a
-    # thread that holds both splits, and two such threads do not merge. None: threads never split.
-    thread_split_threshold: float | None = 0.55
+    # A thread splits in two (2-means over its stories) when the model takes the halves for two topics and each
+    # holds at least thread_split_min_articles articles (so that each is a topic, not one event).
+    thread_split: bool = True
     thread_split_min_articles: int = 50
 
 

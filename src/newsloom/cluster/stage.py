@@ -26,7 +26,8 @@ from ..represent.embed import model_key, record_text
 from ..stages import BatchStage
 from ..store.sqlite import from_blob, to_blob
 from .online import (ClusterParams, HeadlineGroups, StoryClusterer, StoryState, TermWeights, add_terms, bisect,
-                     terms_from_blob, terms_norm, terms_to_blob)
+                     terms_from_blob, terms_to_blob)
+from .threads import ThreadClusterer, ThreadModel
 
 
 def story_params(cfg: ClusterConfig) -> ClusterParams:
@@ -38,10 +39,9 @@ def story_params(cfg: ClusterConfig) -> ClusterParams:
 
 
 def thread_params(cfg: ClusterConfig) -> ClusterParams:
-    return ClusterParams(join_threshold=cfg.thread_threshold, merge_threshold=cfg.thread_merge_threshold,
-                         embedding_weight=cfg.embedding_weight, dormant_after_days=cfg.thread_dormant_after_days,
-                         linkage="centroid", large_size=cfg.thread_split_min_articles,
-                         large_merge_threshold=cfg.thread_split_threshold)
+    """Threads keep only the time window of the story parameters: joining, merging and splitting are the thread
+    model's decisions (:mod:`.threads`)."""
+    return ClusterParams(dormant_after_days=cfg.thread_dormant_after_days)
 
 
 class ClusterStage(BatchStage):
@@ -52,7 +52,7 @@ class ClusterStage(BatchStage):
         super().__init__(ctx)
         cfg = ctx.config.cluster
         self.stories = StoryClusterer(story_params(cfg))
-        self.threads = StoryClusterer(thread_params(cfg))
+        self.threads = ThreadClusterer(thread_params(cfg), ThreadModel.load(cfg.thread_model))
         # Headline-only stories in two levels, when configured (else they are clustered as stories are).
         self.groups = HeadlineGroups(story_params(cfg)) if cfg.headline_part_threshold is not None else None
         self.words: TermWeights | None = None
@@ -199,12 +199,12 @@ class ClusterStage(BatchStage):
 
     # -- threads --------------------------------------------------------------------------------------------
     def _split_threads(self) -> list[tuple[date, date]]:
-        """Split each touched thread whose stories form two large, unalike groups (two topics of one theme that
-        met through an ambiguous early story): the smaller group moves to a new thread. Returns the time spans
-        of the threads that split."""
+        """Split each touched thread whose stories form two large groups that the thread model does not take for
+        one topic (two topics of one theme that met through an ambiguous early story): the smaller group moves
+        to a new thread. Returns the time spans of the threads that split."""
         cfg = self.ctx.config.cluster
         spans = []
-        if cfg.thread_split_threshold is None:
+        if not cfg.thread_split:
             return spans
         for thread_id in sorted(self.touched_threads):
             thread = self.threads.by_id[thread_id]
@@ -218,7 +218,7 @@ class ClusterStage(BatchStage):
             if min(sizes) < cfg.thread_split_min_articles:
                 continue
             halves = [_sum_state(g) for g in groups]
-            if self.threads.linkage(*halves) >= cfg.thread_split_threshold:
+            if self.threads.linkage(*halves) >= 0.5:
                 continue
             smaller = groups[int(sizes[1] < sizes[0])]
             first = min(smaller, key=lambda s: (s.first or date.min, s.id))
@@ -238,7 +238,7 @@ class ClusterStage(BatchStage):
             return
         thread = self.threads.by_id[story.thread_id]
         thread.emb = thread.emb + sign * emb
-        add_terms(thread.terms, terms, sign)
+        self.threads.add_terms(thread, terms, sign)
         self.touched_threads.add(thread.id)
 
     def _thread_move(self, story: StoryState, thread_id: str | None) -> None:
@@ -273,8 +273,8 @@ class ClusterStage(BatchStage):
         return self.threads.add_story(_new_state("th", seed, story.title, story.emb))
 
     def _place_threads(self, story_ids: set[str]) -> None:
-        """Place each of these stories with articles in the thread whose centroid is closest to its own (live in
-        the story's time), or in a new thread. A story alone in its thread stays: threads meet by merging."""
+        """Place each of these stories with articles in the live thread most probably of its topic (the thread
+        model's decision), or in a new thread. A story alone in its thread stays: threads meet by merging."""
         stories = [self.stories.by_id[s] for s in story_ids]
         for story in sorted((s for s in stories if s.alive and s.has_articles),
                             key=lambda s: (s.first or date.min, s.id)):
@@ -283,9 +283,8 @@ class ClusterStage(BatchStage):
                 self._thread_dates(thread)
                 continue
             self._thread_move(story, None)
-            norm = terms_norm(story.terms)
-            best = self.threads.best_story(story.emb / (np.linalg.norm(story.emb) or 1.0),
-                                           {t: w / norm for t, w in story.terms.items()}, story.first)
+            best = self.threads.best_story(story.emb / (np.linalg.norm(story.emb) or 1.0), story.terms,
+                                           story.first, group=story)
             self._thread_move(story, (best or self._new_thread(story)).id)
 
     def _records(self, merges, thread_merges, titles: dict[str, str]) -> Iterable:
@@ -360,8 +359,10 @@ def _sum_state(stories: list[StoryState]) -> StoryState:
     terms: dict[int, float] = {}
     for story in stories:
         add_terms(terms, story.terms)
+    days = [d for s in stories for d in (s.first, s.last) if d is not None]
     return StoryState(id="", title="", emb=sum(s.emb for s in stories), terms=terms,
-                      count=sum(s.count for s in stories))
+                      count=sum(s.count for s in stories), first=min(days) if days else None,
+                      last=max(days) if days else None)
 
 
 def _new_state(prefix: str, seed_id: str, title: str, vector: np.ndarray) -> StoryState:
