@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
 from .. import __version__
+from ..brief.render import articles_from_outlets
 from ..config import Config
 from ..errors import NotFoundError, StoreBusyError
 from ..store import Store
@@ -183,7 +184,8 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
     ingestor = Ingestor(db, config, ingest_wait_s)
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                             trim_blocks=True, lstrip_blocks=True)
-    templates.globals.update(bars=coverage_bars, page_url=page_url, safe_href=safe_href, version=__version__)
+    templates.globals.update(bars=coverage_bars, page_url=page_url, safe_href=safe_href, version=__version__,
+                             articles_from_outlets=articles_from_outlets)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.middleware("http")
