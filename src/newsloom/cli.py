@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import errno
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -19,15 +21,27 @@ from rich.table import Table
 from . import __version__
 from .config import Config
 from .errors import NewsloomError
+from .terminal import strip_controls, terminal_safe
 
 EXIT_REFUSED = 3
 err = Console(stderr=True)
 out = Console()
 
 
-def _store(db: str):
+class MissingStore(click.ClickException):
+    """A read command named a store that does not exist: a usage error, and no empty store is made."""
+
+    exit_code = 2
+
+
+def _store(db: str, create: bool = False):
+    """The store at ``db``; only ``run`` and ``demo`` may create one (a mistyped --db must not make an empty
+    store that then reads as "no stories")."""
     from .store import Store
 
+    if not create and db != ":memory:" and not Path(db).exists():
+        raise MissingStore(f"no store at {strip_controls(db)}; create one with `newsloom run PATHS --db "
+                           f"{strip_controls(db)}`, or pass the right --db")
     return Store(db)
 
 
@@ -47,9 +61,13 @@ def _emit(rows: list[dict], fmt: str, columns: list[str], title: str | None = No
     else:
         table = Table(title=title)
         for column in columns:
-            table.add_column(column, overflow="fold")
+            if column == "id":  # ids are copied into other commands: never wrapped or cut
+                width = max((len(str(row.get(column) or "")) for row in rows), default=2)
+                table.add_column(column, no_wrap=True, min_width=width)
+            else:
+                table.add_column(column, overflow="fold")
         for row in rows:
-            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+            table.add_row(*("" if row.get(c) is None else terminal_safe(row.get(c)) for c in columns))
         out.print(table)
 
 
@@ -69,8 +87,15 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except NewsloomError as exc:
-            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            err.print(f"[red]error:[/red] {terminal_safe(exc)}", markup=True, highlight=False)
             ctx.exit(1)
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines name files and quote pages: no escape sequence of theirs reaches the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return strip_controls(super().format(record))
 
 
 @click.group(cls=_Group)
@@ -78,8 +103,9 @@ class _Group(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log details to stderr.")
 def main(verbose: bool) -> None:
     """newsloom: from a folder of scraped news to clean stories and cited briefings."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_SafeFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -97,11 +123,12 @@ def run(paths: tuple[str, ...], db: str, config_path: str | None, as_json: bool)
     from .pipeline import Pipeline
 
     config = Config.load(config_path)
-    store = _store(db)
+    store = _store(db, create=True)
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as progress:
         task = progress.add_task("documents", total=None)
-        report = Pipeline(store, config).run(paths, progress=lambda n: progress.advance(task, n))
+        report = Pipeline(store, config).run(paths, progress=lambda n: progress.advance(task, n),
+                                             on_wait=lambda message: progress.console.print(terminal_safe(message)))
     _print_report(report)
     if as_json:
         click.echo(json.dumps(report.as_dict()))
@@ -118,14 +145,15 @@ def _print_report(report) -> None:
     for stage in report.stages:
         notes = {k: v for k, v in stage.items() if k not in ("stage", "in", "out", "dropped", "seconds") and v}
         detail = ", ".join(f"{k} {v}" for k, v in {**stage["dropped"], **notes}.items())
-        table.add_row(stage["stage"], str(stage["in"]), str(stage["out"]), detail, f"{stage['seconds']:.2f}")
+        table.add_row(terminal_safe(stage["stage"]), str(stage["in"]), str(stage["out"]), terminal_safe(detail),
+                      f"{stage['seconds']:.2f}")
     err.print(table)
     c = report.counts
     err.print(f"read {report.documents_read} documents ({report.documents_seen} already stored), "
               f"refused {report.rejected_total}, skipped {len(report.skipped_files)} files of other types; store now holds {c.get('articles', 0)} articles, "
               f"{c.get('headlines', 0)} headlines, {c.get('stories', 0)} stories, {c.get('threads', 0)} threads")
     if report.rejected_total:
-        reasons = ", ".join(f"{k} {v}" for k, v in sorted(report.rejected.items()))
+        reasons = terminal_safe(", ".join(f"{k} {v}" for k, v in sorted(report.rejected.items())))
         err.print(f"[yellow]some inputs were refused ({reasons}); see `newsloom rejected`[/yellow]")
 
 
@@ -147,13 +175,15 @@ def extract(paths: tuple[str, ...], fmt: str, furniture: bool, config_path: str 
     for item in read_inputs(paths, config.ingest):
         if isinstance(item, Rejection):
             refused += 1
-            err.print(f"[yellow]refused[/yellow] {item.uri}: {item.reason} ({item.code})", highlight=False)
+            err.print(f"[yellow]refused[/yellow] {terminal_safe(f'{item.uri}: {item.reason} ({item.code})')}",
+                      highlight=False)
             continue
         try:
             page = extract_page(item, timeout_s=config.ingest.parse_timeout_s, furniture=furniture)
         except InputRejected as exc:
             refused += 1
-            err.print(f"[yellow]refused[/yellow] {item.uri}: {exc.reason} ({exc.reason_code})", highlight=False)
+            err.print(f"[yellow]refused[/yellow] {terminal_safe(f'{item.uri}: {exc.reason} ({exc.reason_code})')}",
+                      highlight=False)
             continue
         render = {"text": page.as_text, "markdown": page.as_markdown, "json": page.as_json}[fmt]
         click.echo(render(furniture))
@@ -187,7 +217,7 @@ def show(story_id: str, db: str, fmt: str) -> None:
     store = _store(db)
     briefing = store.briefing(store.resolve_story_id(story_id))
     if fmt == "terminal":
-        out.print(Markdown(to_markdown(briefing)))
+        out.print(Markdown(strip_controls(to_markdown(briefing))))  # Markdown reads no Rich markup
     else:
         click.echo({"markdown": to_markdown, "json": to_json, "html": to_html}[fmt](briefing))
 
@@ -202,8 +232,12 @@ def export(db: str, fmt: str, out_path: str | None) -> None:
 
     if fmt == "parquet" and not out_path:
         raise click.UsageError("--format parquet needs --out FILE")
-    count = export_store(_store(db), fmt, out_path)
-    err.print(f"exported {count} stories as {fmt}{f' to {out_path}' if out_path else ''}")
+    store = _store(db)
+    if out_path and not Path(out_path).absolute().parent.is_dir():
+        raise click.BadParameter(f"folder {strip_controls(Path(out_path).absolute().parent)} does not exist",
+                                 param_hint="--out")
+    count = export_store(store, fmt, out_path)
+    err.print(terminal_safe(f"exported {count} stories as {fmt}{f' to {out_path}' if out_path else ''}"))
 
 
 @main.command()
@@ -232,12 +266,24 @@ def serve(db: str, host: str, port: int, token: str | None, config_path: str | N
         raise click.ClickException(f"serve needs the web extra: pip install 'newsloom[web]' ({exc})") from exc
     from .web.app import is_loopback
 
+    _store(db).close()
     exposed = not is_loopback(host)
     if exposed and not token:
-        err.print(f"[yellow]bound to {host}: ingest is off until a token is set (--token or NEWSLOOM_TOKEN)[/yellow]")
+        err.print(f"[yellow]bound to {terminal_safe(host)}: ingest is off until a token is set (--token or "
+                  f"NEWSLOOM_TOKEN)[/yellow]")
     app = create_app(db, Config.load(config_path), ingest_token=token, token_required=exposed)
-    err.print(f"newsloom reader on http://{host}:{port}/ (API docs at /docs), store {db}")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # The socket is bound here, not by uvicorn, so that a port in use is a clear runtime error (exit 1); uvicorn
+    # exits 3 then, which newsloom's exit codes reserve for refused inputs.
+    try:
+        sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(f"port {port} on {strip_controls(host)} is already in use (another "
+                                       f"server?); choose another with --port") from None
+        raise click.ClickException(f"cannot listen on {strip_controls(host)}:{port}: {exc.strerror or exc}") from None
+    port = sock.getsockname()[1]
+    err.print(terminal_safe(f"newsloom reader on http://{host}:{port}/ (API docs at /docs), store {db}"))
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
 
 
 @main.command()
@@ -258,8 +304,8 @@ def demo(db: str, examples: str | None) -> None:
     top = store.briefing_ids()
     if top:
         ctx.invoke(show, story_id=top[0], db=db, fmt="terminal")
-    err.print(f"Read every story in a browser: newsloom serve --db {db}  (then open http://127.0.0.1:8000/)",
-              highlight=False)
+    err.print(terminal_safe(f"Read every story in a browser: newsloom serve --db {db}  (then open "
+                            f"http://127.0.0.1:8000/)"), highlight=False)
     if code not in (0, EXIT_REFUSED):
         sys.exit(code)
 

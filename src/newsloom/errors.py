@@ -37,3 +37,9 @@ class InputRejected(NewsloomError):
         super().__init__(reason)
         self.reason_code = reason_code
         self.reason = reason
+
+
+class StoreBusyError(StoreError):
+    """Another process held the store's write lock for longer than this writer would wait."""
+
+    code = "E005"

@@ -24,8 +24,9 @@ from .ingest import read_inputs
 from .reconcile.stage import ReconcileStage
 from .records import Document, Rejection, Story
 from .represent.embed import RepresentStage
-from .stages import RunContext, Stage
+from .stages import RunContext, Stage, StageStats
 from .store import Store
+from .store.lock import writer_lock
 
 RECORD_STAGES: list[type[Stage]] = [CleanStage, DedupStage, RepresentStage, ClusterStage, FactsStage]
 STORY_STAGES: list[type[Stage]] = [ReconcileStage, BriefStage]
@@ -62,15 +63,28 @@ class Pipeline:
         self.record_stages = [cls(self.ctx) for cls in RECORD_STAGES]
         self.story_stages = [cls(self.ctx) for cls in STORY_STAGES]
 
-    def run(self, paths: Iterable[str], progress: Callable[[int], None] | None = None) -> RunReport:
+    def run(self, paths: Iterable[str], progress: Callable[[int], None] | None = None, *,
+            wait_s: float | None = None, on_wait: Callable[[str], None] | None = None) -> RunReport:
         paths = list(paths)
         report = RunReport(inputs=paths)
-        return self.run_items(read_inputs(paths, self.config.ingest, report.skipped_files), report, progress)
+        return self.run_items(read_inputs(paths, self.config.ingest, report.skipped_files), report, progress,
+                              wait_s=wait_s, on_wait=on_wait)
 
     def run_items(self, items: Iterable[Document | Rejection], report: RunReport,
-                  progress: Callable[[int], None] | None = None) -> RunReport:
-        """Run documents (and rejections to record) from any source: files, uploads, JSON objects."""
+                  progress: Callable[[int], None] | None = None, *, wait_s: float | None = None,
+                  on_wait: Callable[[str], None] | None = None) -> RunReport:
+        """Run documents (and rejections to record) from any source: files, uploads, JSON objects.
+
+        The run holds the store's write lock throughout (store/lock.py): another writer's run makes this one
+        wait (``on_wait`` is told once), for at most ``wait_s`` seconds (None: as long as it takes)."""
+        with writer_lock(self.store.path, wait_s, on_wait):
+            return self._run_items(items, report, progress)
+
+    def _run_items(self, items: Iterable[Document | Rejection], report: RunReport,
+                   progress: Callable[[int], None] | None) -> RunReport:
         start = time.perf_counter()
+        for stage in self.record_stages + self.story_stages:  # a report counts its own run only
+            stage.stats = StageStats(stage.name)
         batch: list[Document] = []
         seen: set[str] = set()
         for item in items:

@@ -15,9 +15,19 @@ def _cite(numbers) -> str:
 
 def _span(briefing: Briefing) -> str:
     dates = sorted(s.published[:10] for s in briefing.sources if s.published)
-    outlets = {s.outlet or s.location for s in briefing.sources}
+    outlets = {s.outlet for s in briefing.sources if s.outlet}
+    unknown = sum(1 for s in briefing.sources if not s.outlet)
     when = f" · {dates[0]} to {dates[-1]}" if dates and dates[0] != dates[-1] else (f" · {dates[0]}" if dates else "")
-    return f"{len(briefing.sources)} articles from {len(outlets)} sources{when}"
+    return f"{articles_from_outlets(len(briefing.sources), len(outlets), unknown)}{when}"
+
+
+def articles_from_outlets(articles: int, outlets: int, unknown: int) -> str:
+    """"5 articles from 2 outlets (3 of unknown outlet)": articles whose outlet is unknown are not outlets."""
+    line = f"{articles} article{'s' if articles != 1 else ''}"
+    if not outlets:
+        return line + (", outlet unknown" if articles == 1 else ", outlets unknown")
+    line += f" from {outlets} outlet{'s' if outlets != 1 else ''}"
+    return line + (f" ({unknown} of unknown outlet)" if unknown else "")
 
 
 def _values(entry: dict) -> str:

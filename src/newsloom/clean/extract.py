@@ -8,6 +8,7 @@ every mode returns the same :class:`PageExtraction`.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from ..dates import iso_date
 from ..errors import InputRejected
 from ..records import Document, Span
 from .html import extract_html, fragment_paragraphs
-from .text import detect_language, split_text_page
+from .text import TextPage, detect_language, split_text_page
 
 __all__ = ["PageExtraction", "HeadlineItem", "FurnitureItem", "extract_page"]
 
@@ -131,7 +132,7 @@ def _from_text(doc: Document) -> PageExtraction:
     paragraphs = tuple(b.text for b in blocks)
     return PageExtraction("text", doc.title or page.title, "\n\n".join(paragraphs), paragraphs, page.author,
                           iso_date(doc.published), languages.most_common(1)[0][0] if languages else None,
-                          _outlet(doc, None, doc.url), doc.url, headlines, removed,
+                          _outlet(doc, masthead_outlet(page), doc.url), doc.url, headlines, removed,
                           tuple((b.start, b.end) for b in blocks), doc.uri)
 
 
@@ -156,3 +157,42 @@ def _outlet(doc: Document, sitename: str | None, url: str | None) -> str | None:
     from ..ingest.readers import outlet_from_url
 
     return doc.outlet or sitename or outlet_from_url(url)
+
+
+# Words that name a newspaper or news site in its masthead ("The Veldra Courier", "Kessmoor Evening Post").
+_MASTHEAD_WORDS = {
+    "advertiser", "argus", "bulletin", "chronicle", "courant", "courier", "daily", "dispatch", "echo", "enquirer",
+    "examiner", "express", "gazette", "globe", "guardian", "herald", "independent", "inquirer", "journal",
+    "ledger", "mail", "mercury", "mirror", "monitor", "news", "observer", "post", "press", "record", "recorder",
+    "register", "reporter", "review", "sentinel", "standard", "star", "telegraph", "times", "tribune", "weekly"}
+# Words of section names and labels that a masthead word may come with ("Latest News", "Daily Briefing").
+_GENERIC_WORDS = {"the", "of", "and", "&", "a", "latest", "top", "breaking", "local", "world", "national", "business",
+                  "sport", "sports", "more", "related", "today", "this", "week", "weekly", "evening", "morning",
+                  "sunday", "briefing", "digest", "alert", "alerts", "live", "updates", "fake", "all", "our"}
+_READ_MORE_ON = re.compile(r"^read (?:the )?full (?:article|story) (?:on|at) ((?:[a-z0-9-]+\.)+[a-z]{2,})\W*$", re.I)
+
+
+def masthead_outlet(page: TextPage) -> str | None:
+    """The outlet a flattened text page names itself, where it says so plainly; else None.
+
+    Two forms, both conservative (an article's title or a section label must not become an outlet): a masthead,
+    the page's first line, taken as furniture by the line classifier, in title case, of one to six words with
+    a newspaper's word in it (Courier, Post, Times...) and a word of its own name beside it; and a syndication
+    line, "Read Full Article on TheEpochTimes.com"."""
+    for block in page.blocks:
+        if block.kind == "furniture":
+            found = _READ_MORE_ON.match(block.text.strip())
+            if found:
+                return found.group(1)
+    if not page.blocks or page.blocks[0].kind != "furniture":
+        return None
+    line = page.blocks[0].text.strip()
+    words = line.split()
+    if not 1 <= len(words) <= 6 or re.search(r"[\d.!?:;,|/]", line) or line == page.title:
+        return None
+    if not all(w[0].isupper() or w.lower() in ("of", "and", "&", "the") for w in words):
+        return None
+    lower = [w.lower() for w in words]
+    has_masthead = any(w in _MASTHEAD_WORDS for w in lower)
+    has_name = any(w not in _MASTHEAD_WORDS and w not in _GENERIC_WORDS for w in lower)
+    return line if has_masthead and has_name else None

@@ -63,12 +63,12 @@ def extract_html(html: str, url: str | None, timeout_s: float, *, furniture: boo
     try:
         tree = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
     except (etree.ParserError, ValueError) as exc:
-        raise InputRejected("bad-html", f"HTML cannot be parsed: {exc}") from None
+        raise InputRejected("bad-html", f"HTML cannot be parsed: {_parser_words(str(exc))}") from None
     # Without huge_tree, libxml2 stops at 256 levels of nesting (or a huge text node) and silently drops the
     # rest; refuse such pages with what really happened rather than extract from a truncated tree.
     limit = next((e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"), None)
     if limit is not None:
-        raise InputRejected("bad-html", f"HTML exceeds a parser limit: {limit.message.strip()}")
+        raise InputRejected("bad-html", f"HTML exceeds a parser limit: {_parser_words(limit.message)}")
     with time_limit(timeout_s, "HTML extraction"):
         headlines = tuple(_list_headlines(tree))
         # trafilatura edits the tree it is given; the furniture pass needs the page as it was.
@@ -245,3 +245,17 @@ def _in_link_list(element) -> bool:
             return True
         node = node.getparent()
     return False
+
+
+def _parser_words(message: str) -> str:
+    """libxml2's messages in newsloom's words: its advice ("use XML_PARSE_HUGE option") is about an option of the
+    parser, not something a user of newsloom can act on."""
+    lower = message.lower()
+    if "excessive depth" in lower:
+        depth = re.search(r"depth in document: (\d+)", message)
+        return f"markup nested more than {depth.group(1) if depth else 256} levels deep"
+    if "huge" in lower and ("text" in lower or "node" in lower):
+        return "a single run of text is larger than the parser allows"
+    if "xml_parse_huge" in lower:
+        return "the page is larger or deeper than the parser allows"
+    return message.strip()

@@ -74,13 +74,45 @@ def check_not_binary(data: bytes) -> None:
         if data.startswith(magic):
             raise InputRejected("binary", f"binary file ({kind}), not a text or markup format")
     head = data[:8192]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(data):
         return
     if b"\x00" in head:
         raise InputRejected("binary", "binary file (contains NUL bytes)")
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
     if controls > len(head) * 0.02:
         raise InputRejected("binary", f"binary file ({controls} control bytes in the first {len(head)})")
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for UTF-16 text written without a byte order mark (Windows tools do), else None.
+
+    NUL bytes alone would call it binary. The test is strict, so that binary data is not read as text: the NUL
+    bytes of the first 8 KB sit on one side of the 16-bit units (the high byte of Latin letters, digits, spaces
+    and punctuation), at least four times as often as on the other, and the head decodes in that byte order
+    into text with no NUL and no control character other than whitespace."""
+    head = data[:8192]
+    if b"\x00" not in head or len(data) % 2:
+        return None
+    head = head[:len(head) - len(head) % 2]
+    high_first, high_last = head[0::2].count(0), head[1::2].count(0)
+    if high_last >= 4 * high_first and _plain_text(head, "utf-16-le"):
+        return "utf-16-le"
+    if high_first >= 4 * high_last and _plain_text(head, "utf-16-be"):
+        return "utf-16-be"
+    return None
+
+
+def _plain_text(head: bytes, name: str) -> bool:
+    try:
+        text = head.decode(name)
+    except UnicodeDecodeError:
+        # A cut in the middle of a surrogate pair at the end of the head is still UTF-16.
+        try:
+            text = head[:-2].decode(name)
+        except UnicodeDecodeError:
+            return False
+    return bool(text.strip()) and not any((ord(ch) < 32 and ch not in "\t\n\r\f") or 0x7f <= ord(ch) < 0xa0
+                                          or 0xe000 <= ord(ch) < 0xf900 for ch in text)
 
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -90,6 +122,9 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return _strict(data, name), name
+    utf16 = utf16_without_bom(data)
+    if utf16:
+        return _strict(data, utf16), utf16
     candidates = []
     if declared:
         candidates.append(declared)

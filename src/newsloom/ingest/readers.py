@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import sys
 import time
@@ -85,6 +86,21 @@ def _looks_like_html(data: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head or b"<p>" in head or b"<div" in head
 
 
+def path_uri(path: str | os.PathLike) -> str:
+    """A file path as newsloom records it (a document's or a rejection's uri): the path's bytes read as UTF-8,
+    each byte that is not UTF-8 written ``\\xNN`` and a backslash doubled, so that the form is lossless
+    (:func:`path_from_uri` gives the bytes back) and storable as text. Crawls hold file names in other
+    encodings; Python hands them over with lone surrogates, which SQLite and JSON refuse."""
+    return os.fsencode(path).replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
+
+
+def path_from_uri(uri: str) -> bytes:
+    """The file path's bytes back from :func:`path_uri`'s form (for a container's document, the part before
+    the "#")."""
+    return re.sub(rb"\\(\\|x[0-9a-f]{2})", lambda m: b"\\" if m[1] == b"\\" else bytes([int(m[1][1:], 16)]),
+                  uri.encode("utf-8"))
+
+
 def read_inputs(paths: Iterable[str], config: IngestConfig, skipped: list[str] | None = None) -> Iterator[Item]:
     """Walk the given paths ('-' is stdin) and yield documents and rejections, in a stable order.
 
@@ -97,25 +113,57 @@ def read_inputs(paths: Iterable[str], config: IngestConfig, skipped: list[str] |
             continue
         path = Path(raw)
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                # Hidden folders too (.git, .venv, .ipynb_checkpoints), not only hidden files: their .txt/.json
-                # files are not news, and checkpoints are stale copies of pages.
-                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if hidden or child.name in _SKIPPED_NAMES:
-                    continue
-                if detect_format(child.name) is None:
-                    if skipped is not None:
-                        skipped.append(str(child))
-                    continue
-                yield from read_file(child, config)
+            for child in _walk(path, skipped):
+                if isinstance(child, Rejection):
+                    yield child
+                else:
+                    yield from read_file(child, config)
         elif path.exists():
             yield from read_file(path, config)
         else:
-            yield Rejection(str(path), "not-found", "no such file or directory")
+            yield Rejection(path_uri(path), "not-found", "no such file or directory")
+
+
+def _walk(root: Path, skipped: list[str] | None) -> list[Path | Rejection]:
+    """The news files under ``root`` (sorted as paths), and rejections for what cannot be read: folders that
+    cannot be listed, links to nothing. Linked folders are followed, each real folder walked once (a link back
+    up is a loop, not an endless walk)."""
+    found: list[tuple[Path, Path | Rejection]] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename)
+        found.append((where, Rejection(path_uri(where), "unreadable",
+                                       f"cannot read folder: {exc.strerror or exc}")))
+
+    walked: set[tuple[int, int]] = set()
+    for folder, folders, files in os.walk(root, onerror=unreadable, followlinks=True):
+        try:
+            info = os.stat(folder)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) in walked:
+            folders[:] = []
+            continue
+        walked.add((info.st_dev, info.st_ino))
+        # Hidden folders too (.git, .venv, .ipynb_checkpoints), not only hidden files: their .txt/.json files
+        # are not news, and checkpoints are stale copies of pages.
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            child = Path(folder, name)
+            if name.startswith(".") or name in _SKIPPED_NAMES:
+                continue
+            if not child.exists():
+                found.append((child, Rejection(path_uri(child), "not-found", "a link to a file that does not exist")))
+            elif not child.is_file() or detect_format(name) is None:  # pipes and sockets are not pages either
+                if skipped is not None:
+                    skipped.append(path_uri(child))
+            else:
+                found.append((child, child))
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
 
 
 def read_file(path: Path, config: IngestConfig) -> Iterator[Item]:
-    uri = str(path)
+    uri = path_uri(path)
     try:
         data = read_limited(path, config.max_bytes, config.max_decompressed_bytes)
     except InputRejected as exc:
@@ -192,7 +240,7 @@ def json_document(where: str, obj) -> Iterator[Item]:
         yield Rejection(where, "empty", 'object has no non-empty "text" or "html" field')
         return
     url = _str_or_none(obj.get("url"))
-    yield make_document(where, fmt, content, url=url,
+    yield make_document(where, fmt, _no_surrogates(content), url=url,
                         outlet=_str_or_none(obj.get("source")),
                         published=iso_date(_str_or_none(obj.get("published"))), title=_str_or_none(obj.get("title")))
 
@@ -235,10 +283,16 @@ def _read_warc(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
                 yield Rejection(where, exc.reason_code, exc.reason)
                 continue
             yield make_document(where, "html", html, url=target, encoding=encoding)
-    # AttributeError: warcio fails so on a record whose headers are cut off or corrupt (no WARC-Target-URI);
-    # it used to escape and end the whole run.
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError, AttributeError) as exc:
-        raise InputRejected("truncated-archive", f"WARC unreadable after {count} HTML records: {exc}") from None
+    except ArchiveLoadFailed:
+        raise InputRejected("bad-warc", f"not a WARC file: a record does not start with a WARC header "
+                                        f"(after {count} HTML records)") from None
+    except (EOFError, OSError):
+        raise InputRejected("truncated-archive", f"WARC ends inside a record (after {count} HTML records)") from None
+    # AttributeError, TypeError, ValueError: warcio fails so, with Python's own wording, on a record whose
+    # headers are cut off or corrupt (no WARC-Target-URI, no HTTP status line); it used to end the whole run.
+    except (ValueError, AttributeError, TypeError):
+        raise InputRejected("bad-warc", f"WARC record headers are missing or corrupt (after {count} HTML "
+                                        f"records)") from None
     if count == 0:
         raise InputRejected("empty", "WARC has no HTML response records")
 
@@ -285,7 +339,16 @@ def _feed_time(entry) -> str | None:
 
 
 def _str_or_none(value) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+    return _no_surrogates(value.strip()) or None if isinstance(value, str) else None
+
+
+def _no_surrogates(text: str) -> str:
+    """JSON may escape half a surrogate pair ("\\ud800"), which no text encoding can store: it becomes U+FFFD,
+    as a browser shows it, and the rest of the document is kept."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 _READERS = {"text": _read_text, "html": _read_html, "jsonl": _read_jsonl, "json": _read_json, "warc": _read_warc, "feed": _read_feed}

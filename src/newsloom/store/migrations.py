@@ -110,4 +110,8 @@ ALTER TABLE threads RENAME COLUMN n_stories TO n_vectors
 CREATE TABLE headline_parts (id TEXT PRIMARY KEY, story_id TEXT NOT NULL, title TEXT NOT NULL, centroid BLOB NOT NULL,
     terms BLOB, n_vectors INTEGER NOT NULL, first_published TEXT, last_published TEXT, headline_ids TEXT NOT NULL)
 """,
+    # 8: a story's outlets are its known outlets: articles of unknown outlet were each counted as one (issue 17)
+    """
+UPDATE stories SET n_outlets=(SELECT count(DISTINCT a.outlet) FROM story_articles sa JOIN articles a ON a.id=sa.article_id WHERE sa.story_id=stories.id)
+""",
 ]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import NotFoundError, StoreError
+from ..errors import NotFoundError, StoreBusyError, StoreError
 from ..records import (Article, Briefing, BriefSentence, Claim, Document, Entity, Figure, Furniture, Headline,
                        Rejection, Source, Story, StoryMerge, Thread, normalize_text, content_id, Event,
                        BriefSection, GeneratedSentence, TimelineEntry)
@@ -27,6 +27,9 @@ TABLES = ("documents", "rejections", "articles", "headlines", "furniture", "embe
           "story_articles", "story_headlines", "threads", "entities", "figures", "claims", "briefings",
           "dedup_meta", "dedup_signatures", "lsh_buckets", "passages", "cluster_state", "story_aliases", "events",
           "headline_parts")
+
+
+BUSY_TIMEOUT_S = 30.0
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -41,7 +44,10 @@ class Store:
     def __init__(self, path: str | Path):
         self.path = str(path)
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # Newsloom's writers take turns by the lock in store/lock.py; the busy timeout covers short waits on
+            # anything else (another program's transaction, a checkpoint).
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                      timeout=BUSY_TIMEOUT_S)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -69,7 +75,13 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise StoreBusyError(f"the store {self.path} is busy: another program has held a write transaction on "
+                                 f"it for over {BUSY_TIMEOUT_S:g} s; try again when it has finished") from None
         # Records of a batch arrive in stream order; references are checked when the batch commits.
         self.db.execute("PRAGMA defer_foreign_keys = ON")
         try:
@@ -280,7 +292,7 @@ class Store:
         self.db.executemany(
             "UPDATE stories SET n_articles=(SELECT count(*) FROM story_articles WHERE story_id=:id), "
             "n_headlines=(SELECT count(*) FROM story_headlines WHERE story_id=:id), "
-            "n_outlets=(SELECT count(DISTINCT coalesce(a.outlet, a.uri)) FROM story_articles sa "
+            "n_outlets=(SELECT count(DISTINCT a.outlet) FROM story_articles sa "  # unknown outlets: not counted
             "JOIN articles a ON a.id=sa.article_id WHERE sa.story_id=:id) WHERE id=:id",
             [{"id": i} for i in story_ids])
 
@@ -369,7 +381,9 @@ class Store:
         alias = self.db.execute("SELECT story_id FROM story_aliases WHERE old_id=?", (prefix,)).fetchone()
         if alias:  # the story merged into another
             return alias[0]
-        rows = self.db.execute("SELECT id FROM stories WHERE id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
+        # A prefix is literal: compared by substr, since LIKE would read "%" and "_" in it as wildcards.
+        rows = self.db.execute("SELECT id FROM stories WHERE substr(id, 1, length(:p)) = :p LIMIT 2",
+                               {"p": prefix}).fetchall()
         if not rows:
             raise NotFoundError(f"no story with id {prefix!r}; list them with `newsloom stories`")
         if len(rows) > 1:

@@ -23,8 +23,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
 from .. import __version__
+from ..brief.render import articles_from_outlets
 from ..config import Config
-from ..errors import NotFoundError
+from ..errors import NotFoundError, StoreBusyError
 from ..store import Store
 from . import queries
 
@@ -109,21 +110,38 @@ def is_loopback(host: str) -> bool:
 
 
 class Ingestor:
-    """Runs the pipeline for the ingest endpoints: one pipeline (its models loaded once), one run at a time."""
+    """Runs the pipeline for the ingest endpoints: one pipeline (its models loaded once), one run at a time.
+    A request waits at most ``wait_s`` for the store (another request, or another process writing to it), then
+    is answered 503 with Retry-After."""
 
-    def __init__(self, db: str, config: Config):
-        self.db, self.config = db, config
+    def __init__(self, db: str, config: Config, wait_s: float):
+        self.db, self.config, self.wait_s = db, config, wait_s
         self.lock = threading.Lock()
         self.pipeline = None
+        self.data_version = None
 
     def run(self, items, inputs: list[str]) -> dict:
         from ..pipeline import Pipeline, RunReport
 
-        with self.lock:
+        if not self.lock.acquire(timeout=self.wait_s):
+            raise StoreBusyError(f"the store is busy with another ingest request (waited {self.wait_s:g} s)")
+        try:
+            if self.pipeline is not None and self._version() != self.data_version:
+                # Another process wrote to the store since this pipeline's last run: its stages' state (clusters,
+                # word counts) is stale. A new pipeline reloads it; the models stay loaded (once per process).
+                self.pipeline.store.close()
+                self.pipeline = None
             if self.pipeline is None:
                 self.pipeline = Pipeline(Store(self.db), self.config)
-            report = RunReport(inputs=inputs)
-            return self.pipeline.run_items(items, report).as_dict()
+            report = self.pipeline.run_items(items, RunReport(inputs=inputs), wait_s=self.wait_s).as_dict()
+            self.data_version = self._version()
+            return report
+        finally:
+            self.lock.release()
+
+    def _version(self) -> int:
+        # Changes when another connection commits to the store, not when this one does (SQLite's data_version).
+        return self.pipeline.store.db.execute("PRAGMA data_version").fetchone()[0]
 
 
 def open_store(request: Request) -> Iterator[Store]:
@@ -153,19 +171,21 @@ FilterDep = Annotated[queries.StoryFilter, Depends(story_filter)]
 
 
 def create_app(db: str, config: Config | None = None, *, ingest_token: str | None = None,
-               token_required: bool = False) -> FastAPI:
+               token_required: bool = False, ingest_wait_s: float = 10.0) -> FastAPI:
     """The app over the store at ``db``. Ingest needs ``Authorization: Bearer <ingest_token>`` when
-    ``token_required`` (the server is bound to a non-loopback address); with no token set it is then off."""
+    ``token_required`` (the server is bound to a non-loopback address); with no token set it is then off.
+    An ingest request waits at most ``ingest_wait_s`` for the store, else it is answered 503."""
     config = config or Config()
     Store(db).close()  # create or migrate the store once, before any request
     app = FastAPI(title="newsloom", version=__version__,
                   description="Stories, cited briefings, articles, threads and entities from a newsloom store.")
     app.state.db = db
     app.add_middleware(BodyLimit, max_bytes=config.ingest.max_bytes + 1_000_000)  # room for multipart framing
-    ingestor = Ingestor(db, config)
+    ingestor = Ingestor(db, config, ingest_wait_s)
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                             trim_blocks=True, lstrip_blocks=True)
-    templates.globals.update(bars=coverage_bars, page_url=page_url, safe_href=safe_href, version=__version__)
+    templates.globals.update(bars=coverage_bars, page_url=page_url, safe_href=safe_href, version=__version__,
+                             articles_from_outlets=articles_from_outlets)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.middleware("http")
@@ -184,6 +204,11 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": str(exc)}, status_code=404)
         return HTMLResponse(render("error.html", title="Not found", message=str(exc), json_url=None), status_code=404)
+
+    @app.exception_handler(StoreBusyError)
+    async def store_busy(request: Request, exc: StoreBusyError):
+        return JSONResponse({"detail": str(exc)}, status_code=503,
+                            headers={"Retry-After": str(max(1, round(ingest_wait_s * 3)))})
 
     def render(name: str, **context: Any) -> str:
         return templates.get_template(name).render(**context)
@@ -242,7 +267,8 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
             raise HTTPException(401, "ingest needs the header 'Authorization: Bearer <token>'")
 
     auth_responses = {401: {"description": "Missing or wrong token"}, 403: {"description": "Ingest is off"},
-                      413: {"description": "Request body too large"}}
+                      413: {"description": "Request body too large"},
+                      503: {"description": "The store is busy with another writer; retry after Retry-After seconds"}}
 
     @app.post("/api/ingest", tags=["api"], responses=auth_responses)
     def api_ingest(body: IngestRequest, authorization: Annotated[str | None, Header()] = None) -> dict:

@@ -134,7 +134,8 @@ def story_detail(store: Store, story_id: str) -> dict:
         briefing = None
     data = {
         "id": story_id, "title": row["title"], "title_from_text": False, "articles": row["n_articles"], "headlines": row["n_headlines"],
-        "outlets": row["n_outlets"], "first_published": row["first_published"],
+        "outlets": row["n_outlets"], "unknown_outlet_articles": sum(1 for a in articles if not a.outlet),
+        "first_published": row["first_published"],
         "last_published": row["last_published"],
         "thread": {"id": row["thread_id"], "label": row["thread_label"]} if row["thread_id"] else None,
         "briefing": None, "sections": [], "abstract": [], "sources": [], "figures": [], "disagreements": [], "timeline": [],
