@@ -230,12 +230,13 @@ def serve(db: str, host: str, port: int, token: str | None, config_path: str | N
         from .web import create_app
     except ImportError as exc:
         raise click.ClickException(f"serve needs the web extra: pip install 'newsloom[web]' ({exc})") from exc
-    from .web.app import is_loopback
+    from .web.app import allowed_hosts_for, is_loopback
 
     exposed = not is_loopback(host)
     if exposed and not token:
         err.print(f"[yellow]bound to {host}: ingest is off until a token is set (--token or NEWSLOOM_TOKEN)[/yellow]")
-    app = create_app(db, Config.load(config_path), ingest_token=token, token_required=exposed)
+    app = create_app(db, Config.load(config_path), ingest_token=token, token_required=exposed,
+                     allowed_hosts=allowed_hosts_for(host))
     err.print(f"newsloom reader on http://{host}:{port}/ (API docs at /docs), store {db}")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
