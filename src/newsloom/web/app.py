@@ -300,7 +300,8 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
         if not secrets.compare_digest(given.encode(), ingest_token.encode()):
             raise HTTPException(401, "ingest needs the header 'Authorization: Bearer <token>'")
 
-    auth_responses = {401: {"description": "Missing or wrong token"}, 403: {"description": "Ingest is off"},
+    auth_responses = {401: {"description": "Missing or wrong token"},
+                      403: {"description": "Ingest is off, or a browser sent the request from another origin"},
                       413: {"description": "Request body too large"}}
 
     @app.post("/api/ingest", tags=["api"], responses=auth_responses)
