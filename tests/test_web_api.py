@@ -286,6 +286,7 @@ def test_serve_command_starts_the_app(examples_store, tmp_path):
     import subprocess
     import sys
     import time
+    import urllib.error
     import urllib.request
 
     from web_support import free_port
@@ -306,6 +307,10 @@ def test_serve_command_starts_the_app(examples_store, tmp_path):
                 assert server.poll() is None, server.stderr.read()
                 assert time.monotonic() < deadline, "newsloom serve did not answer within 60 s"
                 time.sleep(0.3)
+        rebound = urllib.request.Request(f"http://127.0.0.1:{port}/api/health", headers={"Host": "evil.example"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(rebound, timeout=5)
+        assert refused.value.code == 400  # serve answers only to the loopback names it is bound to
     finally:
         server.terminate()
         server.wait(timeout=20)
