@@ -348,11 +348,12 @@ def test_extracted_page_markdown_is_escaped():
     from newsloom.clean import extract_page
     from newsloom.records import Document
 
-    page = extract_page(Document("d", "page.html", "html", "<html><head><title>Fire &lt;img src=x onerror=alert(1)&gt;</title></head><body><article>"
-                        "<p>Crews held the ridge on Monday, the service said, in a long report about the fire.</p>"
-                        "<p>Officials wrote &lt;script&gt;alert(2)&lt;/script&gt; and [a link](javascript:alert(3)) "
-                        "in a statement that was posted on the county's web site during the evening.</p>"
-                        "</article></body></html>"))
+    source = ("<html><head><title>Fire &lt;img src=x onerror=alert(1)&gt;</title></head><body><article>"
+              "<p>Crews held the ridge on Monday, the service said, in a long report about the fire.</p>"
+              "<p>Officials wrote &lt;script&gt;alert(2)&lt;/script&gt; and [a link](javascript:alert(3)) "
+              "in a statement that was posted on the county's web site during the evening.</p>"
+              "</article></body></html>")
+    page = extract_page(Document("d", "page.html", "html", source))
     rendered = MarkdownIt("commonmark").render(page.as_markdown())
     assert not set(re.findall(r"<([a-zA-Z][\w-]*)", rendered)) - {"h1", "h2", "p", "ul", "ol", "li"}
     assert "<script>alert(2)</script>" in html.unescape(rendered)

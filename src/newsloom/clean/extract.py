@@ -80,8 +80,9 @@ class PageExtraction:
         if self.paragraphs:
             parts.append("\n\n".join(md(p) for p in self.paragraphs))
         if self.headlines:
-            parts.append("## Headlines\n\n" + "\n".join(
-                f"{h.position + 1}. {md(h.text)}" + (f" — {md(h.teaser)}" if h.teaser else "") for h in self.headlines))
+            parts.append("## Headlines\n\n" + "\n".join(f"{h.position + 1}. {md(h.text)}"
+                                                          + (f" — {md(h.teaser)}" if h.teaser else "")
+                                                          for h in self.headlines))
         if furniture and self.furniture:
             parts.append("## Removed\n\n" + "\n".join(f"- [{f.reason}] {md(f.text)}" for f in self.furniture))
         return "\n\n".join(parts) + "\n"

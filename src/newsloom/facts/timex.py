@@ -190,7 +190,8 @@ _PAST_WORDS = ("was|were|had|did|has|have|said|told|went|came|began|begun|took|m
 _PAST = re.compile(rf"\b(?:would|should|could|may|might|must)(?:\s+not|n't)?\s+have\b|\bcould(?:\s+not|n't)"
                    rf"|\b(?:{_PAST_WORDS})\b"
                    r"|(?<!\bbe )(?<!\bbeen )(?<!\bbeing )(?<!\bis )(?<!\bare )(?<!\bam )(?<!\bget )(?<!\bgets )"
-                   r"\b(?!(?:hundred|shed|naked|wicked|sacred|rugged|beloved|wretched)\b)[a-z]{2,}(?<!e)ed\b|\b(?:agreed|freed)\b")
+                   r"\b(?!(?:hundred|shed|naked|wicked|sacred|rugged|beloved|wretched)\b)[a-z]{2,}(?<!e)ed\b"
+                   r"|\b(?:agreed|freed)\b")
 # A clause ends at punctuation or a word that opens another one ("said on Friday that the road would reopen").
 _CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s|\b(?:that|which|who|while|but|and|after|before|when|until|because)\b")
 
