@@ -56,7 +56,7 @@ def main() -> None:
         if db is None:
             db = Path(tmp) / "examples.db"
             Pipeline(Store(db), Config()).run([str(ROOT / "examples")])
-        client = TestClient(create_app(str(db)))
+        client = TestClient(create_app(str(db)), base_url="http://127.0.0.1")  # the app answers loopback names only
         listing = client.get("/api/stories", params={"limit": args.stories}).json()
         stories = [s["id"] for s in listing["items"]]
         details = [client.get(f"/api/stories/{sid}").json() for sid in stories]

@@ -3,7 +3,9 @@ against a local stub of the chat-completions API."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import threading
 import time
 from dataclasses import asdict, replace
@@ -307,3 +309,51 @@ def test_support_check_is_strict():
     assert parse("One is here. [S1][S2] Two is there [S3].\nThree [S4]") == [
         ("One is here.", [1, 2]), ("Two is there.", [3]), ("Three", [4])]
     assert parse('{"sentences": [{"text": "One.", "cites": ["S2"]}]}') == [("One.", [2])]
+
+
+def test_markdown_carries_no_live_markup_from_pages():
+    """Every field that comes from a page (sentence, title, outlet, figure, location) is escaped: rendered by a
+    CommonMark parser (with raw HTML on, as wikis do), the briefing has only our own elements, the hostile text
+    reads exactly as the page wrote it, and our citations stay plain [n]."""
+    from markdown_it import MarkdownIt
+
+    from newsloom.records import Briefing, BriefSentence, Source, TimelineEntry
+
+    hostile = ["<img src=x onerror=alert(1)> crews held the ridge",
+               "See [the statement](javascript:alert(2)) and ![x](http://evil.example/p.png) now",
+               "# Not a heading <script>alert(3)</script>",
+               "- not a list, *not* emphasis, __nor__ this, `nor code`, ~~nor this~~ | a | b |",
+               "1. not a list item &amp; &#60;b&#62; stays as typed <http://evil.example>",
+               "[1]: http://evil.example/ref \"a reference definition\""]
+    summary = tuple(BriefSentence(text, (1,), "art_1", (0, len(text))) for text in hostile)
+    source = Source(1, "art_1", "Outlet <b onmouseover=alert(4)>Bold</b>", "Title [x](http://evil.example)",
+                    "2026-08-08", "http://evil.example/a_(b)*c*<i>")
+    figure = {"subject": "homes <i>x</i>", "status": "single-source",
+              "values": [{"text": "2,000 *homes*", "source": 1}]}
+    briefing = Briefing("st_1", "Fire <img src=x onerror=alert(5)> **big**", summary, (source,),
+                        key_figures=(figure,), timeline=(TimelineEntry("2026-08-08", summary[:1]),))
+    md = to_markdown(briefing)
+    rendered = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(md)
+    tags = set(re.findall(r"<([a-zA-Z][\w-]*)", rendered))
+    assert tags <= {"h1", "h2", "p", "em", "strong", "ul", "ol", "li", "code"}, tags
+    shown = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    for text in hostile + [source.outlet, source.title, source.location, "2,000 *homes*", briefing.title]:
+        assert text in shown, text
+    assert f"{hostile[0]} [1]" in shown  # citations read as plain numbers after their sentence
+
+
+def test_extracted_page_markdown_is_escaped():
+    from markdown_it import MarkdownIt
+
+    from newsloom.clean import extract_page
+    from newsloom.records import Document
+
+    source = ("<html><head><title>Fire &lt;img src=x onerror=alert(1)&gt;</title></head><body><article>"
+              "<p>Crews held the ridge on Monday, the service said, in a long report about the fire.</p>"
+              "<p>Officials wrote &lt;script&gt;alert(2)&lt;/script&gt; and [a link](javascript:alert(3)) "
+              "in a statement that was posted on the county's web site during the evening.</p>"
+              "</article></body></html>")
+    page = extract_page(Document("d", "page.html", "html", source))
+    rendered = MarkdownIt("commonmark").render(page.as_markdown())
+    assert not set(re.findall(r"<([a-zA-Z][\w-]*)", rendered)) - {"h1", "h2", "p", "ul", "ol", "li"}
+    assert "<script>alert(2)</script>" in html.unescape(rendered)

@@ -87,6 +87,23 @@ def test_hostile_page_is_inert_in_html(db):
     assert "&lt;b&gt;hold&lt;/b&gt;" in page  # the hostile title, shown as text
 
 
+def test_hostile_page_is_inert_in_markdown(db):
+    """The examples' hostile page, exported as Markdown and rendered as a wiki would (raw HTML allowed): only the
+    briefing's own elements, and the page's markup reads as text."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from support import EXPECTED
+
+    markdown = CliRunner().invoke(main, ["export", "--db", db, "--format", "markdown"]).stdout
+    rendered = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+    assert set(re.findall(r"<([a-zA-Z][\w-]*)", rendered)) <= {"h1", "h2", "h3", "p", "em", "strong", "ul", "ol",
+                                                                "li", "code", "hr"}
+    assert EXPECTED["hostile_checks"]["title"] in html.unescape(re.sub(r"<[^>]+>", "", rendered))
+
+
 def test_rejected_lists_nothing_for_clean_corpus(db):
     assert json.loads(CliRunner().invoke(main, ["rejected", "--db", db, "--json"]).stdout) == []
 

@@ -152,3 +152,29 @@ def test_event_actor_is_not_the_dateline(nlp):
     ratify = next(e for e in events if e.predicate == "ratify")
     assert ratify.actor.startswith("The upper house") and "ap" not in ratify.actor_keys
     assert ratify.attribution == "AP (Moscow dateline)"
+
+
+def test_weekdays_resolve_by_tense_and_context():
+    """A weekday ahead of the publication day is dated ahead when the sentence looks forward (a modal, "will",
+    "going to", "expected to", "next"), and behind when it reports (past tense, "last"); both directions."""
+    def day(sentence, published, weekday):
+        (t,) = [t for t in find_times(sentence, published) if weekday in t.text]
+        assert t.start == t.end
+        return t.start
+
+    saturday, sunday = "2026-08-08", "2026-08-09"
+    assert day("Firefighters said the blaze should ease on Sunday evening.", saturday, "Sunday") == "2026-08-09"
+    assert day("Evacuees will return home on Monday, the county said.", sunday, "Monday") == "2026-08-10"
+    assert day("Residents were told they could return home on Monday.", sunday, "Monday") == "2026-08-10"
+    assert day("The school is expected to reopen on Tuesday.", saturday, "Tuesday") == "2026-08-11"
+    assert day("Crews are going to clear the road by Wednesday.", saturday, "Wednesday") == "2026-08-12"
+    assert day("Talks resume next Monday.", saturday, "Monday") == "2026-08-10"
+    assert day("The fire service said on Monday that 40 homes burned.", saturday, "Monday") == "2026-08-03"
+    assert day("Crews held the north ridge on Friday.", saturday, "Friday") == "2026-08-07"
+    assert day("The fire began last Saturday and has burned 4,000 hectares.", saturday, "Saturday") == "2026-08-01"
+    assert day("The mayor visited the shelter this Monday.", saturday, "Monday") == "2026-08-03"
+    assert day("The mayor will visit the shelter this Monday.", saturday, "Monday") == "2026-08-10"
+    # Each weekday takes the tense of its own verb: a report (past) of a plan (future).
+    both = "Officials said on Friday that the road would reopen on Monday."
+    assert day(both, saturday, "Friday") == "2026-08-07" and day(both, saturday, "Monday") == "2026-08-10"
+    assert day("Officials said the road would reopen on Saturday.", saturday, "Saturday") == "2026-08-08"

@@ -12,14 +12,14 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from newsloom.web import create_app  # noqa: E402
 from support import EXPECTED  # noqa: E402
-from web_support import HOSTILE_DOC, copy_store  # noqa: E402
+from web_support import HOSTILE_DOC, LOCAL, copy_store  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def client(examples_store, tmp_path_factory):
     store, _ = examples_store
     db = copy_store(store.path, tmp_path_factory.mktemp("web") / "read.db")
-    with TestClient(create_app(db)) as c:
+    with TestClient(create_app(db), base_url=LOCAL) as c:
         yield c
 
 
@@ -212,7 +212,7 @@ def ingest_db(examples_store, tmp_path_factory):
 
 
 def test_ingest_json_documents_is_idempotent(ingest_db):
-    with TestClient(create_app(ingest_db)) as c:
+    with TestClient(create_app(ingest_db), base_url=LOCAL) as c:
         before = c.get("/api/health").json()["counts"]
         report = c.post("/api/ingest", json={"documents": [HOSTILE_DOC, {"text": "   "}]}).json()
         assert report["documents_new"] == 1 and report["rejected"] == {"empty": 1}
@@ -240,7 +240,7 @@ def test_ingest_files_reads_each_format(ingest_db, tmp_path):
             "resumes crossings</h1><p>The Carden ferry resumed its crossings on Tuesday after a week of repairs to "
             "its landing stage, the harbour office said.</p><p>Ferry operators said the first crossing carried 140 "
             "passengers and that timetables would return to normal by the weekend.</p></article></body></html>")
-    with TestClient(create_app(ingest_db)) as c:
+    with TestClient(create_app(ingest_db), base_url=LOCAL) as c:
         files = [("files", ("ferry.html", page.encode(), "text/html")),
                  ("files", ("blob.bin", bytes(range(256)) * 8, "application/octet-stream"))]
         report = c.post("/api/ingest/files", files=files).json()
@@ -250,13 +250,14 @@ def test_ingest_files_reads_each_format(ingest_db, tmp_path):
 
 
 def test_ingest_needs_a_token_off_loopback(ingest_db):
-    with TestClient(create_app(ingest_db, token_required=True, ingest_token="s3cret")) as c:
+    exposed = create_app(ingest_db, token_required=True, ingest_token="s3cret")
+    with TestClient(exposed, base_url=LOCAL) as c:
         doc = {"documents": [{"text": "A short note about the Carden library opening hours."}]}
         assert c.post("/api/ingest", json=doc).status_code == 401
         assert c.post("/api/ingest", json=doc, headers={"Authorization": "Bearer wrong"}).status_code == 401
         assert c.post("/api/ingest", json=doc, headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert c.get("/api/stories").status_code == 200  # reading needs no token
-    with TestClient(create_app(ingest_db, token_required=True)) as c:
+    with TestClient(create_app(ingest_db, token_required=True), base_url=LOCAL) as c:
         assert c.post("/api/ingest", json={"documents": [{"text": "x"}]}).status_code == 403
 
 
@@ -267,7 +268,7 @@ def test_oversized_request_bodies_are_refused(ingest_db):
 
     config = Config()
     config = replace(config, ingest=replace(config.ingest, max_bytes=10_000))
-    with TestClient(create_app(ingest_db, config)) as c:
+    with TestClient(create_app(ingest_db, config), base_url=LOCAL) as c:
         big = {"documents": [{"text": "word " * 400_000}]}
         response = c.post("/api/ingest", json=big)
         assert response.status_code == 413
@@ -285,6 +286,7 @@ def test_serve_command_starts_the_app(examples_store, tmp_path):
     import subprocess
     import sys
     import time
+    import urllib.error
     import urllib.request
 
     from web_support import free_port
@@ -305,6 +307,10 @@ def test_serve_command_starts_the_app(examples_store, tmp_path):
                 assert server.poll() is None, server.stderr.read()
                 assert time.monotonic() < deadline, "newsloom serve did not answer within 60 s"
                 time.sleep(0.3)
+        rebound = urllib.request.Request(f"http://127.0.0.1:{port}/api/health", headers={"Host": "evil.example"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(rebound, timeout=5)
+        assert refused.value.code == 400  # serve answers only to the loopback names it is bound to
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -347,9 +353,96 @@ def test_generated_sentences_show_with_their_supporting_citations(examples_store
     with copy.transaction():
         copy.write(replace(briefing, abstract=(generated,)))
     copy.close()
-    with TestClient(create_app(db)) as c:
+    with TestClient(create_app(db), base_url=LOCAL) as c:
         (line,) = c.get(f"/api/stories/{story_id}").json()["abstract"]
         assert line["citations"] == [{"source": first.citations[0], "article_id": first.article_id,
                                       "span": list(first.span)}]
         page = c.get(f"/stories/{story_id}").text
         assert "In brief" in page and "A generated line &lt;i&gt;with markup&lt;/i&gt;." in page
+
+
+# -- cross-origin and DNS-rebinding ingest, offline docs ----------------------------------------------------------
+
+ORIGIN = "http://127.0.0.1:8000"
+ATTACK = {"documents": [{"text": "Quorvale city council voted on Tuesday to close the Zembrik ferry landing for "
+                                 "a month of repairs, the harbour office said, and ferries will use the north quay."}]}
+
+
+def stored_documents(db: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+
+def test_ingest_refuses_cross_origin_requests(ingest_db):
+    """What a browser says of a request's origin is checked before anything is read: a foreign Origin, Referer or
+    Sec-Fetch-Site is refused whatever the body's type (JSON, text/plain and multipart forms alike); a request
+    from the server's own pages, or one without those headers (curl, scripts), is served."""
+    with TestClient(create_app(ingest_db), base_url=ORIGIN) as c:
+        before = stored_documents(ingest_db)
+        files = [("files", ("attack.txt", ATTACK["documents"][0]["text"].encode(), "text/plain"))]
+        form_json = '{"documents": [{"text": "' + ATTACK["documents"][0]["text"] + '", "x": "="}]}'
+        foreign = [{"Origin": "http://evil.example"}, {"Origin": "null"}, {"Origin": "http://127.0.0.1:9999"},
+                   {"Origin": "http://localhost:8000"}, {"Sec-Fetch-Site": "cross-site"},
+                   {"Sec-Fetch-Site": "same-site"}, {"Referer": "http://evil.example/page.html"},
+                   {"Sec-Fetch-Site": "cross-site", "Origin": ORIGIN}]
+        for headers in foreign:
+            responses = [c.post("/api/ingest", json=ATTACK, headers=headers),
+                         c.post("/api/ingest", content=form_json, headers={**headers, "Content-Type": "text/plain"}),
+                         c.post("/api/ingest/files", files=files, headers=headers)]
+            assert [r.status_code for r in responses] == [403, 403, 403], headers
+            assert "cross-origin" in responses[0].json()["detail"]
+        assert stored_documents(ingest_db) == before
+        same = {"Origin": ORIGIN, "Sec-Fetch-Site": "same-origin"}
+        assert c.post("/api/ingest", json=ATTACK, headers=same).json()["documents_new"] == 1
+        # Swagger UI's "Try it out" under Referrer-Policy no-referrer: Origin null, but the browser vouches.
+        again = c.post("/api/ingest", json=ATTACK, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+        assert again.status_code == 200
+        assert c.post("/api/ingest", json=ATTACK).status_code == 200  # no browser headers: a script or curl
+        assert stored_documents(ingest_db) == before + 1
+
+
+def test_unknown_host_headers_are_refused(ingest_db):
+    """DNS rebinding: a page on a name the attacker controls, re-pointed at 127.0.0.1, sends that name as Host."""
+    with TestClient(create_app(ingest_db), base_url=ORIGIN) as c:
+        before = stored_documents(ingest_db)
+        for host in ["evil.example", "evil.example:8000", "127.0.0.1.evil.example:8000", "localhost.evil.example"]:
+            assert c.get("/api/health", headers={"Host": host}).status_code == 400, host
+            assert c.get("/", headers={"Host": host}).status_code == 400, host
+            # Same-origin for the browser (the page is on the rebound name), so only the Host check stops it.
+            response = c.post("/api/ingest", json=ATTACK, headers={"Host": host, "Origin": f"http://{host}",
+                                                                   "Sec-Fetch-Site": "same-origin"})
+            assert response.status_code == 400, host
+        assert stored_documents(ingest_db) == before
+        for host in ["127.0.0.1:8000", "localhost:8000", "[::1]:8000", "localhost"]:
+            assert c.get("/api/health", headers={"Host": host}).status_code == 200, host
+    named = create_app(ingest_db, allowed_hosts=["news.example.org"])
+    with TestClient(named, base_url="http://news.example.org") as c:
+        assert c.get("/api/health").status_code == 200
+        assert c.get("/api/health", headers={"Host": "127.0.0.1:8000"}).status_code == 400
+
+
+def test_serve_allows_the_host_it_is_bound_to():
+    from newsloom.web.app import allowed_hosts_for
+
+    assert set(allowed_hosts_for("127.0.0.1")) == set(allowed_hosts_for("::1")) == {"127.0.0.1", "localhost", "[::1]"}
+    assert "192.168.1.20" in allowed_hosts_for("192.168.1.20")
+    assert allowed_hosts_for("0.0.0.0") == ["*"]  # any name reaches it; ingest then needs the token
+
+
+def test_docs_work_offline_under_the_strict_csp(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp and "http" not in csp and "default-src 'none'" in csp
+    assert "<script>" not in page.text and "style=" not in page.text and "<style" not in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets)
+    for asset in assets:
+        assert asset.startswith("/") and not asset.startswith("//"), asset  # same origin, no CDN
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.content) > 200, asset
+        assert response.headers["content-type"].split(";")[0] in ("text/javascript", "application/javascript",
+                                                                 "text/css"), asset
+    assert client.get("/openapi.json").status_code == 200

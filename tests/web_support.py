@@ -9,6 +9,9 @@ import threading
 import time
 from pathlib import Path
 
+# The test client's address: the app answers only to loopback names (DNS rebinding), not to "testserver".
+LOCAL = "http://127.0.0.1"
+
 HOSTILE_DOC = {
     # A document whose text, title, outlet and URL carry markup and script: all must show as inert text.
     "title": "Kessmoor <script>alert('title')</script> fire <img src=x onerror=alert('title-img')>",

@@ -264,14 +264,15 @@ def serve(db: str, host: str, port: int, token: str | None, config_path: str | N
         from .web import create_app
     except ImportError as exc:
         raise click.ClickException(f"serve needs the web extra: pip install 'newsloom[web]' ({exc})") from exc
-    from .web.app import is_loopback
+    from .web.app import allowed_hosts_for, is_loopback
 
     _store(db).close()
     exposed = not is_loopback(host)
     if exposed and not token:
         err.print(f"[yellow]bound to {terminal_safe(host)}: ingest is off until a token is set (--token or "
                   f"NEWSLOOM_TOKEN)[/yellow]")
-    app = create_app(db, Config.load(config_path), ingest_token=token, token_required=exposed)
+    app = create_app(db, Config.load(config_path), ingest_token=token, token_required=exposed,
+                     allowed_hosts=allowed_hosts_for(host))
     # The socket is bound here, not by uvicorn, so that a port in use is a clear runtime error (exit 1); uvicorn
     # exits 3 then, which newsloom's exit codes reserve for refused inputs.
     try:

@@ -1,4 +1,4 @@
-"""Briefing renderers: Markdown, self-contained HTML (all news text escaped) and JSON."""
+"""Briefing renderers: Markdown, self-contained HTML (all news text escaped in both) and JSON."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import html
 import json
 from dataclasses import asdict
 
+from ..markdown import code_span, escape_markdown as md
 from ..records import Briefing
 
 
@@ -30,8 +31,8 @@ def articles_from_outlets(articles: int, outlets: int, unknown: int) -> str:
     return line + (f" ({unknown} of unknown outlet)" if unknown else "")
 
 
-def _values(entry: dict) -> str:
-    return "; ".join(f"{v['text']} {_cite([v['source']])}" for v in entry["values"])
+def _values(entry: dict, escape=str) -> str:
+    return "; ".join(f"{escape(v['text'])} {_cite([v['source']])}" for v in entry["values"])
 
 
 def sections_of(briefing: Briefing) -> list[tuple[str, list]]:
@@ -66,38 +67,41 @@ def _when(row: dict) -> str:
 
 
 def to_markdown(briefing: Briefing) -> str:
-    lines = [f"# {briefing.title}", "", f"*{_span(briefing)}*"]
+    """Every text from the pages is escaped (``md``): pasted into a wiki, the briefing carries no live markup."""
+    lines = [f"# {md(briefing.title)}", "", f"*{md(_span(briefing))}*"]
     if briefing.summary:
         lines += ["", "## Summary"]
     for title, sentences in sections_of(briefing):
         if briefing.sections:
-            lines += ["", f"### {title}"]
-        lines += [""] + [f"{s.text} {_cite(s.citations)}" for s in sentences]
+            lines += ["", f"### {md(title)}"]
+        lines += [""] + [f"{md(s.text)} {_cite(s.citations)}" for s in sentences]
     if briefing.abstract:
         lines += ["", "## In brief (generated, each sentence checked against its sources)", ""]
-        lines += [f"{g.text} {_cite(g.citations)}" for g in briefing.abstract]
+        lines += [f"{md(g.text)} {_cite(g.citations)}" for g in briefing.abstract]
     if briefing.key_figures:
         lines += ["", "## Key figures", ""]
-        lines += [f"- **{e['subject']}** ({e['status']}): {_values(e)}" for e in briefing.key_figures]
+        lines += [f"- **{md(e['subject'])}** ({md(e['status'])}): {_values(e, md)}" for e in briefing.key_figures]
     if briefing.disagreements:
         lines += ["", "## Where sources differ", ""]
-        lines += [f"- **{e['subject']}**: " + "; ".join(
-            f"{v['text']} ({v['outlet'] or 'unknown outlet'}{', ' + v['published'][:10] if v['published'] else ''})"
-            f" {_cite([v['source']])}" for v in e["values"]) for e in briefing.disagreements]
+        lines += [f"- **{md(e['subject'])}**: " + "; ".join(
+            f"{md(v['text'])} ({md(v['outlet'] or 'unknown outlet')}"
+            f"{', ' + md(v['published'][:10]) if v['published'] else ''}) {_cite([v['source']])}"
+            for v in e["values"]) for e in briefing.disagreements]
     if briefing.timeline:
         lines += ["", "## Timeline", ""]
         for entry in briefing.timeline:
-            lines.append(f"- **{entry.date}**: " + " ".join(f"{s.text} {_cite(s.citations)}" for s in entry.sentences))
+            lines.append(f"- **{md(entry.date)}**: "
+                         + " ".join(f"{md(s.text)} {_cite(s.citations)}" for s in entry.sentences))
     lines += ["", "## Sources", ""]
     for row in outlet_rows(briefing):
         copies = f", {row['copies']} of them copies" if row["copies"] else ""
-        lines.append(f"- {row['outlet']}: {row['articles']} article{'s' if row['articles'] != 1 else ''}"
-                     f" ({_when(row)}){copies} {_cite(row['sources'])}")
+        lines.append(f"- {md(row['outlet'])}: {row['articles']} article{'s' if row['articles'] != 1 else ''}"
+                     f" ({md(_when(row))}){copies} {_cite(row['sources'])}")
     lines.append("")
     for s in briefing.sources:
         copy = f" (copy of [{s.copy_of}])" if s.copy_of else ""
-        lines.append(f"{s.number}. {s.outlet or 'unknown outlet'}: \"{s.title or 'untitled'}\""
-                     f" ({s.published[:10] if s.published else 'date unknown'}), {s.location}{copy}")
+        lines.append(f"{s.number}. {md(s.outlet or 'unknown outlet')}: \"{md(s.title or 'untitled')}\""
+                     f" ({md(s.published[:10]) if s.published else 'date unknown'}), {code_span(s.location)}{copy}")
     return "\n".join(lines) + "\n"
 
 

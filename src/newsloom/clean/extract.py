@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..dates import iso_date
 from ..errors import InputRejected
+from ..markdown import escape_markdown as md
 from ..records import Document, Span
 from .html import extract_html, fragment_paragraphs
 from .text import TextPage, detect_language, split_text_page
@@ -71,18 +72,20 @@ class PageExtraction:
         return json.dumps(self.as_dict(furniture), ensure_ascii=False)
 
     def as_markdown(self, furniture: bool = False) -> str:
-        parts = [f"# {self.title}" if self.title else f"# ({self.uri or 'untitled'})"]
-        meta = [f"{k}: {v}" for k, v in (("author", self.author), ("date", self.date), ("language", self.language),
-                                         ("outlet", self.outlet), ("url", self.url)) if v]
+        """The page's text escaped (``md``): markup in the page shows as text, never as live Markdown or HTML."""
+        parts = [f"# {md(self.title)}" if self.title else f"# ({md(self.uri or 'untitled')})"]
+        meta = [f"{k}: {md(v)}" for k, v in (("author", self.author), ("date", self.date), ("language", self.language),
+                                             ("outlet", self.outlet), ("url", self.url)) if v]
         if meta:
             parts.append("\n".join(f"- {m}" for m in meta))
         if self.paragraphs:
-            parts.append("\n\n".join(self.paragraphs))
+            parts.append("\n\n".join(md(p) for p in self.paragraphs))
         if self.headlines:
-            parts.append("## Headlines\n\n" + "\n".join(
-                f"{h.position + 1}. {h.text}" + (f" — {h.teaser}" if h.teaser else "") for h in self.headlines))
+            parts.append("## Headlines\n\n" + "\n".join(f"{h.position + 1}. {md(h.text)}"
+                                                          + (f" — {md(h.teaser)}" if h.teaser else "")
+                                                          for h in self.headlines))
         if furniture and self.furniture:
-            parts.append("## Removed\n\n" + "\n".join(f"- [{f.reason}] {f.text}" for f in self.furniture))
+            parts.append("## Removed\n\n" + "\n".join(f"- [{f.reason}] {md(f.text)}" for f in self.furniture))
         return "\n\n".join(parts) + "\n"
 
     def as_text(self, furniture: bool = False) -> str:

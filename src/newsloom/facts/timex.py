@@ -4,6 +4,9 @@ Explicit dates ("June 2024", "12 January 2010", "Oct. 11, 2004", "in 2009") reso
 ("on Tuesday", "yesterday", "last week", "earlier this year", "between August and January") resolve against the
 publication date, and stay unresolved (``start``/``end`` None) when the date is unknown: never guessed.
 Each expression resolves to a day interval [start, end] in ISO form (a month is its first to last day).
+
+A weekday is resolved by the tense of the verb nearest to it, as HeidelTime and SUTime do: "should ease on Sunday"
+and "will return on Monday" look forward, "said on Monday" looks back, and "next"/"last" decide on their own.
 """
 
 from __future__ import annotations
@@ -139,12 +142,19 @@ def _resolve_span(kind: str, m: re.Match, anchor: date | None):
     if kind == "weekday":
         target = WEEKDAYS[g["wd"].lower()]
         rel = (g.get("rel") or "").lower()
-        back = (anchor.weekday() - target) % 7
+        back, ahead = (anchor.weekday() - target) % 7, (target - anchor.weekday()) % 7
         if rel == "next":
-            ahead = (target - anchor.weekday()) % 7 or 7
-            day = anchor + timedelta(days=ahead)
-        else:  # news reports the past: the latest such weekday up to the publication day
-            day = anchor - timedelta(days=back + (7 if rel == "last" and back == 0 else 0))
+            day = anchor + timedelta(days=ahead or 7)
+        elif rel == "last":
+            day = anchor - timedelta(days=back or 7)
+        else:
+            tense = tense_near(m.string, m.start(), m.end())
+            if tense == "future":
+                day = anchor + timedelta(days=ahead)
+            elif rel == "this" and tense is None:  # the one in the publication day's week (weeks start on Monday)
+                day = anchor + timedelta(days=target - anchor.weekday())
+            else:  # news reports the past: the latest such weekday up to the publication day
+                day = anchor - timedelta(days=back)
         return day, day
     if kind == "relative_period":
         rel, unit = g["rel"].lower(), g["unit"]
@@ -160,6 +170,52 @@ def _resolve_span(kind: str, m: re.Match, anchor: date | None):
         if rel.startswith("earlier") and shift == 0:
             end = anchor
         return start, end
+    return None
+
+
+# Tense from the words themselves: timex runs on bare sentences (figures and timelines have no parse), and the
+# markers HeidelTime reads from its tagger (MD, VBD, "going to") are closed word classes, except regular past
+# forms, taken as lower-case words in -ed that no auxiliary governs (in "will be closed" the auxiliary decides).
+# "could not" is read as past inability ("crews could not reach the ridge on Friday"), "could" alone as ahead.
+_FUTURE = re.compile(
+    r"\b(?:will|shall|would|should|could(?!\s+not|n't)|may|might|must|can|wo(?=n't))\b(?!(?:\s+not|n't)?\s+have\b)"
+    r"|'ll\b"
+    r"|\b(?:going|due|set|expected|scheduled|planning|planned|plans?|intends?|aims?|hopes?|promised|vowed|pledged"
+    r"|threatened|poised|likely|about|ready|has|have)\s+to\b"
+    r"(?!\s+(?:the|a|an|his|her|their|its|our|this|that|these|those|them|him|us|me|it)\b)")
+_PAST_WORDS = ("was|were|had|did|has|have|said|told|went|came|began|begun|took|made|gave|held|left|met|ran|saw|"
+               "found|fell|rose|spoke|wrote|broke|brought|caught|fought|kept|lost|paid|sent|spent|stood|struck|"
+               "won|burnt|knew|thought|became|drove|flew|grew|led|heard|felt|sold|built|meant|sat|shot|fled|"
+               "swept|threw|woke|withdrew|overtook|forbade|sought|taught|bought|slept|hid|bit|shook|stole|tore")
+_PAST = re.compile(rf"\b(?:would|should|could|may|might|must)(?:\s+not|n't)?\s+have\b|\bcould(?:\s+not|n't)"
+                   rf"|\b(?:{_PAST_WORDS})\b"
+                   r"|(?<!\bbe )(?<!\bbeen )(?<!\bbeing )(?<!\bis )(?<!\bare )(?<!\bam )(?<!\bget )(?<!\bgets )"
+                   r"\b(?!(?:hundred|shed|naked|wicked|sacred|rugged|beloved|wretched)\b)[a-z]{2,}(?<!e)ed\b"
+                   r"|\b(?:agreed|freed)\b")
+# A clause ends at punctuation or a word that opens another one ("said on Friday that the road would reopen").
+_CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s|\b(?:that|which|who|while|but|and|after|before|when|until|because)\b")
+
+
+def tense_near(text: str, start: int, end: int) -> str | None:
+    """"future", "past" or None: the tense marker nearest to ``text[start:end]``, looked for in its clause first,
+    then in the whole sentence; a marker after the expression counts as farther than one before it."""
+    clause_start = max((b.end() for b in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    following = _CLAUSE_BREAK.search(text, end)
+    clause_end = following.start() if following else len(text)
+    for lo, hi in ((clause_start, clause_end), (0, len(text))):
+        best, best_distance = None, None
+        for tense, pattern in (("past", _PAST), ("future", _FUTURE)):
+            for marker in pattern.finditer(text, lo, hi):
+                if marker.end() <= start:
+                    distance = start - marker.end()
+                elif marker.start() >= end:
+                    distance = (marker.start() - end) * 1.5
+                else:
+                    continue
+                if best_distance is None or distance < best_distance:
+                    best, best_distance = tense, distance
+        if best:
+            return best
     return None
 
 

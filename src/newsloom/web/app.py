@@ -2,7 +2,10 @@
 
 Every reader page renders the same dict that its JSON twin under /api/ returns. News text is untrusted: the
 templates autoescape everything, no page carries inline script or style (the Content-Security-Policy forbids
-both), a document's URL is shown but never fetched, and request bodies are size-limited.
+both; the API docs at /docs too, Swagger UI served from the swagger-ui-bundle package), a document's URL is shown
+but never fetched, and request bodies are size-limited. Other web pages cannot use the server through the user's
+browser: requests under an unknown Host name are refused (DNS rebinding), and so are writes that the browser
+says come from another origin.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
+from starlette.datastructures import Headers
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from swagger_ui_bundle import swagger_ui_path
 
 from .. import __version__
 from ..brief.render import articles_from_outlets
@@ -30,15 +36,12 @@ from ..store import Store
 from . import queries
 
 HERE = Path(__file__).parent
-# The reader's pages: scripts and styles from this server only, nothing inline, no plugins, no framing.
-READER_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-              "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-# FastAPI's interactive docs load Swagger UI from its CDN and start it with an inline script; those pages show
-# no news text, so they alone get this looser policy.
-DOCS_CSP = ("default-src 'none'; script-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; "
-            "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-            "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'")
-DOCS_PATHS = ("/docs", "/redoc")
+# Every page, the API docs included: scripts and styles from this server only, nothing inline, no plugins, no
+# framing.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+# The names a loopback server answers to (as Host headers carry them: IPv6 in brackets).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 NOT_FOUND = {404: {"description": "No such story, article or thread"}}
 
 
@@ -98,6 +101,58 @@ class BodyLimit:
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+
+
+class SameOriginWrites:
+    """Refuses (403) a request that can change the store when the browser that sent it says it comes from another
+    origin. Any web page can make the user's browser send a form (text/plain or multipart) or a no-cors fetch to
+    127.0.0.1 without a CORS preflight; the answer stays unreadable to the page, but the write would be done.
+
+    The rule is that of Go's http.CrossOriginProtection (written here: no maintained Python middleware checks
+    origins without cookies or tokens): Sec-Fetch-Site, sent by every current browser and not settable by pages,
+    decides when present ('same-origin' and 'none', a user's own navigation, pass); without it, Origin must name
+    this server as the request reached it (its Host header), and without Origin, so must Referer. A request with
+    none of them does not come from a browser (curl, scripts) and is served."""
+
+    SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] not in self.SAFE_METHODS:
+            refused = cross_origin(Headers(scope=scope))
+            if refused:
+                response = JSONResponse({"detail": f"cross-origin request refused: {refused}"}, status_code=403)
+                return await response(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
+def cross_origin(headers: Headers) -> str | None:
+    """Why the request is cross-origin, or None when nothing says so."""
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return None if site in ("same-origin", "none") else f"Sec-Fetch-Site is {site}"
+    host = headers.get("host", "").lower()
+    for name in ("origin", "referer"):
+        value = headers.get(name)
+        if value is not None:
+            try:
+                netloc = urlsplit(value).netloc.lower()
+            except ValueError:
+                netloc = ""
+            return None if netloc == host else f"{name.title()} {value!r} is not this server"
+    return None
+
+
+def allowed_hosts_for(bind_host: str) -> list[str]:
+    """The Host names a server bound to ``bind_host`` answers to: the loopback names on a loopback address, else
+    that address (or name); any name on a wildcard address, where ingest needs the token anyway."""
+    if is_loopback(bind_host):
+        return list(LOOPBACK_HOSTS)
+    if bind_host in ("0.0.0.0", "::", ""):
+        return ["*"]
+    return [f"[{bind_host}]" if ":" in bind_host else bind_host]
 
 
 def is_loopback(host: str) -> bool:
@@ -171,28 +226,33 @@ FilterDep = Annotated[queries.StoryFilter, Depends(story_filter)]
 
 
 def create_app(db: str, config: Config | None = None, *, ingest_token: str | None = None,
-               token_required: bool = False, ingest_wait_s: float = 10.0) -> FastAPI:
+               token_required: bool = False, ingest_wait_s: float = 10.0,
+               allowed_hosts: list[str] | tuple[str, ...] = LOOPBACK_HOSTS) -> FastAPI:
     """The app over the store at ``db``. Ingest needs ``Authorization: Bearer <ingest_token>`` when
     ``token_required`` (the server is bound to a non-loopback address); with no token set it is then off.
-    An ingest request waits at most ``ingest_wait_s`` for the store, else it is answered 503."""
+    An ingest request waits at most ``ingest_wait_s`` for the store, else it is answered 503. Requests whose
+    Host is not in ``allowed_hosts`` (names, any port; "*" for any) are refused with 400."""
     config = config or Config()
     Store(db).close()  # create or migrate the store once, before any request
-    app = FastAPI(title="newsloom", version=__version__,
+    # FastAPI's own /docs and /redoc load their scripts from a CDN and start them inline: /docs is served below.
+    app = FastAPI(title="newsloom", version=__version__, docs_url=None, redoc_url=None,
                   description="Stories, cited briefings, articles, threads and entities from a newsloom store.")
     app.state.db = db
     app.add_middleware(BodyLimit, max_bytes=config.ingest.max_bytes + 1_000_000)  # room for multipart framing
+    app.add_middleware(SameOriginWrites)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts), www_redirect=False)
     ingestor = Ingestor(db, config, ingest_wait_s)
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                             trim_blocks=True, lstrip_blocks=True)
     templates.globals.update(bars=coverage_bars, page_url=page_url, safe_href=safe_href, version=__version__,
                              articles_from_outlets=articles_from_outlets)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
-        docs = request.url.path.startswith(DOCS_PATHS)
-        response.headers["Content-Security-Policy"] = DOCS_CSP if docs else READER_CSP
+        response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
@@ -266,7 +326,8 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
         if not secrets.compare_digest(given.encode(), ingest_token.encode()):
             raise HTTPException(401, "ingest needs the header 'Authorization: Bearer <token>'")
 
-    auth_responses = {401: {"description": "Missing or wrong token"}, 403: {"description": "Ingest is off"},
+    auth_responses = {401: {"description": "Missing or wrong token"},
+                      403: {"description": "Ingest is off, or a browser sent the request from another origin"},
                       413: {"description": "Request body too large"},
                       503: {"description": "The store is busy with another writer; retry after Retry-After seconds"}}
 
@@ -297,6 +358,11 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
                 yield from read_bytes(f"upload:{name}", name, data, config.ingest)
 
         return ingestor.run(items(), [f"upload:{n}" for n in names])
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def api_docs() -> str:
+        """Swagger UI over /openapi.json, started by /static/docs.js."""
+        return render("docs.html", openapi_url=app.openapi_url)
 
     # -- reader ---------------------------------------------------------------------------------------------
     @app.get("/favicon.ico", include_in_schema=False)
