@@ -26,6 +26,7 @@ from .. import __version__
 from ..config import Config
 from ..errors import NotFoundError
 from ..store import Store
+from ..workers import DocumentWorkers
 from . import queries
 
 HERE = Path(__file__).parent
@@ -115,13 +116,14 @@ class Ingestor:
         self.db, self.config = db, config
         self.lock = threading.Lock()
         self.pipeline = None
+        self.workers = DocumentWorkers.from_config(config.ingest)  # uploads are read in them too
 
     def run(self, items, inputs: list[str]) -> dict:
         from ..pipeline import Pipeline, RunReport
 
         with self.lock:
             if self.pipeline is None:
-                self.pipeline = Pipeline(Store(self.db), self.config)
+                self.pipeline = Pipeline(Store(self.db), self.config, self.workers)
             report = RunReport(inputs=inputs)
             return self.pipeline.run_items(items, report).as_dict()
 
@@ -252,7 +254,8 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
 
         def items():
             for number, doc in enumerate(body.documents, start=1):
-                yield from json_document(f"api:{doc.url or number}", doc.model_dump(exclude_none=True))
+                yield from json_document(f"api:{doc.url or number}", doc.model_dump(exclude_none=True),
+                                         config.ingest)
 
         return ingestor.run(items(), [f"api:{len(body.documents)} documents"])
 
@@ -268,7 +271,7 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
         def items():
             for name, upload in zip(names, files):
                 data = upload.file.read(config.ingest.max_bytes + 1)
-                yield from read_bytes(f"upload:{name}", name, data, config.ingest)
+                yield from read_bytes(f"upload:{name}", name, data, config.ingest, ingestor.workers)
 
         return ingestor.run(items(), [f"upload:{n}" for n in names])
 
