@@ -42,14 +42,17 @@ _WATCH_EVERY_S = 0.05  # how often the watchdog looks at deadlines and memory: t
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-def _serve(conn, busy) -> None:
-    """A worker's loop: run (function, argument) tasks until the pipe closes."""
+def _serve(conn, started, initializer) -> None:
+    """A worker's loop: run (function, argument) tasks until the pipe closes. ``started`` is shared with the
+    watchdog: the monotonic time at which the running task began, 0 between tasks."""
+    if initializer is not None:
+        initializer()  # before any task: loading models does not count against a document's time
     while True:
         try:
             task = conn.recv()
         except (EOFError, OSError):
             return
-        busy.value = 1
+        started.value = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
         function, argument = task
         try:
             outcome: tuple = ("ok", function(argument))
@@ -57,7 +60,7 @@ def _serve(conn, busy) -> None:
             outcome = ("rejected", exc.reason_code, exc.reason)
         except Exception as exc:  # a bug met on one input must not cost the others: it is refused with the bug
             outcome = ("error", f"{type(exc).__name__}: {exc}")
-        busy.value = 0  # sending a large result may block on the pipe; that is not the task overrunning
+        started.value = 0  # sending a large result may block on the pipe; that is not the task overrunning
         try:
             conn.send(outcome)
         except Exception as exc:  # an unpicklable result
@@ -65,14 +68,14 @@ def _serve(conn, busy) -> None:
 
 
 class _Worker:
-    def __init__(self, context):
+    def __init__(self, context, initializer):
         self.conn, child = context.Pipe()
-        self.busy = context.RawValue("b", 0)
-        self.process = context.Process(target=_serve, args=(child, self.busy), daemon=True, name="newsloom-worker")
+        self.started = context.RawValue("d", 0.0)
+        self.process = context.Process(target=_serve, args=(child, self.started, initializer), daemon=True,
+                                       name="newsloom-worker")
         with _main_hidden():
             self.process.start()
         child.close()
-        self.deadline: float | None = None  # set while a task runs
         self.kill_reason: tuple[str, str] | None = None
 
     def rss_mb(self) -> float | None:
@@ -98,17 +101,21 @@ class _Worker:
 
 class DocumentWorkers:
     """A pool of ``processes`` worker processes that run one task each at a time, ``timeout_s`` seconds and
-    ``memory_mb`` megabytes of resident memory at most per task (None: no cap). Thread-safe for one caller at a
-    time (the pipeline holds it for a run); processes start on first use and stop with :meth:`close`.
+    ``memory_mb`` megabytes of resident memory at most per task (None: no cap). ``initializer`` (a top-level
+    function) runs once in each worker before its first task, outside the time limit: models load there.
+    For one caller at a time (the pipeline holds it for a run; :meth:`map` is not re-entrant); processes start
+    on first use and stop with :meth:`close`.
 
     >>> with DocumentWorkers(timeout_s=20, memory_mb=1000) as workers:
     ...     outcomes = list(workers.map(clean_job, jobs))   # results, or InputRejected for refused tasks
     """
 
-    def __init__(self, *, timeout_s: float, memory_mb: float | None = None, processes: int = 1):
+    def __init__(self, *, timeout_s: float, memory_mb: float | None = None, processes: int = 1,
+                 initializer: Callable[[], Any] | None = None):
         if processes < 1:
             raise ValueError("processes must be at least 1")
         self.timeout_s, self.memory_mb, self.processes = timeout_s, memory_mb, processes
+        self.initializer = initializer
         self._idle: list[_Worker] = []
         self._running: dict[_Worker, int] = {}  # worker -> index of its task
         self._lock = threading.Lock()  # guards _running against the watchdog
@@ -118,8 +125,11 @@ class DocumentWorkers:
 
     @classmethod
     def from_config(cls, config) -> "DocumentWorkers":
-        """From an :class:`newsloom.config.IngestConfig`."""
-        return cls(timeout_s=config.parse_timeout_s, memory_mb=config.worker_memory_mb, processes=config.workers)
+        """Reading and cleaning workers per an :class:`newsloom.config.IngestConfig`."""
+        from .clean.stage import warm_up
+
+        return cls(timeout_s=config.parse_timeout_s, memory_mb=config.worker_memory_mb, processes=config.workers,
+                   initializer=warm_up)
 
     def __enter__(self) -> "DocumentWorkers":
         return self
@@ -151,6 +161,8 @@ class DocumentWorkers:
         place. At most ``processes`` tasks run at once; arguments are drawn lazily."""
         if self._closed.is_set():
             raise RuntimeError("the document workers are closed")
+        if self._running:
+            raise RuntimeError("DocumentWorkers.map is not re-entrant: another map is still running")
         self._start_watchdog()
         arguments = iter(arguments)
         done: dict[int, Any] = {}
@@ -184,9 +196,7 @@ class DocumentWorkers:
                 worker.stop()
 
     def _send(self, function, argument, index: int) -> None:
-        worker = self._idle.pop() if self._idle else _Worker(_context())
-        worker.deadline = time.monotonic() + self.timeout_s if self.timeout_s > 0 else None
-        worker.busy.value = 1  # counted from now, not from when the worker reads the task
+        worker = self._idle.pop() if self._idle else _Worker(_context(), self.initializer)
         with self._lock:
             self._running[worker] = index
         try:
@@ -208,7 +218,6 @@ class DocumentWorkers:
                 worker.kill()
                 worker.stop()
                 continue
-            worker.deadline = None
             self._idle.append(worker)
             kind, *rest = outcome
             if kind == "ok":
@@ -236,9 +245,10 @@ class DocumentWorkers:
         with self._lock:
             running = list(self._running)
         for worker in running:
-            if not worker.busy.value or worker.kill_reason is not None:
+            started = worker.started.value
+            if not started or worker.kill_reason is not None:
                 continue
-            if worker.deadline is not None and now > worker.deadline:
+            if 0 < self.timeout_s < now - started:
                 worker.kill(("timeout", f"took longer than the {self.timeout_s:g} s limit (stopped)"))
             elif self.memory_mb is not None and (worker.rss_mb() or 0) > self.memory_mb:
                 worker.kill(("memory", f"needed more than the {self.memory_mb:,.0f} MB memory limit (stopped)"))

@@ -69,6 +69,13 @@ def clean_job(job: tuple[Document, int, int]) -> list[Article | Headline | Furni
     return list(clean_document(doc, min_words, max_chars))
 
 
+def warm_up() -> None:
+    """Load what cleaning loads once (the line model), in a document worker before its first page."""
+    from .linemodel import load_model
+
+    load_model()
+
+
 def _outcome(job: tuple[Document, int, int]) -> list | InputRejected:
     try:
         return clean_job(job)
