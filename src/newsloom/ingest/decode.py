@@ -85,7 +85,15 @@ def check_not_binary(data: bytes) -> None:
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode bytes to text; returns (text, encoding). Tries BOMs, the declared charset, UTF-8, then
-    detection. Refuses text that no encoding explains."""
+    detection. Refuses text that no encoding explains, and text that is only whitespace once decoded (a
+    byte-order mark alone passed the check on bytes and came out as an empty document)."""
+    text, encoding = _decode(data, declared)
+    if not text.strip():
+        raise InputRejected("empty", f"file holds no text ({len(data)} bytes of {encoding}, whitespace only)")
+    return text, encoding
+
+
+def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
     check_not_binary(data)
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):

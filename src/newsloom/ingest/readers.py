@@ -183,6 +183,9 @@ def _read_html(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
     yield make_document(uri, "html", html, encoding=encoding)
 
 
+_TOO_DEEP = "JSON nested too deeply to be a document (Python's JSON parser stops at about 1,000 levels)"
+
+
 def _read_jsonl(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
     text, _ = decode(data)
     for number, line in enumerate(text.splitlines(), start=1):
@@ -193,6 +196,9 @@ def _read_jsonl(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             yield Rejection(where, "bad-json", f"line is not valid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        except RecursionError:
+            yield Rejection(where, "bad-json", _TOO_DEEP)
             continue
         yield from json_document(where, obj, config)
 
@@ -205,6 +211,8 @@ def _read_json(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
     except json.JSONDecodeError:
         yield from _read_jsonl(uri, data, config)
         return
+    except RecursionError:
+        raise InputRejected("bad-json", _TOO_DEEP) from None
     items = obj if isinstance(obj, list) else [obj]
     if not any(isinstance(i, dict) and ("text" in i or "html" in i) for i in items):
         raise InputRejected("not-news", 'JSON holds no document objects (with a "text" or "html" field)')
@@ -217,9 +225,9 @@ def json_document(where: str, obj, config: IngestConfig | None = None) -> Iterat
     if not isinstance(obj, dict):
         yield Rejection(where, "bad-json", "not a JSON object")
         return
-    content, fmt = obj.get("html"), "html"
+    content, fmt = _unicode(obj.get("html")), "html"
     if not isinstance(content, str) or not content.strip():
-        content, fmt = obj.get("text"), "text"
+        content, fmt = _unicode(obj.get("text")), "text"
     if not isinstance(content, str) or not content.strip():
         yield Rejection(where, "empty", 'object has no non-empty "text" or "html" field')
         return
@@ -322,7 +330,16 @@ def _feed_time(entry) -> str | None:
 
 
 def _str_or_none(value) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+    return _unicode(value).strip() or None if isinstance(value, str) else None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unicode(value):
+    """A JSON string can escape a lone surrogate ("\\ud800"), which no text encoding can store: it becomes U+FFFD,
+    as a browser shows it (it stopped the whole run at the store before)."""
+    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 _READERS = {"text": _read_text, "html": _read_html, "jsonl": _read_jsonl, "json": _read_json, "warc": _read_warc, "feed": _read_feed}
