@@ -116,6 +116,7 @@ class DocumentWorkers:
             raise ValueError("processes must be at least 1")
         self.timeout_s, self.memory_mb, self.processes = timeout_s, memory_mb, processes
         self.initializer = initializer
+        self.worst_overrun_s = 0.0  # the longest a task ran past the time limit before it was refused
         self._idle: list[_Worker] = []
         self._running: dict[_Worker, int] = {}  # worker -> index of its task
         self._lock = threading.Lock()  # guards _running against the watchdog
@@ -214,6 +215,9 @@ class DocumentWorkers:
             except (EOFError, OSError):
                 outcome = None
             if outcome is None or worker.kill_reason is not None:
+                if worker.kill_reason and worker.kill_reason[0] == "timeout":
+                    overrun = time.monotonic() - worker.started.value - self.timeout_s
+                    self.worst_overrun_s = max(self.worst_overrun_s, overrun)
                 done[index] = InputRejected(*(worker.kill_reason or self._crash_reason(worker)))
                 worker.kill()
                 worker.stop()
