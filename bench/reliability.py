@@ -238,17 +238,20 @@ def hostile(tmp: Path) -> dict:
     corpus.mkdir()
     kinds = hostile_kinds(corpus)
     outcomes: dict[str, str] = {}
+    seconds: dict[str, float] = {}
     crashes = refused = stored = 0
     with TreeMemory() as memory, Pipeline(Store(tmp / "clean.db"), config) as clean:
         clean.run([str(EXAMPLES)])
         for kind, paths in kinds.items():
             pipeline = Pipeline(Store(tmp / f"kind-{len(outcomes)}.db"), config, workers=clean.workers)
+            start = time.perf_counter()
             try:
                 report = pipeline.run([str(p) for p in paths])
             except Exception as exc:  # noqa: BLE001 - a crash is what this counts
                 crashes += 1
                 outcomes[kind] = f"crash: {type(exc).__name__}: {str(exc)[:200]}"
                 continue
+            seconds[kind] = round(time.perf_counter() - start, 1)
             rows = pipeline.store.db.execute("SELECT code, reason FROM rejections").fetchall()
             with_reason = [(c, r) for c, r in rows if c and r]
             if report.documents_new:
@@ -282,7 +285,8 @@ def hostile(tmp: Path) -> dict:
             "crashes": crashes + bool(mixed_crash), "good_docs_lost": lost["all"],
             "good_docs_lost_without_crashing_kinds": lost["without_crashing_kinds"],
             "good_docs": len(good["documents"]), "mixed_run_crash": mixed_crash or None,
-            "pool_worst_overrun_s": round(overrun, 3), "peak_rss_mb": round(memory.peak_mb), "kinds": outcomes}
+            "pool_worst_overrun_s": round(overrun, 3), "peak_rss_mb": round(memory.peak_mb),
+            "slowest_kinds_s": dict(sorted(seconds.items(), key=lambda item: -item[1])[:6]), "kinds": outcomes}
 
 
 def limit_call() -> float:

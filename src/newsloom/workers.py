@@ -197,6 +197,8 @@ class DocumentWorkers:
                 worker.stop()
 
     def _send(self, function, argument, index: int) -> None:
+        while self._idle and not self._idle[-1].process.is_alive():  # died while idle (the OOM killer, a signal)
+            self._idle.pop().stop()
         worker = self._idle.pop() if self._idle else _Worker(_context(), self.initializer)
         with self._lock:
             self._running[worker] = index
