@@ -425,13 +425,15 @@ def fuzz(examples: int) -> dict:
     runs = [(test_fuzz.check_reader, st.tuples(st.sampled_from(test_fuzz.NAMES), test_fuzz.payload)),
             (test_fuzz.check_json_document, st.tuples(test_fuzz.json_object)),
             (test_fuzz.check_text_cleaner, st.tuples(test_fuzz.page_text))]
-    for check, strategy in runs:
-        def counted(args, _check=check):
+    def counting(check):
+        def counted(args):
             counter["execs"] += 1
-            _check(*args)
+            check(*args)
+        return counted
 
+    for check, strategy in runs:
         test = settings(max_examples=examples, deadline=None, database=None,
-                        suppress_health_check=list(HealthCheck))(given(strategy)(counted))
+                        suppress_health_check=list(HealthCheck))(given(strategy)(counting(check)))
         try:
             test()
         except Exception as exc:  # noqa: BLE001 - a property that fails is a crash found

@@ -204,8 +204,8 @@ class DocumentWorkers:
             self._running[worker] = index
         try:
             worker.conn.send((function, argument))
-        except (OSError, ValueError) as exc:  # a worker that died idle, or an argument that cannot be pickled
-            worker.kill(("worker-crashed", f"could not be handed to a worker: {exc}"))
+        except Exception as exc:  # a worker that died just now, or an argument that cannot be pickled
+            worker.kill(("worker-crashed", f"could not be handed to a worker: {type(exc).__name__}: {exc}"))
 
     def _collect(self, done: dict[int, Any]) -> None:
         ready = wait([w.conn for w in self._running], timeout=1.0)
