@@ -136,3 +136,13 @@ def test_long_article_text_from_html_is_refused(workers):
     html = f"<html><body><article>{paragraphs}</article></body></html>"
     (refused,) = stage.run([Document(id="long", uri="long.html", format="html", content=html)])
     assert refused.code == "too-long" and "limit 5,000" in refused.reason
+
+
+def test_endless_file_is_read_no_further_than_the_size_limit(tmp_path):
+    """A symlink to /dev/zero says its size is 0 and never ends: it was read until memory ran out."""
+    endless = tmp_path / "zero.txt"
+    endless.symlink_to("/dev/zero")
+    start = time.perf_counter()
+    (refused,) = read_inputs([str(endless)], IngestConfig(max_bytes=1_000_000))
+    assert refused.code == "too-large" and "1,000,000-byte limit" in refused.reason
+    assert time.perf_counter() - start < 2

@@ -42,9 +42,14 @@ def read_limited(path: Path, max_bytes: int, max_decompressed: int) -> bytes:
     if size > max_bytes:
         raise InputRejected("too-large", f"{size:,} bytes is over the {max_bytes:,}-byte limit")
     try:
-        data = path.read_bytes()
+        # Never more than the limit, whatever the size said: a device or a file that grows while it is read
+        # (a symlink to /dev/zero has size 0) would otherwise be read without end.
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise InputRejected("unreadable", f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise InputRejected("too-large", f"more than the {max_bytes:,}-byte limit to read (its size said {size:,})")
     return gunzip_limited(data, max_decompressed) if data[:2] == b"\x1f\x8b" else data
 
 
