@@ -43,7 +43,6 @@ from _shared import machine, peak_rss_mb, require, shared_data  # noqa: E402
 
 PUBLISHED = {"rs_trafilatura": 0.970, "AutoExtract": 0.970, "trafilatura 2.0.0": 0.958, "Diffbot": 0.951,
              "newspaper4k": 0.949, "readability-lxml": 0.922}
-TIMEOUT_S = 20.0
 
 
 def load_pages(folder: Path, limit: int | None):
@@ -99,7 +98,7 @@ def run_html(folder: Path, pages) -> dict:
     def ours(page):
         doc = Document(id=page["id"], uri=page["id"], format="html", content=page["html"], url=page["url"])
         try:
-            return extract_page(doc, timeout_s=TIMEOUT_S).text
+            return extract_page(doc).text
         except Exception as exc:  # noqa: BLE001 - a refused page scores as empty output
             print(f"  {page['id'][:12]}: {exc}", file=sys.stderr)
             return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 
@@ -446,3 +447,24 @@ def test_docs_work_offline_under_the_strict_csp(client):
         assert response.headers["content-type"].split(";")[0] in ("text/javascript", "application/javascript",
                                                                  "text/css"), asset
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_ingest_stops_a_slow_page_at_the_limit(ingest_db):
+    """The server runs ingest in a worker thread, where the old signal-based limit was not enforced: the page
+    that needs seconds to clean is stopped at the limit and refused with the reason; the other file is stored."""
+    from newsloom.config import Config
+
+    config = Config.from_dict({"ingest": {"parse_timeout_s": 0.5}})
+    slow = "<html><body><p>" + "The harbour master said that nine ships were waiting to unload. " * 14_000
+    good = ("Carden library reopens\n\nThe Carden library reopened on Monday after a year of repairs to its roof, "
+            "the town council said, and its opening hours will return to normal from next week.\n\nLibrarians said "
+            "that the reading room would host an exhibition of old harbour maps through the whole of the summer.")
+    with TestClient(create_app(ingest_db, config), base_url=LOCAL) as c:
+        c.post("/api/ingest", json={"documents": [{"text": good.replace("Carden", "Marrick")}]})  # workers started
+        files = [("files", ("slow.html", slow.encode(), "text/html")),
+                 ("files", ("library.txt", good.encode(), "text/plain"))]
+        report = c.post("/api/ingest/files", files=files).json()
+        assert report["rejected"] == {"timeout": 1} and report["documents_new"] == 1
+    with sqlite3.connect(ingest_db) as con:
+        (reason,) = con.execute("SELECT reason FROM rejections WHERE uri = 'upload:slow.html'").fetchone()
+    assert reason == "cleaning it took longer than the 0.5 s limit (stopped)"

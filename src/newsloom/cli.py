@@ -165,21 +165,23 @@ def _print_report(report) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML configuration file.")
 def extract(paths: tuple[str, ...], fmt: str, furniture: bool, config_path: str | None) -> None:
     """Print each page's article, metadata and headline records, without touching a store."""
-    from .clean import extract_page
+    from .clean import extract_job
     from .errors import InputRejected
     from .ingest import read_inputs
     from .records import Rejection
+    from .workers import DocumentWorkers
 
     config = Config.load(config_path)
     refused = 0
-    for item in read_inputs(paths, config.ingest):
+    workers = DocumentWorkers.from_config(config.ingest)  # reads and extracts under the per-document limits
+    for item in read_inputs(paths, config.ingest, workers=workers):
         if isinstance(item, Rejection):
             refused += 1
             err.print(f"[yellow]refused[/yellow] {terminal_safe(f'{item.uri}: {item.reason} ({item.code})')}",
                       highlight=False)
             continue
         try:
-            page = extract_page(item, timeout_s=config.ingest.parse_timeout_s, furniture=furniture)
+            page = workers.call(extract_job, (item, furniture))
         except InputRejected as exc:
             refused += 1
             err.print(f"[yellow]refused[/yellow] {terminal_safe(f'{item.uri}: {exc.reason} ({exc.reason_code})')}",

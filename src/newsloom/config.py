@@ -25,7 +25,12 @@ from .errors import ConfigError
 class IngestConfig:
     max_bytes: int = 50_000_000  # larger inputs are refused unread
     max_decompressed_bytes: int = 100_000_000  # guards against gzip bombs
-    parse_timeout_s: float = 20.0  # per-document limit for third-party parsers
+    parse_timeout_s: float = 20.0  # per-document (per-file when reading) time limit, enforced by killing the worker
+    worker_memory_mb: float | None = 500  # resident memory cap of a document worker process (None: no cap)
+    workers: int = 2  # document worker processes (reading files, cleaning pages)
+    # Text longer than this is refused, not stored as one article: 4x the longest page in ../shared/data
+    # (timeline17: 245,730 characters; BBC 25,485; scrapinghub's article bodies 53,372); see docs/benchmarks.md.
+    max_text_chars: int = 1_000_000
 
 
 @dataclass(frozen=True)

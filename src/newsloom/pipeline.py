@@ -27,6 +27,7 @@ from .represent.embed import RepresentStage
 from .stages import RunContext, Stage, StageStats
 from .store import Store
 from .store.lock import writer_lock
+from .workers import DocumentWorkers
 
 RECORD_STAGES: list[type[Stage]] = [CleanStage, DedupStage, RepresentStage, ClusterStage, FactsStage]
 STORY_STAGES: list[type[Stage]] = [ReconcileStage, BriefStage]
@@ -56,10 +57,14 @@ class RunReport:
 
 
 class Pipeline:
-    def __init__(self, store: Store, config: Config | None = None):
+    """``workers``: the document workers that read and clean under the limits (default: a pool of its own,
+    per ``[ingest]``, whose processes start on first use and stop with :meth:`close`)."""
+
+    def __init__(self, store: Store, config: Config | None = None, workers: DocumentWorkers | None = None):
         self.config = config or Config()
         self.store = store
-        self.ctx = RunContext(self.config, store)
+        self.workers = workers or DocumentWorkers.from_config(self.config.ingest)
+        self.ctx = RunContext(self.config, store, workers=self.workers)
         self.record_stages = [cls(self.ctx) for cls in RECORD_STAGES]
         self.story_stages = [cls(self.ctx) for cls in STORY_STAGES]
 
@@ -67,8 +72,18 @@ class Pipeline:
             wait_s: float | None = None, on_wait: Callable[[str], None] | None = None) -> RunReport:
         paths = list(paths)
         report = RunReport(inputs=paths)
-        return self.run_items(read_inputs(paths, self.config.ingest, report.skipped_files), report, progress,
-                              wait_s=wait_s, on_wait=on_wait)
+        items = read_inputs(paths, self.config.ingest, report.skipped_files, self.workers)
+        return self.run_items(items, report, progress, wait_s=wait_s, on_wait=on_wait)
+
+    def close(self) -> None:
+        """Stop the document workers (a pipeline nobody closes stops them when it is collected)."""
+        self.workers.close()
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def run_items(self, items: Iterable[Document | Rejection], report: RunReport,
                   progress: Callable[[int], None] | None = None, *, wait_s: float | None = None,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .config import Config
     from .store import Store
+    from .workers import DocumentWorkers
 
 
 @dataclass
@@ -35,6 +36,7 @@ class RunContext:
     config: "Config"
     store: "Store"
     vectors: dict[str, Any] = field(default_factory=dict)  # record id -> embedding, for the current batch
+    workers: "DocumentWorkers | None" = None  # per-document work under time and memory limits (newsloom.workers)
 
 
 class Stage:

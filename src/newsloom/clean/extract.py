@@ -19,7 +19,7 @@ from ..records import Document, Span
 from .html import extract_html, fragment_paragraphs
 from .text import TextPage, detect_language, split_text_page
 
-__all__ = ["PageExtraction", "HeadlineItem", "FurnitureItem", "extract_page"]
+__all__ = ["PageExtraction", "HeadlineItem", "FurnitureItem", "extract_page", "extract_job"]
 
 
 @dataclass(frozen=True)
@@ -103,18 +103,18 @@ class PageExtraction:
         return "\n\n".join(parts) + "\n"
 
 
-def extract_page(document: Document, *, timeout_s: float = 20.0, furniture: bool = True) -> PageExtraction:
+def extract_page(document: Document, *, furniture: bool = True) -> PageExtraction:
     """Extract one document (see :class:`newsloom.records.Document`; ``format`` picks the cleaner).
 
-    ``timeout_s`` bounds the third-party HTML parsers per page (enforced on the main thread). A page without
-    article text gives ``text == ''`` (its headlines, if any, are still returned). Raises
-    :class:`newsloom.errors.InputRejected` ('bad-html', 'timeout', 'unsupported') for pages that cannot be
-    read at all.
+    A page without article text gives ``text == ''`` (its headlines, if any, are still returned). Raises
+    :class:`newsloom.errors.InputRejected` ('bad-html', 'unsupported') for pages that cannot be read at all.
+    It runs in the calling process without a time limit; to bound time and memory, run :func:`extract_job` in
+    :class:`newsloom.workers.DocumentWorkers`, as the pipeline and ``newsloom extract`` do.
     """
     if document.format == "text":
         return _from_text(document)
     if document.format == "html":
-        return _from_html(document, timeout_s, furniture)
+        return _from_html(document, furniture)
     if document.format == "feed-entry":
         paragraphs = tuple(fragment_paragraphs(document.content))
         text = "\n\n".join(paragraphs)
@@ -122,6 +122,12 @@ def extract_page(document: Document, *, timeout_s: float = 20.0, furniture: bool
                               detect_language(text), _outlet(document, None, document.url), document.url,
                               uri=document.uri)
     raise InputRejected("unsupported", f"no cleaner for format {document.format!r}")
+
+
+def extract_job(job: tuple[Document, bool]) -> PageExtraction:
+    """:func:`extract_page` of (document, furniture), for a document worker."""
+    document, furniture = job
+    return extract_page(document, furniture=furniture)
 
 
 def _from_text(doc: Document) -> PageExtraction:
@@ -139,9 +145,9 @@ def _from_text(doc: Document) -> PageExtraction:
                           tuple((b.start, b.end) for b in blocks), doc.uri)
 
 
-def _from_html(doc: Document, timeout_s: float, furniture: bool) -> PageExtraction:
+def _from_html(doc: Document, furniture: bool) -> PageExtraction:
     try:
-        page = extract_html(doc.content, doc.url, timeout_s, furniture=furniture)
+        page = extract_html(doc.content, doc.url, furniture=furniture)
     except InputRejected as exc:
         if exc.reason_code != "no-content":
             raise

@@ -25,7 +25,6 @@ import lxml.html
 from lxml import etree
 
 from ..errors import InputRejected
-from ..limits import time_limit
 from ..records import normalize_text
 
 # Containers whose links are other stories' headlines rather than the article's own text.
@@ -48,12 +47,12 @@ class HtmlPage:
     furniture: tuple[tuple[str, str], ...] = ()  # (text, reason) of the page's other lines, in order
 
 
-def extract_html(html: str, url: str | None, timeout_s: float, *, furniture: bool = True) -> HtmlPage:
+def extract_html(html: str, url: str | None, *, furniture: bool = True) -> HtmlPage:
     """The article, metadata, other stories' headlines and (with ``furniture``) the rest of an HTML page.
 
     Raises InputRejected: 'bad-html' for pages that cannot be parsed or exceed libxml2's limits (nesting
-    deeper than 256 levels, huge text nodes), 'timeout' past ``timeout_s``, 'no-content' when no article
-    text is found.
+    deeper than 256 levels, huge text nodes), 'no-content' when no article text is found. Runs unbounded in
+    time: the pipeline runs it in a document worker (newsloom.workers) that is stopped at the limit.
     """
     import trafilatura
 
@@ -69,32 +68,31 @@ def extract_html(html: str, url: str | None, timeout_s: float, *, furniture: boo
     limit = next((e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"), None)
     if limit is not None:
         raise InputRejected("bad-html", f"HTML exceeds a parser limit: {_parser_words(limit.message)}")
-    with time_limit(timeout_s, "HTML extraction"):
-        headlines = tuple(_list_headlines(tree))
-        # trafilatura edits the tree it is given; the furniture pass needs the page as it was.
-        flat = flatten_tree(tree) if furniture else ""
-        # htmldate's extensive search falls back to a bare year (a copyright line) read as 1 January: no date
-        # is better than that one.
-        dates = {"original_date": True, "extensive_search": False,
-                 "max_date": datetime.date.today().isoformat()}
-        wide_tree = copy.deepcopy(tree)  # trafilatura prunes the tree it reads; the second reading needs it whole
-        result = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
-                                             include_tables=True, favor_precision=True,
-                                             date_extraction_params=dates)
-        # favor_precision's known failure is cutting the article short (a page split into several blocks):
-        # when it keeps less than half of what the recall setting finds, the recall reading is the article.
-        wide = trafilatura.bare_extraction(wide_tree, url=url, include_comments=False, include_tables=True,
-                                           favor_recall=True)
-        text = (result.text or "") if result is not None else ""
-        wide_text = (wide.text or "") if wide is not None else ""
-        if len(wide_text.split()) >= _RECALL_FACTOR * len(text.split()):
-            text = wide_text
-        if not text.strip():
-            raise InputRejected("no-content", "no article text found in the HTML")
-        title = ((result.title if result is not None else None) or "").strip() or None
-        paragraphs, dropped = _tidy(tuple(p.strip() for p in text.split("\n") if p.strip()), title)
-        headlines = tuple(h for h in headlines if h != title)
-        removed = dropped + (_furniture(flat, paragraphs, headlines, title) if furniture else ())
+    headlines = tuple(_list_headlines(tree))
+    # trafilatura edits the tree it is given; the furniture pass needs the page as it was.
+    flat = flatten_tree(tree) if furniture else ""
+    # htmldate's extensive search falls back to a bare year (a copyright line) read as 1 January: no date
+    # is better than that one.
+    dates = {"original_date": True, "extensive_search": False,
+             "max_date": datetime.date.today().isoformat()}
+    wide_tree = copy.deepcopy(tree)  # trafilatura prunes the tree it reads; the second reading needs it whole
+    result = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
+                                         include_tables=True, favor_precision=True,
+                                         date_extraction_params=dates)
+    # favor_precision's known failure is cutting the article short (a page split into several blocks):
+    # when it keeps less than half of what the recall setting finds, the recall reading is the article.
+    wide = trafilatura.bare_extraction(wide_tree, url=url, include_comments=False, include_tables=True,
+                                       favor_recall=True)
+    text = (result.text or "") if result is not None else ""
+    wide_text = (wide.text or "") if wide is not None else ""
+    if len(wide_text.split()) >= _RECALL_FACTOR * len(text.split()):
+        text = wide_text
+    if not text.strip():
+        raise InputRejected("no-content", "no article text found in the HTML")
+    title = ((result.title if result is not None else None) or "").strip() or None
+    paragraphs, dropped = _tidy(tuple(p.strip() for p in text.split("\n") if p.strip()), title)
+    headlines = tuple(h for h in headlines if h != title)
+    removed = dropped + (_furniture(flat, paragraphs, headlines, title) if furniture else ())
     meta = result if result is not None else wide
     return HtmlPage(title=title, author=meta.author or None, date=meta.date or None,
                     sitename=meta.sitename or None, url=meta.url or url, language=meta.language or None,

@@ -3,6 +3,7 @@ Furniture removed, out. The cleaner is chosen by the document's format; both mod
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -10,6 +11,7 @@ from ..errors import InputRejected
 from ..ingest.readers import outlet_from_url
 from ..records import Article, Document, Furniture, Headline, Rejection, content_id
 from ..stages import Stage
+from ..workers import STOPPED_CODES
 from .extract import extract_page
 from .html import fragment_paragraphs
 
@@ -18,32 +20,77 @@ MIN_BRIEF_ITEM_WORDS = 5  # fewer words than this is a label or an error message
 
 
 class CleanStage(Stage):
+    """Each document is cleaned in a document worker (``ctx.workers``), stopped at the per-document time and
+    memory limits; without workers (a stage built by hand) in this process, unbounded."""
+
     name = "clean"
     consumes = (Document,)
 
-    def process(self, doc: Document) -> Iterable:
-        try:
-            records = list(clean_document(doc, self.ctx.config.ingest.parse_timeout_s,
-                                          self.ctx.config.clean.min_article_words))
-        except InputRejected as exc:
+    def run(self, records: Iterable) -> Iterator:
+        records = list(records)  # the batch's documents: the workers clean the next ones while these go on
+        config = self.ctx.config
+        jobs = ((r, config.clean.min_article_words, config.ingest.max_text_chars)
+                for r in records if isinstance(r, Document))
+        outcomes = self.ctx.workers.map(clean_job, jobs) if self.ctx.workers else map(_outcome, jobs)
+        for record in records:
+            if not isinstance(record, Document):
+                yield record
+                continue
+            start = time.perf_counter()
+            outcome = next(outcomes)
+            self.stats.seconds += time.perf_counter() - start
+            self.stats.records_in += 1
+            outputs = list(self._records(record, outcome))
+            self.stats.records_out += len(outputs)
+            yield from outputs
+
+    def _records(self, doc: Document, outcome: list | InputRejected) -> Iterator:
+        if isinstance(outcome, InputRejected):
             # The refused document is not stored, so a rerun meets (and reports) it again.
-            self.drop(exc.reason_code)
-            yield Rejection(doc.uri, exc.reason_code, exc.reason, stage=self.name)
+            self.drop(outcome.reason_code)
+            yield Rejection(doc.uri, outcome.reason_code, _cleaning(outcome), stage=self.name)
             return
         yield doc
-        kinds = Counter(type(r).__name__ for r in records)
+        kinds = Counter(type(r).__name__ for r in outcome)
         if not kinds["Article"]:
             self.drop("no-article")
         self.note("furniture_blocks", kinds["Furniture"])
         self.note("headlines", kinds["Headline"])
-        yield from records
+        yield from outcome
 
 
-def clean_document(doc: Document, timeout_s: float, min_words: int) -> Iterator[Article | Headline | Furniture]:
+def _cleaning(refused: InputRejected) -> str:
+    return f"cleaning it {refused.reason}" if refused.reason_code in STOPPED_CODES else refused.reason
+
+
+def clean_job(job: tuple[Document, int, int]) -> list[Article | Headline | Furniture]:
+    """The records of one document (min article words, max text characters), for a document worker."""
+    doc, min_words, max_chars = job
+    return list(clean_document(doc, min_words, max_chars))
+
+
+def warm_up() -> None:
+    """Load what cleaning loads once (the line model), in a document worker before its first page."""
+    from .linemodel import load_model
+
+    load_model()
+
+
+def _outcome(job: tuple[Document, int, int]) -> list | InputRejected:
+    try:
+        return clean_job(job)
+    except InputRejected as exc:
+        return exc
+
+
+def clean_document(doc: Document, min_words: int, max_chars: int) -> Iterator[Article | Headline | Furniture]:
+    """Refuses (InputRejected 'too-long') an article text over ``max_chars``: the readers refuse long text
+    documents before parsing; this catches the text that an HTML page or a feed entry gives."""
     if doc.format == "feed-entry":
-        yield from _clean_feed_entry(doc, min_words)
+        yield from _clean_feed_entry(doc, min_words, max_chars)
         return
-    page = extract_page(doc, timeout_s=timeout_s)  # picks the cleaner by format; raises for unsupported ones
+    page = extract_page(doc)  # picks the cleaner by format; raises for unsupported ones
+    _check_length(page.text, max_chars)
     article = _article(doc, page.title, list(page.paragraphs), page.source_spans, author=page.author,
                        language=page.language, outlet=page.outlet, published=page.date, url=page.url,
                        min_words=min_words)
@@ -73,8 +120,15 @@ def clean_document(doc: Document, timeout_s: float, min_words: int) -> Iterator[
         raise InputRejected("no-content", "no article text or headlines found on the page")
 
 
-def _clean_feed_entry(doc: Document, min_words: int) -> Iterator:
+def _check_length(text: str, max_chars: int) -> None:
+    if len(text) > max_chars:
+        raise InputRejected("too-long", f"{len(text):,} characters of article text is far longer than a news "
+                                        f"article (limit {max_chars:,})")
+
+
+def _clean_feed_entry(doc: Document, min_words: int, max_chars: int) -> Iterator:
     paragraphs = fragment_paragraphs(doc.content)
+    _check_length("\n\n".join(paragraphs), max_chars)
     article = _article(doc, doc.title, paragraphs, (), author=None, language=None,
                        outlet=doc.outlet or outlet_from_url(doc.url),
                        published=doc.published, url=doc.url, min_words=min_words)

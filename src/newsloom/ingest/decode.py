@@ -42,9 +42,14 @@ def read_limited(path: Path, max_bytes: int, max_decompressed: int) -> bytes:
     if size > max_bytes:
         raise InputRejected("too-large", f"{size:,} bytes is over the {max_bytes:,}-byte limit")
     try:
-        data = path.read_bytes()
+        # Never more than the limit, whatever the size said: a device or a file that grows while it is read
+        # (a symlink to /dev/zero has size 0) would otherwise be read without end.
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise InputRejected("unreadable", f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise InputRejected("too-large", f"more than the {max_bytes:,}-byte limit to read (its size said {size:,})")
     return gunzip_limited(data, max_decompressed) if data[:2] == b"\x1f\x8b" else data
 
 
@@ -117,7 +122,15 @@ def _plain_text(head: bytes, name: str) -> bool:
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode bytes to text; returns (text, encoding). Tries BOMs, the declared charset, UTF-8, then
-    detection. Refuses text that no encoding explains."""
+    detection. Refuses text that no encoding explains, and text that is only whitespace once decoded (a
+    byte-order mark alone passed the check on bytes and came out as an empty document)."""
+    text, encoding = _decode(data, declared)
+    if not text.strip():
+        raise InputRejected("empty", f"file holds no text ({len(data)} bytes of {encoding}, whitespace only)")
+    return text, encoding
+
+
+def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
     check_not_binary(data)
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):

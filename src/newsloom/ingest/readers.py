@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from ..config import IngestConfig
 from ..dates import iso_date
 from ..errors import InputRejected
-from ..limits import time_limit
 from ..records import Document, Rejection, content_id
+from ..workers import STOPPED_CODES, DocumentWorkers
 from .decode import check_not_binary, decode, gunzip_limited, read_limited
 
 Item = Document | Rejection
@@ -101,15 +101,17 @@ def path_from_uri(uri: str) -> bytes:
                   uri.encode("utf-8"))
 
 
-def read_inputs(paths: Iterable[str], config: IngestConfig, skipped: list[str] | None = None) -> Iterator[Item]:
+def read_inputs(paths: Iterable[str], config: IngestConfig, skipped: list[str] | None = None,
+                workers: DocumentWorkers | None = None) -> Iterator[Item]:
     """Walk the given paths ('-' is stdin) and yield documents and rejections, in a stable order.
 
     In a directory, only files with a news format's extension are read (a README or a script beside the
     pages is not news); the others are appended to ``skipped`` so the run report can count them. A file named
-    explicitly is always read, its format sniffed when the extension says nothing."""
+    explicitly is always read, its format sniffed when the extension says nothing. With ``workers``, each file
+    is read in a document worker under its time and memory limits (see :mod:`newsloom.workers`)."""
     for raw in paths:
         if raw == "-":
-            yield from read_bytes("<stdin>", "-", sys.stdin.buffer.read(config.max_bytes + 1), config)
+            yield from read_bytes("<stdin>", "-", sys.stdin.buffer.read(config.max_bytes + 1), config, workers)
             continue
         path = Path(raw)
         if path.is_dir():
@@ -117,9 +119,9 @@ def read_inputs(paths: Iterable[str], config: IngestConfig, skipped: list[str] |
                 if isinstance(child, Rejection):
                     yield child
                 else:
-                    yield from read_file(child, config)
+                    yield from read_file(child, config, workers)
         elif path.exists():
-            yield from read_file(path, config)
+            yield from read_file(path, config, workers)
         else:
             yield Rejection(path_uri(path), "not-found", "no such file or directory")
 
@@ -162,8 +164,11 @@ def _walk(root: Path, skipped: list[str] | None) -> list[Path | Rejection]:
     return [item for _, item in sorted(found, key=lambda pair: pair[0])]
 
 
-def read_file(path: Path, config: IngestConfig) -> Iterator[Item]:
+def read_file(path: Path, config: IngestConfig, workers: DocumentWorkers | None = None) -> Iterator[Item]:
     uri = path_uri(path)
+    if workers is not None:
+        yield from _in_worker(workers, _read_file_job, (path, config), uri)
+        return
     try:
         data = read_limited(path, config.max_bytes, config.max_decompressed_bytes)
     except InputRejected as exc:
@@ -172,8 +177,12 @@ def read_file(path: Path, config: IngestConfig) -> Iterator[Item]:
     yield from read_bytes(uri, path.name, data, config)
 
 
-def read_bytes(uri: str, name: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
+def read_bytes(uri: str, name: str, data: bytes, config: IngestConfig,
+               workers: DocumentWorkers | None = None) -> Iterator[Item]:
     """Documents from bytes already in memory (a file, stdin, an upload); ``name`` gives the format."""
+    if workers is not None:
+        yield from _in_worker(workers, _read_bytes_job, (uri, name, data, config), uri)
+        return
     try:
         if len(data) > config.max_bytes:
             raise InputRejected("too-large", f"over the {config.max_bytes:,}-byte limit")
@@ -189,14 +198,40 @@ def read_bytes(uri: str, name: str, data: bytes, config: IngestConfig) -> Iterat
         yield Rejection(uri, exc.reason_code, exc.reason)
 
 
+def _in_worker(workers: DocumentWorkers, job, argument, uri: str) -> Iterator[Item]:
+    try:
+        yield from workers.call(job, argument)
+    except InputRejected as exc:
+        yield Rejection(uri, exc.reason_code, f"reading it {exc.reason}" if exc.reason_code in STOPPED_CODES else exc.reason)
+
+
+def _read_file_job(argument: tuple[Path, IngestConfig]) -> list[Item]:
+    return list(read_file(*argument))
+
+
+def _read_bytes_job(argument: tuple[str, str, bytes, IngestConfig]) -> list[Item]:
+    return list(read_bytes(*argument))
+
+
+def check_text_length(text: str, config: IngestConfig) -> None:
+    """Refuse a text far longer than any news article (a dump, a book, a log) instead of storing it as one."""
+    if len(text) > config.max_text_chars:
+        raise InputRejected("too-long", f"{len(text):,} characters of text is far longer than a news article "
+                                        f"(limit {config.max_text_chars:,}); give one article per document")
+
+
 def _read_text(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
     text, encoding = decode(data)
+    check_text_length(text, config)
     yield make_document(uri, "text", text, encoding=encoding)
 
 
 def _read_html(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
     html, encoding = decode(data)
     yield make_document(uri, "html", html, encoding=encoding)
+
+
+_TOO_DEEP = "JSON nested too deeply to be a document (Python's JSON parser stops at about 1,000 levels)"
 
 
 def _read_jsonl(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
@@ -210,7 +245,10 @@ def _read_jsonl(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
         except json.JSONDecodeError as exc:
             yield Rejection(where, "bad-json", f"line is not valid JSON: {exc.msg} at column {exc.colno}")
             continue
-        yield from json_document(where, obj)
+        except RecursionError:
+            yield Rejection(where, "bad-json", _TOO_DEEP)
+            continue
+        yield from json_document(where, obj, config)
 
 
 def _read_json(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
@@ -221,26 +259,34 @@ def _read_json(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
     except json.JSONDecodeError:
         yield from _read_jsonl(uri, data, config)
         return
+    except RecursionError:
+        raise InputRejected("bad-json", _TOO_DEEP) from None
     items = obj if isinstance(obj, list) else [obj]
     if not any(isinstance(i, dict) and ("text" in i or "html" in i) for i in items):
         raise InputRejected("not-news", 'JSON holds no document objects (with a "text" or "html" field)')
     for number, item in enumerate(items, start=1):
-        yield from json_document(f"{uri}#{number}" if isinstance(obj, list) else uri, item)
+        yield from json_document(f"{uri}#{number}" if isinstance(obj, list) else uri, item, config)
 
 
-def json_document(where: str, obj) -> Iterator[Item]:
+def json_document(where: str, obj, config: IngestConfig | None = None) -> Iterator[Item]:
     """One document from a JSON object with "text" or "html", and optional url, title, source, published."""
     if not isinstance(obj, dict):
         yield Rejection(where, "bad-json", "not a JSON object")
         return
-    content, fmt = obj.get("html"), "html"
+    content, fmt = _unicode(obj.get("html")), "html"
     if not isinstance(content, str) or not content.strip():
-        content, fmt = obj.get("text"), "text"
+        content, fmt = _unicode(obj.get("text")), "text"
     if not isinstance(content, str) or not content.strip():
         yield Rejection(where, "empty", 'object has no non-empty "text" or "html" field')
         return
+    if fmt == "text":
+        try:
+            check_text_length(content, config or IngestConfig())
+        except InputRejected as exc:
+            yield Rejection(where, exc.reason_code, exc.reason)
+            return
     url = _str_or_none(obj.get("url"))
-    yield make_document(where, fmt, _no_surrogates(content), url=url,
+    yield make_document(where, fmt, _unicode(content), url=url,
                         outlet=_str_or_none(obj.get("source")),
                         published=iso_date(_str_or_none(obj.get("published"))), title=_str_or_none(obj.get("title")))
 
@@ -300,8 +346,7 @@ def _read_warc(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
 def _read_feed(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
     import feedparser
 
-    with time_limit(config.parse_timeout_s, "feed parsing"):
-        feed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    feed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     if not feed.entries:
         problem = getattr(feed, "bozo_exception", None)
         raise InputRejected("bad-feed", f"no feed entries found{f': {problem}' if problem else ''}")
@@ -339,16 +384,16 @@ def _feed_time(entry) -> str | None:
 
 
 def _str_or_none(value) -> str | None:
-    return _no_surrogates(value.strip()) or None if isinstance(value, str) else None
+    return _unicode(value).strip() or None if isinstance(value, str) else None
 
 
-def _no_surrogates(text: str) -> str:
-    """JSON may escape half a surrogate pair ("\\ud800"), which no text encoding can store: it becomes U+FFFD,
-    as a browser shows it, and the rest of the document is kept."""
-    return _SURROGATE.sub("\ufffd", text)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+def _unicode(value):
+    """A JSON string can escape a lone surrogate ("\\ud800"), which no text encoding can store: it becomes U+FFFD,
+    as a browser shows it (it stopped the whole run at the store before)."""
+    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 _READERS = {"text": _read_text, "html": _read_html, "jsonl": _read_jsonl, "json": _read_json, "warc": _read_warc, "feed": _read_feed}

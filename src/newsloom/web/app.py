@@ -33,6 +33,7 @@ from ..brief.render import articles_from_outlets
 from ..config import Config
 from ..errors import NotFoundError, StoreBusyError
 from ..store import Store
+from ..workers import DocumentWorkers
 from . import queries
 
 HERE = Path(__file__).parent
@@ -174,6 +175,7 @@ class Ingestor:
         self.lock = threading.Lock()
         self.pipeline = None
         self.data_version = None
+        self.workers = DocumentWorkers.from_config(config.ingest)  # uploads are read in them too
 
     def run(self, items, inputs: list[str]) -> dict:
         from ..pipeline import Pipeline, RunReport
@@ -187,7 +189,7 @@ class Ingestor:
                 self.pipeline.store.close()
                 self.pipeline = None
             if self.pipeline is None:
-                self.pipeline = Pipeline(Store(self.db), self.config)
+                self.pipeline = Pipeline(Store(self.db), self.config, self.workers)
             report = self.pipeline.run_items(items, RunReport(inputs=inputs), wait_s=self.wait_s).as_dict()
             self.data_version = self._version()
             return report
@@ -339,7 +341,8 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
 
         def items():
             for number, doc in enumerate(body.documents, start=1):
-                yield from json_document(f"api:{doc.url or number}", doc.model_dump(exclude_none=True))
+                yield from json_document(f"api:{doc.url or number}", doc.model_dump(exclude_none=True),
+                                         config.ingest)
 
         return ingestor.run(items(), [f"api:{len(body.documents)} documents"])
 
@@ -355,7 +358,7 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
         def items():
             for name, upload in zip(names, files):
                 data = upload.file.read(config.ingest.max_bytes + 1)
-                yield from read_bytes(f"upload:{name}", name, data, config.ingest)
+                yield from read_bytes(f"upload:{name}", name, data, config.ingest, ingestor.workers)
 
         return ingestor.run(items(), [f"upload:{n}" for n in names])
 
