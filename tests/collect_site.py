@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import brotli
 
-CRAWL_DELAY = 0.1
+CRAWL_DELAY = 0.05
 TOPICS = ["harbour", "election", "drought", "railway", "vaccine", "bridge", "festival", "satellite", "wildfire",
           "orchestra", "glacier", "tariff", "museum", "ferry", "volcano", "marathon", "library", "reactor",
           "vineyard", "lighthouse"]
@@ -26,7 +26,7 @@ STORED = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 17, 19]
 
 
 def article_html(n: int) -> str:
-    topic = TOPICS[n - 1]
+    topic = TOPICS[(n - 1) % len(TOPICS)]
     sentences = " ".join(
         f"The {topic} report number {n} describes step {k} of the {topic} affair in the town of Varnholt, where "
         f"officials counted {n * 100 + k} visitors." for k in range(1, 9))

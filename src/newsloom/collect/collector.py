@@ -386,29 +386,35 @@ class _SourcePoll:
                 self.events.put(_Mark(self.source.url, url, "queued", candidate=pending.candidate,
                                       attempts=pending.attempts))
                 continue
-            fetched += 1
             try:
-                self._fetch_article(url, pending)
+                fetched += self._fetch_article(url, pending)
             except Stopped:
                 self.summary.queued += 1
                 self.events.put(_Mark(self.source.url, url, "queued", candidate=pending.candidate,
                                       attempts=pending.attempts))
 
-    def _fetch_article(self, url: str, pending: Pending) -> None:
+    def _fetch_article(self, url: str, pending: Pending) -> bool:
+        """Fetch one article and report what became of it; False when robots.txt kept it from being asked for
+        (then it does not count against max_per_source, and is not recorded: the rules may change)."""
         candidate = pending.candidate
         try:
             response = self.fetcher.get(url, min_delay=self.source.delay_s)
         except FetchRefused as exc:
-            if exc.code == "robots":  # not recorded: the rules may change
+            if exc.code == "robots":
                 self.summary.skipped["robots"] += 1
-                return
+                return False
             self.summary.skipped[exc.code] += 1
             self.events.put(_Mark(self.source.url, url, "refused", reason=f"{exc.code}: {exc.reason}"))
-            return
+            return True
         except FetchFailed as exc:
             self._failed(url, pending, f"{exc.code}: {exc.reason}", exc.code)
-            return
+            return True
         self.report.fetched += 1
+        self._outcome(url, pending, response)
+        return True
+
+    def _outcome(self, url: str, pending: Pending, response: Response) -> None:
+        candidate = pending.candidate
         if response.status in (404, 410):
             self.summary.skipped[f"http-{response.status}"] += 1
             self.events.put(_Mark(self.source.url, url, "gone", reason=f"HTTP {response.status}"))

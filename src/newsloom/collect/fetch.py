@@ -95,7 +95,8 @@ class Robots:
 @dataclass
 class _Host:
     lock: threading.Lock = field(default_factory=threading.Lock)
-    next_at: float = 0.0  # time.monotonic() before which no request starts
+    last_end: float = float("-inf")  # time.monotonic() when its last request ended
+    not_before: float = 0.0  # a Retry-After or backoff: no request starts before this
 
 
 def origin(url: str) -> str:
@@ -232,12 +233,12 @@ class Fetcher:
                         raise FetchFailed(f"http-{response.status}",
                                           f"HTTP {response.status}, Retry-After {wait:.0f} s: left for a later poll")
                     # The whole host waits, not only this URL.
-                    host.next_at = max(host.next_at, time.monotonic() + wait)
+                    host.not_before = max(host.not_before, time.monotonic() + wait)
                     failure = FetchFailed(f"http-{response.status}", f"HTTP {response.status} after {attempt + 1} tries")
             except httpx.TransportError as exc:
                 failure = FetchFailed("network", f"{type(exc).__name__}: {exc}")
                 with self._lock:
-                    host.next_at = max(host.next_at, time.monotonic() + self.config.backoff_s * 2 ** attempt)
+                    host.not_before = max(host.not_before, time.monotonic() + self.config.backoff_s * 2 ** attempt)
         raise failure
 
     def _host(self, url: str) -> _Host:
@@ -248,13 +249,13 @@ class Fetcher:
     def _turn(self, host: _Host, delay: float) -> Iterator[None]:
         """At most one request at a time per host, ``delay`` seconds after the previous one ended."""
         with host.lock:
-            wait = host.next_at - time.monotonic()
+            wait = max(host.last_end + delay, host.not_before) - time.monotonic()
             if self.stop.is_set() or (wait > 0 and self.stop.wait(wait)):
                 raise Stopped()
             try:
                 yield
             finally:
-                host.next_at = max(host.next_at, time.monotonic() + delay)
+                host.last_end = time.monotonic()
 
     def _request(self, url: str, headers: dict) -> Response:
         limit, deadline = self.config.max_bytes, time.monotonic() + self.config.timeout_s
