@@ -17,7 +17,7 @@ import pytest
 
 from collect_site import CRAWL_DELAY, STORED, serve
 from newsloom.collect import Collector, load_sources
-from newsloom.collect.fetch import FetchRefused, check_address, retry_after
+from newsloom.collect.fetch import Fetcher, FetchRefused, check_address, retry_after
 from newsloom.collect.urls import article_url
 from newsloom.config import CollectConfig
 from newsloom.errors import ConfigError
@@ -101,7 +101,7 @@ def test_first_poll_stores_the_right_articles_politely(site, tmp_path):
     seen = dict(store.db.execute("SELECT url, status FROM collect_seen"))
     assert seen[f"{site.base}/news/story-16.html"] == "gone"
     assert seen[f"{site.base}/news/huge-18.html"] == "refused"
-    assert seen[f"{site.base}/news/old-17.html"] == seen[f"{site.base}/news/story-17.html"] == "stored"
+    assert seen[f"{site.base}/news/old-17.html"] == seen[f"{site.base}/news/story-17.html"] == "ingested"
     assert store.db.execute("SELECT code FROM rejections WHERE uri LIKE '%huge-18%'").fetchone()[0] == "too-large"
 
 
@@ -231,12 +231,12 @@ def test_safety_checks(site, tmp_path):
             check_address(url, allowed)
     check_address("http://127.0.0.1:9/x", allowed)
     # A redirect from the given host to another loopback name is re-checked and refused.
-    store, c = collector(tmp_path)
-    from newsloom.collect.fetch import Fetcher
-
-    fetcher = Fetcher(CONFIG, allowed)
+    fetcher = Fetcher(CONFIG)
+    with pytest.raises(FetchRefused) as refused:  # not given with the source's host: refused
+        fetcher.get(site.base + "/news/story-01.html")
+    assert refused.value.code == "unsafe-address" and site.log == []
     with pytest.raises(FetchRefused) as refused:
-        fetcher.get(site.base + "/redirect-out")
+        fetcher.get(site.base + "/redirect-out", allowed_hosts=allowed)
     assert refused.value.code == "unsafe-address"
     assert "/news/story-01.html" not in site.paths()
     fetcher.close()
@@ -274,6 +274,8 @@ def test_sources_file(tmp_path):
         load_sources([str(path)])
     with pytest.raises(ConfigError):
         load_sources(["ftp://x.example/"])
+    with pytest.raises(ConfigError, match="not a date"):
+        load_sources(["https://x.example/"], since="last tuesday")
 
 
 def test_cli_collect_through_the_pipeline(site, tmp_path):

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from ..config import CollectConfig
 from ..errors import InputRejected
@@ -151,9 +152,8 @@ class Collector:
     def poll(self, sources: list[Source]) -> PollReport:
         start = time.perf_counter()
         states = {s.url: self.state.register(s) for s in sources}
-        allowed = frozenset(h for st in states.values() for h in (_host(st.given), _host(st.url)))
         events: queue.Queue = queue.Queue()
-        fetcher = Fetcher(self.config, allowed, self.state.robots(),
+        fetcher = Fetcher(self.config, self.state.robots(),
                           on_robots=lambda key, robots: events.put(_SaveRobots(key, robots)), stop=self.stop_event)
         summaries = {s.url: SourceSummary(s.url, status=states[s.url].status) for s in sources}
         report = PollReport(list(summaries.values()))
@@ -218,7 +218,7 @@ class Collector:
         for page in pages:
             known = page.document.id in batch_ids or self.store.has_document(page.document.id)
             batch_ids.add(page.document.id)
-            status = "duplicate" if known else "stored"
+            status = "duplicate" if known else "ingested"
             if known:
                 summaries[page.source].skipped["same-content"] += 1
             else:
@@ -246,8 +246,6 @@ class Collector:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return (urlsplit(url).hostname or "").lower()
 
 
@@ -261,6 +259,8 @@ class _SourcePoll:
         self.pending, self.fetcher, self.config = pending, fetcher, config
         self.events, self.summary, self.claim, self.stop, self.report = events, summary, claim, stop, report
         self.saves: list[_SaveResource] = []  # sent only once the listed articles are all handled
+        # Only the hosts this source was given with may be local addresses (fetch.check_address).
+        self.allowed = frozenset({_host(state.given), _host(state.url)})
 
     def run(self) -> None:
         try:
@@ -297,8 +297,8 @@ class _SourcePoll:
                     and time.time() - resource.last_fetch < self.config.rediscover_after_s):
                 continue  # its feeds and sitemaps are known and were found recently
             try:
-                response = self.fetcher.get(resource.url, etag=resource.etag, last_modified=resource.last_modified,
-                                            min_delay=self.source.delay_s)
+                response = self.fetcher.get(resource.url, allowed_hosts=self.allowed, etag=resource.etag,
+                                            last_modified=resource.last_modified, min_delay=self.source.delay_s)
             except (FetchFailed, FetchRefused) as exc:
                 if resource.url == main:
                     raise
@@ -328,15 +328,15 @@ class _SourcePoll:
                 kind = "home"
             if kind is None or (probe and kind == "home"):
                 continue
-            if resource.url == main and (response.moved_to or kind != self.state.kind):
-                self.events.put(_SourceUpdate(self.source.url, url=response.moved_to,
-                                              kind={"home": "site"}.get(kind, kind)))
+            source_kind = "site" if kind == "home" else kind
+            if resource.url == main and (response.moved_to or source_kind != self.state.kind):
+                self.events.put(_SourceUpdate(self.source.url, url=response.moved_to, kind=source_kind))
             saved = Resource(response.moved_to or resource.url, kind, response.headers.get("etag"),
                              response.headers.get("last-modified"), time.time())
             self.saves.append(_SaveResource(self.source.url, saved, moved_from=resource.url if response.moved_to else None))
             try:
                 if kind == "home":
-                    robots = self.fetcher.robots(response.url)
+                    robots = self.fetcher.robots(response.url, self.allowed)
                     links = [(Resource(u, "feed"), False) for u in feed_links(response.body, response.url)]
                     links += [(Resource(u, "sitemap"), False) for u in robots.sitemaps()]
                     if not links and not any(r.kind in ("feed", "sitemap") for r in known.values()):
@@ -398,7 +398,7 @@ class _SourcePoll:
         (then it does not count against max_per_source, and is not recorded: the rules may change)."""
         candidate = pending.candidate
         try:
-            response = self.fetcher.get(url, min_delay=self.source.delay_s)
+            response = self.fetcher.get(url, allowed_hosts=self.allowed, min_delay=self.source.delay_s)
         except FetchRefused as exc:
             if exc.code == "robots":
                 self.summary.skipped["robots"] += 1

@@ -143,12 +143,12 @@ def retry_after(value: str | None) -> float | None:
 
 class Fetcher:
     """One per poll; thread-safe. ``robots`` holds robots.txt files already known (from the store); each newly
-    fetched one is passed to ``on_robots`` so the caller can keep it."""
+    fetched one is passed to ``on_robots`` so the caller can keep it. ``allowed_hosts``, on each call, are the
+    hosts its source was given with, which may be local (see check_address)."""
 
-    def __init__(self, config: CollectConfig, allowed_hosts: frozenset[str], robots: dict[str, Robots] | None = None,
+    def __init__(self, config: CollectConfig, robots: dict[str, Robots] | None = None,
                  on_robots: Callable[[str, Robots], None] | None = None, stop: threading.Event | None = None):
         self.config = config
-        self.allowed_hosts = allowed_hosts
         self.stop = stop or threading.Event()
         self._robots = dict(robots or {})
         self._on_robots = on_robots
@@ -166,7 +166,7 @@ class Fetcher:
         self.client.close()
 
     # -- robots.txt -----------------------------------------------------------------------------------------
-    def robots(self, url: str) -> Robots:
+    def robots(self, url: str, allowed_hosts: frozenset[str] = frozenset()) -> Robots:
         key = origin(url)
         with self._lock:
             lock = self._origin_locks.setdefault(key, threading.Lock())
@@ -175,7 +175,7 @@ class Fetcher:
             if known is not None and time.time() - known.fetched < self.config.robots_ttl_s:
                 return known
             try:
-                response = self._get_once(key + "/robots.txt", {}, check_robots=False)
+                response = self._get_once(key + "/robots.txt", {}, allowed_hosts, check_robots=False)
                 status, body = response.status, response.body.decode("utf-8", "replace")
             except (FetchFailed, FetchRefused) as exc:
                 log.info("robots.txt of %s unreachable: %s", key, exc)
@@ -187,13 +187,14 @@ class Fetcher:
                 self._on_robots(key, robots)
             return robots
 
-    def host_delay(self, url: str, minimum: float | None = None) -> float:
-        delay = max(self.config.delay_s, minimum or 0.0, self.robots(url).crawl_delay(self.config.user_agent) or 0.0)
+    def host_delay(self, url: str, minimum: float | None, allowed_hosts: frozenset[str]) -> float:
+        crawl_delay = self.robots(url, allowed_hosts).crawl_delay(self.config.user_agent)
+        delay = max(self.config.delay_s, minimum or 0.0, crawl_delay or 0.0)
         return min(delay, self.config.max_delay_s)
 
     # -- requests -------------------------------------------------------------------------------------------
-    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-            min_delay: float | None = None) -> Response:
+    def get(self, url: str, *, allowed_hosts: frozenset[str] = frozenset(), etag: str | None = None,
+            last_modified: str | None = None, min_delay: float | None = None) -> Response:
         """GET ``url`` politely, following redirects (each hop checked). Sends If-None-Match/If-Modified-Since
         when validators are given (a 304 comes back as a Response). Raises FetchRefused, FetchFailed, Stopped."""
         headers = {}
@@ -201,15 +202,17 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return self._get_once(url, headers, check_robots=True, min_delay=min_delay)
+        return self._get_once(url, headers, allowed_hosts, check_robots=True, min_delay=min_delay)
 
-    def _get_once(self, url: str, headers: dict, *, check_robots: bool, min_delay: float | None = None) -> Response:
+    def _get_once(self, url: str, headers: dict, allowed_hosts: frozenset[str], *, check_robots: bool,
+                  min_delay: float | None = None) -> Response:
         current, permanent = url, True
         for _ in range(self.config.max_redirects + 1):
-            check_address(current, self.allowed_hosts)
-            if check_robots and not self.robots(current).allowed(current, self.config.user_agent):
+            check_address(current, allowed_hosts)
+            if check_robots and not self.robots(current, allowed_hosts).allowed(current, self.config.user_agent):
                 raise FetchRefused("robots", f"robots.txt disallows {current}")
-            delay = self.host_delay(current, min_delay) if check_robots else max(self.config.delay_s, min_delay or 0)
+            delay = (self.host_delay(current, min_delay, allowed_hosts) if check_robots
+                     else max(self.config.delay_s, min_delay or 0.0))
             response = self._with_retries(current, headers, delay)
             if response.status in REDIRECTS and response.headers.get("location"):
                 permanent = permanent and response.status in PERMANENT_REDIRECTS

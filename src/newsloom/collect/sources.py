@@ -67,6 +67,8 @@ def load_sources(args: list[str], since: str | None = None, max_per_source: int 
             sources.extend(_from_toml(Path(arg)))
         else:
             sources.append(make_source(arg))
+    if since and iso_date(since) is None:
+        raise ConfigError(f"--since {since!r} is not a date (YYYY-MM-DD)")
     defaults = {"since": iso_date(since) if since else None, "max_per_source": max_per_source}
     sources = [replace(s, **{k: v for k, v in defaults.items() if v is not None and getattr(s, k) is None})
                for s in sources]

@@ -13,7 +13,7 @@ from .fetch import Robots
 from .sources import Source
 
 # An article URL with one of these is never fetched again; 'queued' and 'error' wait for a later poll.
-FINAL = ("stored", "duplicate", "gone", "refused")
+FINAL = ("ingested", "duplicate", "gone", "refused")
 
 
 @dataclass(frozen=True)
