@@ -263,11 +263,9 @@ def collect(sources: tuple[str, ...], db: str, once: bool, interval: str, max_pe
     """Collect news from SOURCES (site URLs, feed URLs, sitemap URLs, or TOML files listing sources): find
     their feeds and sitemaps, fetch new articles politely (robots.txt, per-host delays) and ingest them.
     Ctrl-C finishes the batch in hand and exits."""
-    import signal
-
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from .collect import Collector, load_sources, pipeline_ingest
+    from .collect import Collector, load_sources, pipeline_ingest, stop_on_interrupt
     from .pipeline import Pipeline
 
     interval_s = None if once else _duration(interval)
@@ -281,17 +279,9 @@ def collect(sources: tuple[str, ...], db: str, once: bool, interval: str, max_pe
                               progress=lambda r: progress.update(task, description=(
                                   f"collecting: {r.requests} requests, {r.fetched} pages, {r.new} new")))
 
-        def on_interrupt(signum, frame):
-            if collector.stop_event.is_set():
-                raise KeyboardInterrupt
-            err.print("[yellow]stopping: finishing the batch in hand (Ctrl-C again to abort)[/yellow]")
-            collector.stop()
-
-        previous = signal.signal(signal.SIGINT, on_interrupt)
-        try:
+        notice = lambda: err.print("[yellow]stopping: finishing the batch in hand (Ctrl-C again to abort)[/yellow]")
+        with stop_on_interrupt(collector, notice):
             reports = collector.run(listed, interval_s, on_poll=lambda r: _print_poll(r, fmt))
-        finally:
-            signal.signal(signal.SIGINT, previous)
     store.close()
     if all(s.errors and not s.new for s in reports[-1].sources):
         sys.exit(1)

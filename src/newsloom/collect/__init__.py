@@ -5,7 +5,7 @@ urls.py (courlan normalisation and filters), state.py (the store's collect table
 """
 
 from ..pipeline import Pipeline, RunReport
-from .collector import Collector, PollReport, SourceSummary
+from .collector import Collector, PollReport, SourceSummary, stop_on_interrupt
 from .sources import Source, load_sources
 
 
@@ -18,4 +18,4 @@ def pipeline_ingest(pipeline: Pipeline):
     return ingest
 
 
-__all__ = ["Collector", "PollReport", "Source", "SourceSummary", "load_sources", "pipeline_ingest"]
+__all__ = ["Collector", "PollReport", "Source", "SourceSummary", "load_sources", "pipeline_ingest", "stop_on_interrupt"]

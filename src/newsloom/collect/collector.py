@@ -12,11 +12,13 @@ may at worst refetch the pages of the last batch, which the content ids then fin
 from __future__ import annotations
 
 import queue
+import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -119,6 +121,25 @@ class _SaveRobots:
 @dataclass
 class _Done:
     source: str
+
+
+@contextmanager
+def stop_on_interrupt(collector: "Collector", notice: Callable[[], None] | None = None) -> Iterator[None]:
+    """The first Ctrl-C (SIGINT) asks the collector to stop after the batch in hand; a second one aborts it (the
+    batch rolls back). Main thread only."""
+
+    def on_interrupt(signum, frame):
+        if collector.stop_event.is_set():
+            raise KeyboardInterrupt
+        if notice:
+            notice()
+        collector.stop()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class Collector:
