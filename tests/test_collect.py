@@ -336,3 +336,25 @@ def test_cli_collect_through_the_pipeline(site, tmp_path):
     articles = dict(store.db.execute("SELECT url, title FROM articles"))
     assert articles[f"{site.base}/news/story-03.html"] == "Feed title 3"
     assert store.db.execute("SELECT count(*) FROM stories").fetchone()[0] > 0
+
+
+def test_feed_and_sitemap_parsers_refuse_bad_input_clearly():
+    import gzip
+
+    from newsloom.collect.discover import feed_links, parse_feed, parse_sitemap
+    from newsloom.errors import InputRejected
+
+    for bad in (b"", b"not xml"):
+        with pytest.raises(InputRejected):
+            parse_sitemap(bad, 10**6)
+    with pytest.raises(InputRejected, match="unreadable feed"):
+        parse_feed(b"garbage <<")
+    # No external entities: a sitemap cannot make the collector read local files.
+    hostile = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+               b"<urlset><url><loc>&e;</loc></url></urlset>")
+    assert parse_sitemap(hostile, 10**6) == ([], [])
+    index = gzip.compress(b"<sitemapindex><sitemap><loc>http://a.example/s1.xml</loc></sitemap></sitemapindex>")
+    assert parse_sitemap(index, 10**6) == (["http://a.example/s1.xml"], [])
+    page = (b'<html><head><link rel="alternate" type="application/rss+xml" href="/f.xml">'
+            b'<link rel="alternate" type="text/html" href="/en/"><link rel="stylesheet" href="/s.css"></head></html>')
+    assert feed_links(page, "http://h.example/x/") == ["http://h.example/f.xml"]

@@ -11,6 +11,7 @@ may at worst refetch the pages of the last batch, which the content ids then fin
 
 from __future__ import annotations
 
+import logging
 import queue
 import signal
 import threading
@@ -33,6 +34,8 @@ from .fetch import FetchFailed, Fetcher, FetchRefused, Response, Robots, Stopped
 from .sources import Source
 from .state import CollectState, Pending, Resource, SourceState
 from .urls import article_url
+
+log = logging.getLogger(__name__)
 
 # Ingests a batch of documents and rejections; returns nothing (the pipeline commits them).
 Ingest = Callable[[list[Document | Rejection]], None]
@@ -195,7 +198,11 @@ class Collector:
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(self.config.parallel_hosts, len(work)))) as pool:
                 futures = [pool.submit(w.run) for w in work]
-                self._drain(events, len(work), summaries, report)
+                try:
+                    self._drain(events, len(work), summaries, report)
+                except BaseException:  # an ingest error or a second Ctrl-C: the workers stop too
+                    self.stop_event.set()
+                    raise
                 for future in futures:
                     future.result()
         finally:
@@ -298,6 +305,10 @@ class _SourcePoll:
         except (FetchFailed, FetchRefused) as exc:
             self.summary.errors[exc.code] += 1
             self.events.put(_SourceUpdate(self.source.url, error=f"{exc.code}: {exc.reason}", polled=True))
+        except Exception as exc:  # a parser's surprise must not end the other sources' polls
+            log.exception("polling %s failed", self.source.url)
+            self.summary.errors["unexpected"] += 1
+            self.events.put(_SourceUpdate(self.source.url, error=f"unexpected: {type(exc).__name__}: {exc}"))
         finally:
             self.events.put(_Done(self.source.url))
 
