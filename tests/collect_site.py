@@ -51,6 +51,7 @@ class Site:
     extra_items: list[int] = field(default_factory=list)  # articles added to the RSS feed later
     gone: bool = False  # the whole site answers 410
     moved_to: str | None = None  # the home page answers 301 to this URL
+    broken: set[str] = field(default_factory=set)  # paths that answer 500
     lock: threading.Lock = field(default_factory=threading.Lock)
     hits_429: int = 0
 
@@ -156,6 +157,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/new-home/":
             return self._send(200, b"<!doctype html><html><head>"
                               b'<link rel="alternate" type="application/rss+xml" href="/rss.xml"></head></html>')
+        if path in site.broken:
+            return self._send(500, b"server error")
         if path == "/robots.txt":
             return self._send(200, (f"User-agent: *\nDisallow: /private/\nCrawl-delay: {CRAWL_DELAY}\n"
                                     f"Sitemap: {site.base}/sitemap_index.xml\n").encode(), "text/plain")

@@ -77,13 +77,14 @@ def test_first_poll_stores_the_right_articles_politely(site, tmp_path):
     assert articles.count("/news/story-15.html") == 2 and len(articles) - len(set(articles)) == 1
     # The 429's Retry-After (1 s) was waited for.
     tries = [h for h in site.log if h.path == "/news/story-15.html"]
-    assert [h.status for h in tries] == [429, 200] and tries[1].start - tries[0].end >= 0.95
-    # One request at a time, and robots.txt's Crawl-delay between the end of one and the start of the next
-    # (from the request after robots.txt itself, which is fetched with the configured delay).
+    assert [h.status for h in tries] == [429, 200] and tries[1].start - tries[0].start >= 1.0
+    # robots.txt first, then its Crawl-delay between requests. The delay runs from the end of one request (as the
+    # client sees it) to the start of the next, so the server sees starts at least that far apart; its own end
+    # times are no measure (its thread may be held up after the last byte is sent).
     log = sorted(site.log, key=lambda h: h.start)
     assert log[0].path == "/robots.txt"
-    gaps = [b.start - a.end for a, b in zip(log, log[1:])]
-    assert min(gaps) >= CRAWL_DELAY - 0.01, min(gaps)
+    gaps = [b.start - a.start for a, b in zip(log, log[1:])]
+    assert min(gaps) >= CRAWL_DELAY, min(gaps)
     # An identifying User-Agent, and compressed answers accepted.
     assert all(h.headers.get("User-Agent") == CONFIG.user_agent for h in site.log)
     assert "br" in site.log[-1].headers.get("Accept-Encoding", "")
@@ -224,6 +225,32 @@ def test_ctrl_c_finishes_the_batch_and_exits_cleanly(site, tmp_path):
     c.poll(load_sources([site.base + "/"]))
     assert stored_urls(store) == {f"{site.base}/news/story-{n:02d}.html" for n in STORED}
     assert fetched and not fetched & set(article_paths(site))
+
+
+def test_server_errors_are_retried_at_later_polls_then_given_up(site, tmp_path):
+    store, c = collector(tmp_path)
+    site.extra_items, site.broken = [22], {"/news/story-22.html"}
+    for poll in range(1, CONFIG.max_attempts + 2):
+        site.log.clear()
+        report = c.poll(load_sources([site.base + "/"]))
+        asked = "/news/story-22.html" in site.paths()
+        assert asked == (poll <= CONFIG.max_attempts), poll
+        attempts = store.db.execute("SELECT status, attempts FROM collect_seen WHERE url LIKE '%story-22.html'").fetchone()
+        assert tuple(attempts) == ("error", min(poll, CONFIG.max_attempts))
+        if poll > 1:
+            assert report.not_modified == 4  # the retry comes from the store, not from the feed
+    assert store.db.execute("SELECT last_error FROM collect_sources").fetchone()[0] is None
+
+
+def test_unreachable_robots_txt_stops_the_host_for_this_poll(site, tmp_path):
+    store, c = collector(tmp_path)
+    site.broken = {"/robots.txt"}
+    report = c.poll(load_sources([site.base + "/"]))
+    assert site.paths() == ["/robots.txt"] and report.sources[0].errors["robots"] == 1
+    assert "unreachable" in store.db.execute("SELECT last_error FROM collect_sources").fetchone()[0]
+    site.broken = set()
+    report = c.poll(load_sources([site.base + "/"]))  # not kept: asked for again
+    assert report.sources[0].new == len(STORED)
 
 
 def test_max_per_source_and_since(site, tmp_path):

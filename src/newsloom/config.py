@@ -127,7 +127,7 @@ class CollectConfig:
     # Names newsloom, as robots.txt rules and site operators expect; add a contact URL or address of your own.
     user_agent: str = "newsloom/0.1 (news collector)"
     delay_s: float = 2.0  # between the end of one request and the start of the next to the same host
-    max_delay_s: float = 60.0  # a longer robots.txt Crawl-delay is capped here (and said in the summary)
+    max_delay_s: float = 60.0  # a longer robots.txt Crawl-delay is capped here (and logged)
     timeout_s: float = 20.0  # whole-response limit (connect, headers and body)
     max_bytes: int = 10_000_000  # a larger response is abandoned and recorded as too-large
     max_redirects: int = 5

@@ -154,6 +154,7 @@ class Fetcher:
         self._on_robots = on_robots
         self._hosts: dict[str, _Host] = {}
         self._origin_locks: dict[str, threading.Lock] = {}
+        self._capped: set[str] = set()  # origins whose delay was capped (logged once)
         self._lock = threading.Lock()
         self.stats: Counter = Counter()  # requests, conditional, not_modified, bytes, by status
         self.client = httpx.Client(
@@ -190,6 +191,10 @@ class Fetcher:
     def host_delay(self, url: str, minimum: float | None, allowed_hosts: frozenset[str]) -> float:
         crawl_delay = self.robots(url, allowed_hosts).crawl_delay(self.config.user_agent)
         delay = max(self.config.delay_s, minimum or 0.0, crawl_delay or 0.0)
+        if delay > self.config.max_delay_s and origin(url) not in self._capped:
+            self._capped.add(origin(url))
+            log.warning("%s asks for %g s between requests; capped at max_delay_s = %g s", origin(url), delay,
+                        self.config.max_delay_s)
         return min(delay, self.config.max_delay_s)
 
     # -- requests -------------------------------------------------------------------------------------------
@@ -209,8 +214,11 @@ class Fetcher:
         current, permanent = url, True
         for _ in range(self.config.max_redirects + 1):
             check_address(current, allowed_hosts)
-            if check_robots and not self.robots(current, allowed_hosts).allowed(current, self.config.user_agent):
-                raise FetchRefused("robots", f"robots.txt disallows {current}")
+            robots = self.robots(current, allowed_hosts) if check_robots else None
+            if robots is not None and not robots.allowed(current, self.config.user_agent):
+                unreachable = robots.parser is None and not 400 <= robots.status < 500
+                raise FetchRefused("robots", f"robots.txt of {origin(current)} unreachable: nothing is fetched there "
+                                   "this poll" if unreachable else f"robots.txt disallows {current}")
             delay = (self.host_delay(current, min_delay, allowed_hosts) if check_robots
                      else max(self.config.delay_s, min_delay or 0.0))
             response = self._with_retries(current, headers, delay)
