@@ -20,7 +20,7 @@ from newsloom.collect import Collector, load_sources
 from newsloom.collect.fetch import Fetcher, FetchRefused, check_address, retry_after
 from newsloom.collect.urls import article_url
 from newsloom.config import CollectConfig
-from newsloom.errors import ConfigError
+from newsloom.errors import ConfigError, StoreError
 from newsloom.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -319,6 +319,8 @@ def test_urls_and_helpers():
     assert article_url("http://127.0.0.1:8000/category/world/", base) == (None, "not-article")
     assert article_url("https://news.example.com/a/story", "https://www.example.com/")[0]
     assert retry_after("7") == 7.0 and retry_after(None) is None
+    with pytest.raises(StoreError, match="store file"):  # the workers read the store on connections of their own
+        Collector(Store(":memory:"), CONFIG, lambda items: None)
     assert 50 < retry_after(time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 60))) <= 60
 
 

@@ -19,12 +19,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..config import CollectConfig
-from ..errors import InputRejected
+from ..errors import InputRejected, StoreError
 from ..ingest.decode import decode
 from ..ingest.readers import make_document
 from ..records import Document, Rejection
@@ -150,6 +150,8 @@ class Collector:
                  progress: Callable[[PollReport], None] | None = None):
         self.store = store
         self.config = config
+        if store.path == ":memory:":
+            raise StoreError("collecting needs a store file (its workers read it), not :memory:")
         self.ingest = ingest
         self.progress = progress
         self.state = CollectState(store)
@@ -181,20 +183,23 @@ class Collector:
                           on_robots=lambda key, robots: events.put(_SaveRobots(key, robots)), stop=self.stop_event)
         summaries = {s.url: SourceSummary(s.url, status=states[s.url].status) for s in sources}
         report = PollReport(list(summaries.values()))
-        final = self.state.final_urls(self.config.max_attempts)
         claimed: set[str] = set()  # URLs a worker has taken in this poll: two sources never fetch one page twice
         claim_lock = threading.Lock()
 
         def claim(url: str) -> bool:
             with claim_lock:
-                if url in final or url in claimed:
+                if url in claimed:
                     return False
                 claimed.add(url)
                 return True
 
+        def handled(urls: list[str]) -> set[str]:  # called by the workers, each on a connection of its own
+            with closing(self.state.reader()) as db:
+                return self.state.handled(db, urls, self.config.max_attempts)
+
         work = [_SourcePoll(s, states[s.url], self.state.resources(s.url),
                             self.state.pending(s.url, self.config.max_attempts), fetcher, self.config, events,
-                            summaries[s.url], claim, self.stop_event, report) for s in sources]
+                            summaries[s.url], claim, handled, self.stop_event, report) for s in sources]
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(self.config.parallel_hosts, len(work)))) as pool:
                 futures = [pool.submit(w.run) for w in work]
@@ -281,11 +286,12 @@ class _SourcePoll:
     """One source's poll, run in a worker thread; reports through ``events`` only."""
 
     def __init__(self, source: Source, state: SourceState, resources: list[Resource], pending: list[Pending],
-                 fetcher: Fetcher, config: CollectConfig, events: queue.Queue, summary: SourceSummary, claim,
+                 fetcher: Fetcher, config: CollectConfig, events: queue.Queue, summary: SourceSummary, claim, handled,
                  stop: threading.Event, report: PollReport):
         self.source, self.state, self.known = source, state, resources
         self.pending, self.fetcher, self.config = pending, fetcher, config
         self.events, self.summary, self.claim, self.stop, self.report = events, summary, claim, stop, report
+        self.handled = handled
         self.saves: list[_SaveResource] = []  # sent only once the listed articles are all handled
         # Only the hosts this source was given with may be local addresses (fetch.check_address).
         self.allowed = frozenset({_host(state.given), _host(state.url)})
@@ -409,8 +415,9 @@ class _SourcePoll:
         # Newest first, so a cap or a stop leaves the oldest for later; undated ones after the dated.
         ordered = sorted(todo.items(), key=lambda item: item[1].candidate.published or "", reverse=True)
         fetched = 0
+        handled = self.handled([url for url, _ in ordered])
         for url, pending in ordered:
-            if not self.claim(url):
+            if url in handled or not self.claim(url):
                 self.summary.seen += 1
                 continue
             if fetched >= limit or self.stop.is_set():

@@ -4,8 +4,10 @@ URL met, and robots.txt files. Read and written only by the collector's main thr
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from ..store import Store
 from .discover import Candidate
@@ -63,10 +65,21 @@ class CollectState:
                                "WHERE source=? AND status='active' ORDER BY rowid", (given,))
         return [Resource(*row) for row in rows]
 
-    def final_urls(self, max_attempts: int) -> set[str]:
-        rows = self.db.execute(f"SELECT url FROM collect_seen WHERE status IN ({','.join('?' * len(FINAL))}) "
-                               "OR (status='error' AND attempts >= ?)", (*FINAL, max_attempts))
-        return {row[0] for row in rows}
+    def reader(self) -> sqlite3.Connection:
+        """A read-only connection for a worker thread: WAL lets it read while the main thread writes."""
+        return sqlite3.connect(Path(self.store.path).resolve().as_uri() + "?mode=ro", uri=True)
+
+    @staticmethod
+    def handled(db: sqlite3.Connection, urls: list[str], max_attempts: int) -> set[str]:
+        """Those of ``urls`` handled for good by earlier polls (looked up, not loaded: a store keeps millions)."""
+        found: set[str] = set()
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            rows = db.execute(f"SELECT url FROM collect_seen WHERE url IN ({','.join('?' * len(chunk))}) AND "
+                              f"(status IN ({','.join('?' * len(FINAL))}) OR (status='error' AND attempts >= ?))",
+                              (*chunk, *FINAL, max_attempts))
+            found.update(row[0] for row in rows)
+        return found
 
     def pending(self, given: str, max_attempts: int) -> list[Pending]:
         rows = self.db.execute("SELECT listing, attempts FROM collect_seen WHERE source=? AND "
