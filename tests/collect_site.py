@@ -52,6 +52,7 @@ class Site:
     gone: bool = False  # the whole site answers 410
     moved_to: str | None = None  # the home page answers 301 to this URL
     broken: set[str] = field(default_factory=set)  # paths that answer 500
+    bare: bool = False  # the home page announces no feed and robots.txt names no sitemap
     lock: threading.Lock = field(default_factory=threading.Lock)
     hits_429: int = 0
 
@@ -149,6 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/":
             if site.moved_to:
                 return self._send(301, headers={"Location": site.moved_to})
+            if site.bare:
+                return self._send(200, b"<!doctype html><html><head><title>Varnholt</title></head><body></body></html>")
             return self._send(200, (
                 "<!doctype html><html><head><title>Varnholt Courier</title>"
                 '<link rel="alternate" type="application/rss+xml" href="/rss.xml">'
@@ -160,8 +163,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path in site.broken:
             return self._send(500, b"server error")
         if path == "/robots.txt":
+            sitemap = "" if site.bare else f"Sitemap: {site.base}/sitemap_index.xml\n"
             return self._send(200, (f"User-agent: *\nDisallow: /private/\nCrawl-delay: {CRAWL_DELAY}\n"
-                                    f"Sitemap: {site.base}/sitemap_index.xml\n").encode(), "text/plain")
+                                    f"{sitemap}").encode(), "text/plain")
         if path == "/rss.xml":
             return self._conditional(site.rss(), "application/rss+xml")
         if path == "/atom.xml":

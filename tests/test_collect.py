@@ -253,6 +253,26 @@ def test_unreachable_robots_txt_stops_the_host_for_this_poll(site, tmp_path):
     assert report.sources[0].new == len(STORED)
 
 
+def test_a_site_that_announces_nothing_is_probed_at_the_usual_paths_once_a_day(site, tmp_path):
+    store, c = collector(tmp_path)
+    site.bare = True
+    report = c.poll(load_sources([site.base + "/"]))
+    listings = {"/rss.xml", "/atom.xml", "/sitemap_index.xml", "/news-sitemap.xml"}  # found at the usual paths
+    assert listings < set(site.paths()) and {"/feed", "/sitemap.xml"} < set(site.paths())
+    assert report.sources[0].new == len(STORED) and report.sources[0].errors == {}
+    site.log.clear()
+    report = c.poll(load_sources([site.base + "/"]))
+    assert set(site.paths()) == listings and report.not_modified == 4  # no second round of probes
+    site.log.clear()
+    store, c = collector(tmp_path, name="nothing.db")
+    site.broken = listings
+    report = c.poll(load_sources([site.base + "/"]))
+    assert report.sources[0].errors == {"no-feeds-or-sitemaps": 1}
+    site.log.clear()
+    report = c.poll(load_sources([site.base + "/"]))
+    assert site.paths() == []  # the home page is read again after rediscover_after_s, not every poll
+
+
 def test_max_per_source_and_since(site, tmp_path):
     store, c = collector(tmp_path)
     report = c.poll(load_sources([site.base + "/"], max_per_source=4))

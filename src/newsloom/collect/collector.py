@@ -331,9 +331,9 @@ class _SourcePoll:
             if resource.url in visited:
                 continue
             visited.add(resource.url)
-            if (resource.kind == "home" and resource.last_fetch and len(self.known) > 1
+            if (resource.kind == "home" and resource.last_fetch
                     and time.time() - resource.last_fetch < self.config.rediscover_after_s):
-                continue  # its feeds and sitemaps are known and were found recently
+                continue  # read recently: its feeds and sitemaps (if any) are among the known resources
             try:
                 response = self.fetcher.get(resource.url, allowed_hosts=self.allowed, etag=resource.etag,
                                             last_modified=resource.last_modified, min_delay=self.source.delay_s)
@@ -391,6 +391,9 @@ class _SourcePoll:
                         found.setdefault(candidate.url, candidate)
             except InputRejected as exc:
                 self.summary.errors[exc.reason_code] += 1
+        listings = [r for r in [*self.known, *(save.resource for save in self.saves)] if r.kind in ("feed", "sitemap")]
+        if not listings:
+            self.summary.errors["no-feeds-or-sitemaps"] += 1
         return list(found.values())
 
     # -- articles -------------------------------------------------------------------------------------------
