@@ -4,7 +4,8 @@ request (arrival, end, path, headers).
 Home page linking an RSS and an Atom feed; robots.txt with a Disallow, a Crawl-delay and a Sitemap line; a sitemap
 index with a news sitemap; feeds and sitemaps that answer 304 to a matching conditional request; 20 article pages,
 among them one listed under two tracking parameters, one behind the Disallow, one answering 429 then 200, one
-410, one reached through a 301, one of 30 MB, one on another host, and one under /tag/.
+410, one reached through a 301, one of 30 MB, one on another host, one under /tag/, and one that the RSS feed
+leaves undated and the news sitemap dates.
 """
 
 from __future__ import annotations
@@ -70,14 +71,15 @@ class Site:
 
     # -- content ----------------------------------------------------------------------------------------------
     def rss(self) -> str:
-        items = [(n, f"/news/story-{n:02d}.html") for n in range(1, 8)]
+        items = [(n, f"/news/story-{n:02d}.html") for n in range(1, 8)] + [(12, "/news/story-12.html")]
         items += [(13, "/news/story-13.html?utm_source=rss&utm_medium=feed"), (15, "/news/story-15.html"),
                   (16, "/news/story-16.html"), (17, "/news/old-17.html"), (18, "/news/huge-18.html"),
                   (20, "http://elsewhere.invalid/news/story-20.html")]
         items += [(n, f"/news/story-{n:02d}.html") for n in self.extra_items]
         entries = "".join(
             f"<item><title>Feed title {n}</title><link>{path if path.startswith('http') else self.base + path}</link>"
-            f"<pubDate>Mon, 0{1 + n % 9} Jun 2025 10:00:00 GMT</pubDate><author>desk{n}@example.org (Reporter {n})"
+            + ("" if n == 12 else f"<pubDate>Mon, 0{1 + n % 9} Jun 2025 10:00:00 GMT</pubDate>") +  # dated by the sitemap
+            f"<author>desk{n}@example.org (Reporter {n})"
             f"</author><description>Teaser {n}</description></item>" for n, path in items)
         return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Varnholt Courier - Latest</title>'
                 f"<link>{self.base}/</link>{entries}</channel></rss>")

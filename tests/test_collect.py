@@ -95,6 +95,9 @@ def test_first_poll_stores_the_right_articles_politely(site, tmp_path):
     row = store.db.execute("SELECT title, published FROM documents WHERE url=?",
                            (f"{site.base}/news/story-19.html",)).fetchone()
     assert tuple(row) == ("Sitemap title 19", "2025-06-19T09:00:00")
+    row = store.db.execute("SELECT title, published, author FROM documents WHERE url=?",
+                           (f"{site.base}/news/story-12.html",)).fetchone()
+    assert tuple(row) == ("Feed title 12", "2025-06-12T09:00:00", "Reporter 12")  # undated in the feed
     # The brotli- and gzip-compressed pages were decoded.
     html = store.db.execute("SELECT content FROM documents WHERE url=?", (f"{site.base}/news/story-02.html",)).fetchone()[0]
     assert "bridge" not in html and "election story" in html

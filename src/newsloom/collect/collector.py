@@ -324,7 +324,7 @@ class _SourcePoll:
         known = {r.url: r for r in self.known}
         start = self.known or [Resource(main, "home" if self.state.kind == "site" else self.state.kind)]
         todo = [(r, False) for r in start]
-        found: dict[str, Candidate] = {}
+        found: list[Candidate] = []  # in reading order: feeds before sitemaps (merged in _fetch_articles)
         visited: set[str] = set()
         while todo:
             resource, probe = todo.pop(0)
@@ -381,20 +381,17 @@ class _SourcePoll:
                         links = [(Resource(origin(response.url) + path, "auto"), True) for path in USUAL_PATHS]
                     todo.extend(link for link in links if link[0].url not in known)
                 elif kind == "feed":
-                    for candidate in parse_feed(response.body):
-                        found.setdefault(candidate.url, candidate)
+                    found.extend(parse_feed(response.body))
                 else:
                     children, listed = parse_sitemap(response.body, self.config.max_bytes)
                     todo.extend((Resource(u, "sitemap"), False) for u in children if u not in known)
-                    for candidate in listed:
-                        # A feed's title, date and author are better than a sitemap's: the first listing wins.
-                        found.setdefault(candidate.url, candidate)
+                    found.extend(listed)
             except InputRejected as exc:
                 self.summary.errors[exc.reason_code] += 1
         listings = [r for r in [*self.known, *(save.resource for save in self.saves)] if r.kind in ("feed", "sitemap")]
         if not listings:
             self.summary.errors["no-feeds-or-sitemaps"] += 1
-        return list(found.values())
+        return found
 
     # -- articles -------------------------------------------------------------------------------------------
     def _fetch_articles(self, candidates: list[Candidate]) -> None:
@@ -407,7 +404,8 @@ class _SourcePoll:
             if url is None:
                 self.summary.skipped[why] += 1
                 continue
-            if url in todo:
+            if url in todo:  # listed twice (a feed and a sitemap, tracking parameters): what one lacks, the other gives
+                todo[url] = Pending(_merged(todo[url].candidate, candidate), todo[url].attempts)
                 continue
             self.summary.listed += 1
             if self.source.since and candidate.published and candidate.published[:10] < self.source.since[:10]:
@@ -500,3 +498,10 @@ def _touched(resource: Resource) -> Resource:
 
 def _with_url(candidate: Candidate, url: str) -> Candidate:
     return Candidate(url, candidate.title, candidate.published, candidate.author, candidate.outlet)
+
+
+def _merged(first: Candidate, other: Candidate) -> Candidate:
+    """The first listing's metadata, completed by another's: a feed's title, date and author are read first and
+    are better than a sitemap's, but a news sitemap may date an entry its feed left undated."""
+    return Candidate(first.url, first.title or other.title, first.published or other.published,
+                     first.author or other.author, first.outlet or other.outlet)
