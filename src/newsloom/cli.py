@@ -279,7 +279,9 @@ def collect(sources: tuple[str, ...], db: str, once: bool, interval: str, max_pe
                               progress=lambda r: progress.update(task, description=(
                                   f"collecting: {r.requests} requests, {r.fetched} pages, {r.new} new")))
 
-        notice = lambda: err.print("[yellow]stopping: finishing the batch in hand (Ctrl-C again to abort)[/yellow]")
+        def notice() -> None:
+            err.print("[yellow]stopping: finishing the batch in hand (Ctrl-C again to abort)[/yellow]")
+
         with stop_on_interrupt(collector, notice):
             reports = collector.run(listed, interval_s, on_poll=lambda r: _print_poll(r, fmt))
     store.close()
@@ -288,6 +290,8 @@ def collect(sources: tuple[str, ...], db: str, once: bool, interval: str, max_pe
 
 
 def _print_poll(report, fmt: str | None) -> None:
+    from rich.markup import escape
+
     rows = [{**s.as_dict(), "skipped": ", ".join(f"{k} {v}" for k, v in sorted(s.skipped.items())),
              "errors": ", ".join(f"{k} {v}" for k, v in sorted(s.errors.items()))} for s in report.sources]
     columns = ["source", "status", "listed", "new", "seen", "unchanged", "queued", "skipped", "errors"]
@@ -299,7 +303,7 @@ def _print_poll(report, fmt: str | None) -> None:
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(str(row[c]) for c in columns))
+        table.add_row(*(escape(str(row[c])) for c in columns))
     err.print(table)
 
 

@@ -204,7 +204,7 @@ class Collector:
             with ThreadPoolExecutor(max_workers=max(1, min(self.config.parallel_hosts, len(work)))) as pool:
                 futures = [pool.submit(w.run) for w in work]
                 try:
-                    self._drain(events, len(work), summaries, report)
+                    self._drain(events, len(work), summaries, report, fetcher)
                 except BaseException:  # an ingest error or a second Ctrl-C: the workers stop too
                     self.stop_event.set()
                     raise
@@ -219,8 +219,8 @@ class Collector:
         report.seconds = time.perf_counter() - start
         return report
 
-    def _drain(self, events: queue.Queue, workers: int, summaries: dict[str, SourceSummary],
-               report: PollReport) -> None:
+    def _drain(self, events: queue.Queue, workers: int, summaries: dict[str, SourceSummary], report: PollReport,
+               fetcher: Fetcher) -> None:
         pages: list[_Page] = []
         waiting: list = []
         done = 0
@@ -239,6 +239,7 @@ class Collector:
                 self._commit(pages, waiting, summaries)
                 pages, waiting = [], []
             if self.progress:
+                report.requests = fetcher.stats["requests"]
                 self.progress(report)
         while not events.empty():  # robots.txt files saved after the last worker ended
             waiting.append(events.get())
