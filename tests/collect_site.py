@@ -201,6 +201,16 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith(("/news/story-", "/private/story-")) and path.endswith(".html"):
             n = int(path.rsplit("-", 1)[1].removesuffix(".html"))
             return self._send(200, article_html(n).encode())
+        if path == "/slow":  # a byte every 0.2 s: no read times out, the whole response does
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "20")
+            self.end_headers()
+            for _ in range(20):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.2)
+            return 200
         if path.startswith("/redirect-out"):
             return self._send(302, headers={"Location": f"http://localhost:{site.server.server_address[1]}/news/story-01.html"})
         return self._send(404, b"not found")

@@ -17,7 +17,7 @@ import pytest
 
 from collect_site import CRAWL_DELAY, STORED, serve
 from newsloom.collect import Collector, load_sources
-from newsloom.collect.fetch import Fetcher, FetchRefused, check_address, retry_after
+from newsloom.collect.fetch import FetchFailed, Fetcher, FetchRefused, check_address, retry_after
 from newsloom.collect.urls import article_url
 from newsloom.config import CollectConfig
 from newsloom.errors import ConfigError, StoreError
@@ -332,6 +332,25 @@ def test_safety_checks(site, tmp_path):
     assert refused.value.code == "unsafe-address"
     assert "/news/story-01.html" not in site.paths()
     fetcher.close()
+
+
+def test_whole_response_time_limit(site):
+    from dataclasses import replace
+
+    fetcher = Fetcher(replace(CONFIG, timeout_s=0.6))
+    start = time.monotonic()
+    with pytest.raises(FetchFailed) as failed:
+        fetcher.get(site.base + "/slow", allowed_hosts=frozenset({"127.0.0.1"}))
+    assert failed.value.code == "timeout" and time.monotonic() - start < 2.5
+    fetcher.close()
+
+
+def test_sitemap_index_as_a_source(site, tmp_path):
+    store, c = collector(tmp_path)
+    report = c.poll(load_sources([site.base + "/sitemap_index.xml"]))
+    assert store.db.execute("SELECT kind FROM collect_sources").fetchone()[0] == "sitemap"
+    assert stored_urls(store) == {f"{site.base}/news/story-{n:02d}.html" for n in (1, 11, 12, 19)}
+    assert report.sources[0].skipped == {"robots": 1, "not-article": 1}
 
 
 def test_urls_and_helpers():
