@@ -39,10 +39,10 @@ def article_html(n: int) -> str:
 @dataclass
 class Hit:
     start: float
-    end: float
+    end: float | None  # None while it is being served
     path: str
     headers: dict
-    status: int
+    status: int | None  # 0: the client gave up
 
 
 @dataclass
@@ -112,15 +112,18 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        start = time.monotonic()
-        status = 500
+        # Logged on arrival, so that a request still being served (the 30 MB page, after the client gave up) is
+        # not logged among the next poll's; its end and status are filled in when it is done.
+        # The status is set before the answer is written, so a client that has its answer can read it.
+        self.hit = Hit(time.monotonic(), None, self.path, dict(self.headers), None)
+        with self.site.lock:
+            self.site.log.append(self.hit)
         try:
-            status = self._route()
+            self._route()
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (the 30 MB page)
+            self.hit.status = 0  # the client gave up (the 30 MB page)
         finally:
-            with self.site.lock:
-                self.site.log.append(Hit(start, time.monotonic(), self.path, dict(self.headers), status))
+            self.hit.end = time.monotonic()
 
     def _send(self, status: int, body: bytes = b"", ctype: str = "text/html; charset=utf-8", headers=None) -> int:
         headers = dict(headers or {})
@@ -129,6 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
             body, headers["Content-Encoding"] = brotli.compress(body), "br"
         elif body and "gzip" in accept and self.path.startswith("/news/"):
             body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
+        self.hit.status = status
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -189,6 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/news/old-17.html":
             return self._send(301, headers={"Location": "/news/story-17.html"})
         if path == "/news/huge-18.html":
+            self.hit.status = 200
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.send_header("Transfer-Encoding", "chunked")
@@ -202,6 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
             n = int(path.rsplit("-", 1)[1].removesuffix(".html"))
             return self._send(200, article_html(n).encode())
         if path == "/slow":  # a byte every 0.2 s: no read times out, the whole response does
+            self.hit.status = 200
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.send_header("Content-Length", "20")
