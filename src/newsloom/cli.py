@@ -289,6 +289,73 @@ def serve(db: str, host: str, port: int, token: str | None, config_path: str | N
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
 
 
+def _duration(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
+        return float(text[:-1]) * units[text[-1]] if text[-1:] in units else float(text)
+    except (ValueError, KeyError):
+        raise click.BadParameter(f"{text!r} is not a duration such as 90s, 15m, 2h") from None
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@db_option
+@click.option("--once", is_flag=True, help="Poll every source once, ingest what is new, and exit.")
+@click.option("--interval", default="15m", show_default=True, help="Time between polls without --once (90s, 15m, 2h).")
+@click.option("--max-per-source", type=click.IntRange(min=1), default=None,
+              help="New articles fetched per source per poll (the rest wait for the next poll).")
+@click.option("--since", default=None, help="Skip listed articles published before this date (YYYY-MM-DD).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML configuration file.")
+@output_options
+def collect(sources: tuple[str, ...], db: str, once: bool, interval: str, max_per_source: int | None,
+            since: str | None, config_path: str | None, fmt: str | None) -> None:
+    """Collect news from SOURCES (site URLs, feed URLs, sitemap URLs, or TOML files listing sources): find
+    their feeds and sitemaps, fetch new articles politely (robots.txt, per-host delays) and ingest them.
+    Ctrl-C finishes the batch in hand and exits."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .collect import Collector, load_sources, pipeline_ingest, stop_on_interrupt
+    from .pipeline import Pipeline
+
+    interval_s = None if once else _duration(interval)
+    config = Config.load(config_path)
+    listed = load_sources(list(sources), since=since, max_per_source=max_per_source)
+    store = _store(db)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+                  transient=True) as progress:
+        task = progress.add_task("collecting", total=None)
+        collector = Collector(store, config.collect, pipeline_ingest(Pipeline(store, config)),
+                              progress=lambda r: progress.update(task, description=(
+                                  f"collecting: {r.requests} requests, {r.fetched} pages, {r.new} new")))
+
+        def notice() -> None:
+            err.print("[yellow]stopping: finishing the batch in hand (Ctrl-C again to abort)[/yellow]")
+
+        with stop_on_interrupt(collector, notice):
+            reports = collector.run(listed, interval_s, on_poll=lambda r: _print_poll(r, fmt))
+    store.close()
+    if all(s.errors and not s.new for s in reports[-1].sources):
+        sys.exit(1)
+
+
+def _print_poll(report, fmt: str | None) -> None:
+    from rich.markup import escape
+
+    rows = [{**s.as_dict(), "skipped": ", ".join(f"{k} {v}" for k, v in sorted(s.skipped.items())),
+             "errors": ", ".join(f"{k} {v}" for k, v in sorted(s.errors.items()))} for s in report.sources]
+    columns = ["source", "status", "listed", "new", "seen", "unchanged", "queued", "skipped", "errors"]
+    if fmt:
+        _emit([s.as_dict() for s in report.sources] if fmt != "csv" else rows, fmt, columns)
+        return
+    table = Table(title=f"newsloom collect: {report.new} new articles, {report.requests} requests "
+                        f"({report.not_modified} not modified) in {report.seconds:.1f} s", title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(str(row[c])) for c in columns))
+    err.print(table)
+
+
 @main.command()
 @db_option
 @click.option("--examples", type=click.Path(exists=True, file_okay=False), default=None,

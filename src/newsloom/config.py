@@ -123,6 +123,30 @@ class BriefConfig:
 
 
 @dataclass(frozen=True)
+class CollectConfig:
+    """`newsloom collect`: politeness, limits and batching (collect/). A sources TOML may override the per-source
+    ones (delay_s, max_per_source, since)."""
+
+    # Names newsloom, as robots.txt rules and site operators expect; add a contact URL or address of your own.
+    user_agent: str = "newsloom/0.1 (news collector)"
+    delay_s: float = 2.0  # between the end of one request and the start of the next to the same host
+    max_delay_s: float = 60.0  # a longer robots.txt Crawl-delay is capped here (and logged)
+    timeout_s: float = 20.0  # whole-response limit (connect, headers and body)
+    max_bytes: int = 10_000_000  # a larger response is abandoned and recorded as too-large
+    max_redirects: int = 5
+    max_retries: int = 3  # for 429, 503 and connection errors, with Retry-After or exponential backoff
+    backoff_s: float = 5.0  # first backoff when the server gives no Retry-After; doubles each retry
+    max_retry_after_s: float = 300.0  # a longer Retry-After leaves the URL for the next poll
+    robots_ttl_s: float = 86_400.0  # robots.txt is kept in the store this long
+    rediscover_after_s: float = 86_400.0  # a site's home page is read again for feeds and sitemaps this often
+    max_per_source: int = 500  # new articles fetched per source per poll; the rest wait for the next poll
+    parallel_hosts: int = 16  # hosts fetched at the same time (each host one request at a time)
+    batch_docs: int = 50  # fetched pages ingested and committed together
+    max_attempts: int = 3  # polls that may fail to fetch an article (5xx, timeouts) before it is given up
+    http2: bool = False  # needs the h2 package
+
+
+@dataclass(frozen=True)
 class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     clean: CleanConfig = field(default_factory=CleanConfig)
@@ -131,6 +155,7 @@ class Config:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     facts: FactsConfig = field(default_factory=FactsConfig)
     brief: BriefConfig = field(default_factory=BriefConfig)
+    collect: CollectConfig = field(default_factory=CollectConfig)
     batch_docs: int = 500  # documents committed per transaction
 
     @classmethod

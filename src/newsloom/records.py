@@ -40,6 +40,7 @@ class Document:
     published: str | None = None  # ISO date or datetime, from input metadata; None when unknown
     title: str | None = None
     encoding: str | None = None
+    author: str | None = None  # from input metadata (a feed entry's author); the page's own is used when None
 
 
 @dataclass(frozen=True, slots=True)

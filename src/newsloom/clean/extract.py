@@ -156,7 +156,7 @@ def _from_html(doc: Document, furniture: bool) -> PageExtraction:
     url = doc.url or page.url
     text = "\n\n".join(page.paragraphs)
     headlines = tuple(HeadlineItem(h, None, i) for i, h in enumerate(page.headlines))
-    return PageExtraction("html", doc.title or page.title, text, page.paragraphs, page.author,
+    return PageExtraction("html", doc.title or page.title, text, page.paragraphs, doc.author or page.author,
                           iso_date(doc.published) or iso_date(page.date), page.language or detect_language(text),
                           _outlet(doc, page.sitename, url), url, headlines,
                           tuple(FurnitureItem(t, r) for t, r in page.furniture), uri=doc.uri)

@@ -37,11 +37,11 @@ _SKIPPED_NAMES = {".DS_Store", "Thumbs.db"}
 
 
 def make_document(uri: str, fmt: str, content: str, *, url=None, outlet=None, published=None, title=None,
-                  encoding=None) -> Document:
+                  encoding=None, author=None) -> Document:
     # The path is left out of the id on purpose: the same bytes read from another folder are the same page.
     doc_id = content_id("doc", fmt, url or "", outlet or "", published or "", content)
     return Document(id=doc_id, uri=uri, format=fmt, content=content, url=url, outlet=outlet,
-                    published=published, title=title, encoding=encoding)
+                    published=published, title=title, encoding=encoding, author=author)
 
 
 def outlet_from_url(url: str | None) -> str | None:
@@ -350,7 +350,7 @@ def _read_feed(uri: str, data: bytes, config: IngestConfig) -> Iterator[Item]:
     if not feed.entries:
         problem = getattr(feed, "bozo_exception", None)
         raise InputRejected("bad-feed", f"no feed entries found{f': {problem}' if problem else ''}")
-    outlet = _feed_outlet(_str_or_none(feed.feed.get("title"))) or outlet_from_url(feed.feed.get("link"))
+    outlet = feed_outlet(_str_or_none(feed.feed.get("title"))) or outlet_from_url(feed.feed.get("link"))
     for number, entry in enumerate(feed.entries, start=1):
         link = _str_or_none(entry.get("link"))
         where = f"{uri}#{link or number}"
@@ -370,7 +370,7 @@ _FEED_TITLE_SUFFIX = re.compile(r"\s+[-|–—:]\s+(?:latest(?: news| headlines|
                                 r"home(?:page)?|front page|all stories|rss(?: feed)?|feed)\s*$", re.I)
 
 
-def _feed_outlet(title: str | None) -> str | None:
+def feed_outlet(title: str | None) -> str | None:
     if not title:
         return None
     return _FEED_TITLE_SUFFIX.sub("", title).strip() or title

@@ -113,5 +113,22 @@ CREATE TABLE headline_parts (id TEXT PRIMARY KEY, story_id TEXT NOT NULL, title 
     # 8: a story's outlets are its known outlets: articles of unknown outlet were each counted as one (issue 17)
     """
 UPDATE stories SET n_outlets=(SELECT count(DISTINCT a.outlet) FROM story_articles sa JOIN articles a ON a.id=sa.article_id WHERE sa.story_id=stories.id)
+    # 9: `newsloom collect` (collect/state.py): the sources as given and where they live now; their feeds,
+    # sitemaps and home pages with the validators of conditional GET; every article URL met and what became of it
+    # (an article waiting for a later poll keeps what its listing said of it);
+    # robots.txt per origin. Documents carry the author a feed gives.
+    """
+CREATE TABLE collect_sources (given TEXT PRIMARY KEY, url TEXT NOT NULL, kind TEXT NOT NULL, name TEXT,
+    status TEXT NOT NULL DEFAULT 'active', added TEXT NOT NULL, last_poll TEXT, last_error TEXT,
+    errors INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE collect_resources (url TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, etag TEXT,
+    last_modified TEXT, last_fetch REAL, status TEXT NOT NULL DEFAULT 'active');
+CREATE INDEX collect_resources_source ON collect_resources(source);
+CREATE TABLE collect_seen (url TEXT PRIMARY KEY, source TEXT NOT NULL, status TEXT NOT NULL, doc_id TEXT,
+    reason TEXT, at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, listing TEXT);
+CREATE INDEX collect_seen_pending ON collect_seen(source, status);
+CREATE TABLE collect_robots (origin TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL,
+    fetched REAL NOT NULL);
+ALTER TABLE documents ADD COLUMN author TEXT
 """,
 ]

@@ -102,8 +102,10 @@ class Store:
         writer(self, record)
 
     def _write_document(self, d: Document) -> None:
-        self.db.execute("INSERT OR IGNORE INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
-                        (d.id, d.uri, d.format, d.url, d.outlet, d.published, d.title, d.encoding, d.content))
+        self.db.execute("INSERT OR IGNORE INTO documents (id, uri, format, url, outlet, published, title, encoding, "
+                        "content, author) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (d.id, d.uri, d.format, d.url, d.outlet, d.published, d.title, d.encoding, d.content,
+                         d.author))
 
     def _write_rejection(self, r: Rejection) -> None:
         self.db.execute("INSERT OR IGNORE INTO rejections VALUES (?,?,?,?)", (r.uri, r.code, r.reason, r.stage))
