@@ -152,3 +152,20 @@ def test_event_actor_is_not_the_dateline(nlp):
     ratify = next(e for e in events if e.predicate == "ratify")
     assert ratify.actor.startswith("The upper house") and "ap" not in ratify.actor_keys
     assert ratify.attribution == "AP (Moscow dateline)"
+
+
+def test_figures_are_named_by_the_quantity_they_count(nlp):
+    from newsloom.facts.figures import extract_figures, with_quantities
+
+    text = ("BP has spent $990m on the response so far. The explosion killed 11 workers and sank the rig. "
+            "BP agreed to set up a $20bn compensation fund. Some 5,000 barrels of oil a day has been leaking from "
+            "the well. The total bill could be as high as $20bn, analysts say.")
+    named = {f.text: f.quantity for f in with_quantities(list(extract_figures("a1", text, "2010-06-01")), nlp(text))}
+    assert named["$990m"] == "BP spent on response"
+    assert "workers" in named["11 workers"] and "killed" in named["11 workers"]
+    assert "fund" in named["$20bn"] and "compensation" in named["$20bn"]
+    assert "oil" in named["Some 5,000 barrels of oil a day"] and "leaking" in named["Some 5,000 barrels of oil a day"]
+    assert named["as high as $20bn"] == "total bill"
+    # without a parse there is no quantity, and nothing else changes
+    plain = list(extract_figures("a1", text, "2010-06-01"))
+    assert [f.quantity for f in with_quantities(plain, None)] == [None] * len(plain)

@@ -110,4 +110,8 @@ ALTER TABLE threads RENAME COLUMN n_stories TO n_vectors
 CREATE TABLE headline_parts (id TEXT PRIMARY KEY, story_id TEXT NOT NULL, title TEXT NOT NULL, centroid BLOB NOT NULL,
     terms BLOB, n_vectors INTEGER NOT NULL, first_published TEXT, last_published TEXT, headline_ids TEXT NOT NULL)
 """,
+    # 8: what a figure counts, in words from the sentence's parse (facts/figures.py quantity_phrase)
+    """
+ALTER TABLE figures ADD COLUMN quantity TEXT
+""",
 ]
