@@ -231,3 +231,9 @@ def test_same_quantity_model_is_fitted_on_the_current_features():
 
     coef, _, threshold = _weights()
     assert len(coef) == len(FEATURES) and 0 < threshold < 1, MODEL
+
+
+def test_values_within_rounding_agree():
+    result = reconcile(article("a", "BP expects a tax credit of $9.9 billion for the spill's costs.", "2010-07-27"),
+                       article("b", "BP expects a tax credit of $10 billion for the spill's costs.", "2010-07-27"))
+    assert result == [(["a", "b"], "corroborated")]

@@ -10,7 +10,7 @@
    their qualifiers are different quantities ("over 10,000 troops ... including an estimated 3,000 soldiers");
    figures of different days may differ more, which is what a series of estimates does.
 3. Each group is a claim. Pairs of figures from different source lineages whose intervals do not overlap
-   disagree; a disagreement is an *update* when the two are stated for different times, or when the lower-dated
+   and whose values differ by more than rounding (2%: "$9.9 billion" and "$10 billion" agree) disagree; a disagreement is an *update* when the two are stated for different times, or when the lower-dated
    value had already been reported before (a recap of an earlier estimate); otherwise it is a *conflict*.
    Status: conflicting if any conflict; else update if any update; else corroborated (2+ sources) or
    single-source. Copies (same lineage) count once, and so do an outlet's own articles (``sources.py``).
@@ -231,6 +231,17 @@ def _cluster(members: list[Figure], articles: dict[str, Article], weights) -> li
     return [[members[i] for i in sorted(c, key=lambda i: (members[i].value, members[i].id))] for c in clusters]
 
 
+ROUNDING = 0.02  # values this close (relative) agree: "$9.9 billion" and "$10 billion" are one amount rounded
+
+
+def agree(a: Figure, b: Figure) -> bool:
+    """Whether two values agree: their qualifiers' intervals overlap, or they differ by no more than rounding."""
+    if a.low <= b.high and b.low <= a.high:
+        return True
+    gap = max(a.low, b.low) - min(a.high, b.high)
+    return gap <= ROUNDING * max(abs(a.value), abs(b.value))
+
+
 def claim_status(group: list[Figure], articles: dict[str, Article],
                  source_of: dict[str, str] | None = None) -> tuple[str, int, list[tuple]]:
     """(status, independent sources, disagreeing pairs as (figure a, figure b, 'update'|'conflict')).
@@ -250,7 +261,7 @@ def claim_status(group: list[Figure], articles: dict[str, Article],
         for b in group[i + 1:]:
             if articles[a.article_id].lineage == articles[b.article_id].lineage:
                 continue
-            if a.low <= b.high and b.low <= a.high:
+            if agree(a, b):
                 continue
             ta, tb = times[a.id], times[b.id]
             if ta is not None and tb is not None and not _same_time(ta, tb):
