@@ -161,8 +161,9 @@ def _title(group: list[tuple[str, list | None]], story: list[str], used: set[str
     scored.sort(key=lambda x: (-x[0], x[1]))
     chosen: list[str] = []
     for _, p in scored:
-        if p in used or any(p in c or c in p for c in chosen):
-            continue
+        if p in used or any(p in c or c in p for c in chosen) \
+                or any(f" {u} " in f" {p} " or f" {p} " in f" {u} " for u in used if not u.startswith("name:")):
+            continue  # nor "Oil spill" and then "Oil spill hitherto"
         if any(w in HONORIFICS for w in p.split()):
             continue  # never "Mr Hayward"; the person's full name is a phrase of its own
         names = name_words(surface[p].most_common(1)[0][0])

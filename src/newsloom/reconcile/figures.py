@@ -23,7 +23,7 @@ import math
 import re
 from collections import defaultdict
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -132,15 +132,22 @@ FEATURES = ("quantity_overlap", "quantity_shared", "quantity_missing", "context_
             "counted_overlap", "same_value", "days_apart")
 
 
+@lru_cache(maxsize=65536)
+def _view(figure: Figure) -> tuple[set, set, set, set]:
+    """What the model compares of one figure, computed once per figure: quantity, context, sentence and counted
+    words."""
+    return _quantity_words(figure), _context(figure, 8), set(_words(figure.sentence)), _counted_words(figure)
+
+
 def pair_features(a: Figure, b: Figure, time_a, time_b) -> list[float]:
     """What the same-quantity model reads of a pair of figures of one unit (``FEATURES``, in order). How far
     apart two values are is left out on purpose: one quantity reported on two days may differ as much as it
     likes (a series), and same-time values far apart are ruled out before the model (``same_quantity``)."""
-    qa, qb = _quantity_words(a), _quantity_words(b)
+    (qa, context_a, sentence_a, counted_a), (qb, context_b, sentence_b, counted_b) = _view(a), _view(b)
     days = abs((time_a[0] - time_b[0]).days) if time_a and time_b else 0
     return [_containment(qa, qb), min(len(qa & qb), 4) / 4, float(not qa or not qb),
-            _overlap(_context(a, 8), _context(b, 8)), _overlap(set(_words(a.sentence)), set(_words(b.sentence))),
-            _containment(_counted_words(a), _counted_words(b)) if a.counted and b.counted else 1.0,
+            _overlap(context_a, context_b), _overlap(sentence_a, sentence_b),
+            _containment(counted_a, counted_b) if a.counted and b.counted else 1.0,
             float(abs(a.value - b.value) <= 1e-9 * max(1.0, abs(a.value))), math.log1p(days)]
 
 
@@ -184,7 +191,7 @@ def same_quantity(a: Figure, b: Figure, time_a, time_b, weights=None) -> float:
     dated_apart = time_a is not None and time_b is not None and not _same_time(time_a, time_b)
     if not (_compatible(a, b) or dated_apart):
         return 0.0
-    qa, qb = _quantity_words(a), _quantity_words(b)
+    qa, qb = _view(a)[0], _view(b)[0]
     if len(qa & qb) >= 2 and (qa <= qb or qb <= qa):
         return 1.0  # the parse names one quantity twice ("BP spent on response", "earthquake killed [people]")
     return same_quantity_probability(pair_features(a, b, time_a, time_b), weights)
