@@ -1,6 +1,8 @@
 """Facts: entities, figures, dates, events and their cross-check between sources.
 
-    python bench/facts.py [--json] [--speed-docs N] [--skip-bpoil] [--parts seeds,figures,bpoil,corroboration,speed]
+    python bench/facts.py [--json] [--speed-docs N] [--skip-bpoil] [--parts seeds,figures,bpoil,corroboration,pairs,
+                                                                           keyfigures,speed] [--show-story s10]
+    python bench/facts.py --fit-same-quantity
 
 1. Seeds (shared data seeds/, gold.json 'facts' and 'entities'): the five pages through the whole pipeline.
    - Each gold fact is matched to the produced claims without reading the gold's wording for the verdict:
@@ -29,6 +31,11 @@
    chosen on, the odd ones held out (corroboration_dev_*, corroboration_heldout_*).
 5. Speed: the facts stage (spaCy entities and parse for events, figures, times, attribution) on timeline17
    articles: articles/s on this machine.
+6. Same quantity (``pairs``): the same-quantity and conflict decisions on the hand-labelled figure pairs of
+   bench/figure_pairs_labels.jsonl, leaving one topic out (``bench_figure_pairs``); ``--fit-same-quantity``
+   refits the model the pipeline uses on all of them.
+7. Key figures and section titles (``keyfigures``) of the 23 multi-outlet stories of the corroboration labels
+   (``bench_key_figures``).
 
 The last stdout line is one JSON object.
 """
