@@ -192,8 +192,10 @@ def same_quantity(a: Figure, b: Figure, time_a, time_b, weights=None) -> float:
     if not (_compatible(a, b) or dated_apart):
         return 0.0
     qa, qb = _view(a)[0], _view(b)[0]
-    if len(qa & qb) >= 2 and (qa <= qb or qb <= qa):
-        return 1.0  # the parse names one quantity twice ("BP spent on response", "earthquake killed [people]")
+    if qa and qb and (qa <= qb or qb <= qa) and (len(qa & qb) >= 2 or _compatible(a, b)):
+        # the parse names one quantity twice ("BP spent on response", "earthquake killed [people]"), or names
+        # its head alike for values of one size ("burned" 15,000 and 12,000 hectares)
+        return 1.0
     return same_quantity_probability(pair_features(a, b, time_a, time_b), weights)
 
 
