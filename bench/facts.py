@@ -1,6 +1,8 @@
 """Facts: entities, figures, dates, events and their cross-check between sources.
 
-    python bench/facts.py [--json] [--speed-docs N] [--skip-bpoil] [--parts seeds,figures,bpoil,corroboration,speed]
+    python bench/facts.py [--json] [--speed-docs N] [--skip-bpoil] [--parts seeds,figures,bpoil,corroboration,pairs,
+                                                                           keyfigures,speed] [--show-story s10]
+    python bench/facts.py --fit-same-quantity
 
 1. Seeds (shared data seeds/, gold.json 'facts' and 'entities'): the five pages through the whole pipeline.
    - Each gold fact is matched to the produced claims without reading the gold's wording for the verdict:
@@ -29,6 +31,11 @@
    chosen on, the odd ones held out (corroboration_dev_*, corroboration_heldout_*).
 5. Speed: the facts stage (spaCy entities and parse for events, figures, times, attribution) on timeline17
    articles: articles/s on this machine.
+6. Same quantity (``pairs``): the same-quantity and conflict decisions on the hand-labelled figure pairs of
+   bench/figure_pairs_labels.jsonl, leaving one topic out (``bench_figure_pairs``); ``--fit-same-quantity``
+   refits the model the pipeline uses on all of them.
+7. Key figures and section titles (``keyfigures``) of the 23 multi-outlet stories of the corroboration labels
+   (``bench_key_figures``).
 
 The last stdout line is one JSON object.
 """
@@ -52,6 +59,7 @@ from _shared import OUTLETS, ROOT, machine, peak_rss_mb, require, shared_data, t
 LABELS = ROOT / "bench" / "figures_labels.jsonl"
 HELDOUT_LABELS = ROOT / "bench" / "figures_labels_heldout.jsonl"
 CORROBORATION = ROOT / "bench" / "corroboration_labels.jsonl"
+FIGURE_PAIRS = ROOT / "bench" / "figure_pairs_labels.jsonl"
 
 
 def log(*args):
@@ -348,6 +356,252 @@ def bench_corroboration(root: Path, labels_path: Path = CORROBORATION) -> dict:
     return result
 
 
+# -- 6. same quantity --------------------------------------------------------------------------------------------
+
+def pair_figures(root: Path, labels_path: Path = FIGURE_PAIRS):
+    """(about, pairs, sides, articles): the labelled pairs with, for each side, the figure the facts stage reads
+    there (regex extraction, its quantity named from spaCy's parse of its sentence) and its days."""
+    from newsloom import Config
+    from newsloom.facts.entities import load_spacy
+    from newsloom.facts.figures import extract_figures, with_quantities
+    from newsloom.reconcile.figures import figure_time
+    from newsloom.records import Article
+
+    lines = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    about, pairs = lines[0], lines[1:]
+    cfg = Config().facts
+    nlp = load_spacy(cfg.spacy_model, parse=True)
+    docs = sorted({p[side]["doc"] for p in pairs for side in "ab"})
+    articles = {}
+    for doc in docs:
+        collection, day, name = doc.split("/")
+        text = (root / collection / "InputDocs" / day / name).read_text(encoding="utf-8", errors="replace").strip()
+        articles[doc] = Article(id=doc, doc_id=doc, title=None, text=text, paragraphs=(), source_spans=(), uri=doc,
+                                published=day, outlet=OUTLETS.get(collection.split("_", 1)[1].lower(), collection))
+    # Only the labelled figures are named, each from a parse of its sentence (the facts stage's path for figures
+    # past its parsed characters): parsing 364 whole articles would take minutes on a loaded machine.
+    wanted = {(p[side]["doc"], p[side]["start"], p[side]["end"]) for p in pairs for side in "ab"}
+    found = [f for a in articles.values() for f in extract_figures(a.id, a.text, a.published)
+             if (a.id, f.span[0], f.span[1]) in wanted]
+    figures = {(f.article_id, f.span[0], f.span[1]): f for f in with_quantities(found, None, nlp)}
+    sides = {}
+    for p in pairs:
+        for side in "ab":
+            key = (p[side]["doc"], p[side]["start"], p[side]["end"])
+            f = figures.get(key)
+            sides[(p["pair"], side)] = (f, figure_time(f, articles[key[0]]) if f else None)
+    return about, pairs, sides, articles
+
+
+def _fit(rows: list[tuple[list[float], bool]]):
+    """Logistic regression (scikit-learn's default C=1) on standardised features, its weights mapped back onto
+    the raw features so that the model file needs no scaler."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.array([x for x, _ in rows], dtype=float)
+    scaler = StandardScaler().fit(x)
+    model = LogisticRegression(max_iter=5000).fit(scaler.transform(x), [y for _, y in rows])
+    coef = model.coef_[0] / scaler.scale_
+    return tuple(float(v) for v in coef), float(model.intercept_[0] - np.sum(coef * scaler.mean_))
+
+
+_THRESHOLDS = [round(0.3 + 0.05 * k, 2) for k in range(13)]  # 0.3 .. 0.9
+BETA = 0.5  # F-beta of the choice: a false "same" (a false conflict, a wrong series) costs more than a miss
+
+
+def _choose_threshold(rows_by_topic: dict[str, list]) -> float:
+    """The probability threshold with the best F-beta over leave-one-topic-out predictions of the given topics
+    only."""
+    from newsloom.reconcile.figures import same_quantity_probability
+
+    scored = []
+    for topic, rows in rows_by_topic.items():
+        coef, intercept = _fit([r for t, rs in rows_by_topic.items() if t != topic for r in rs])
+        scored += [(same_quantity_probability(x, (coef, intercept, 0.5)), y) for x, y in rows]
+
+    def f_score(threshold: float) -> float:
+        tp = sum(1 for p, y in scored if p >= threshold and y)
+        fp = sum(1 for p, y in scored if p >= threshold and not y)
+        fn = sum(1 for p, y in scored if p < threshold and y)
+        return (1 + BETA ** 2) * tp / max(1e-9, (1 + BETA ** 2) * tp + BETA ** 2 * fn + fp)
+    return max(_THRESHOLDS, key=lambda t: (f_score(t), -t))
+
+
+def _pair_rows(pairs, sides) -> dict[str, list]:
+    from newsloom.reconcile.figures import pair_features
+
+    rows = defaultdict(list)
+    for p in pairs:
+        (a, ta), (b, tb) = sides[(p["pair"], "a")], sides[(p["pair"], "b")]
+        if a is not None and b is not None:
+            rows[p["topic"]].append((pair_features(a, b, ta, tb), p["same"]))
+    return rows
+
+
+def fit_same_quantity(root: Path) -> dict:
+    """Fit the same-quantity model on every labelled pair (its threshold chosen leaving one topic out) and write
+    src/newsloom/reconcile/same_quantity.json."""
+    from newsloom.reconcile.figures import FEATURES, MODEL
+
+    _, pairs, sides, _ = pair_figures(root)
+    rows = _pair_rows(pairs, sides)
+    coef, intercept = _fit([r for rs in rows.values() for r in rs])
+    model = {"features": list(FEATURES), "coef": [round(c, 4) for c in coef], "intercept": round(intercept, 4),
+             "threshold": _choose_threshold(rows), "pairs": sum(map(len, rows.values())),
+             "fitted_on": str(FIGURE_PAIRS.relative_to(ROOT))}
+    MODEL.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    return model
+
+
+def bench_figure_pairs(root: Path) -> dict:
+    """Same-quantity and conflict decisions on the labelled figure pairs, leaving one topic out: for each topic,
+    the model is fitted (its threshold chosen by an inner leave-one-topic-out) on the other six topics only,
+    then decides that topic's pairs with the grouping's own rules (``same_quantity``); a same pair is a conflict
+    when ``claim_status`` calls the two conflicting. Precision and recall over the pairs as drawn (keys
+    same_quantity_*, conflict_*: every band of every topic weighs its 12 pairs alike), and with each band weighed
+    by its population (*_weighted: estimates over all candidate pairs of a topic, where one pair of the lowest band
+    stands for up to 64,524, so one error there moves them by tens of points)."""
+    from newsloom.reconcile.figures import claim_status, same_quantity
+
+    about, pairs, sides, articles = pair_figures(root)
+    rows = _pair_rows(pairs, sides)
+    decided = {}
+    for topic in sorted(rows):
+        train = {t: rs for t, rs in rows.items() if t != topic}
+        coef, intercept = _fit([r for rs in train.values() for r in rs])
+        weights = (coef, intercept, _choose_threshold(train))
+        for p in pairs:
+            if p["topic"] != topic:
+                continue
+            (a, ta), (b, tb) = sides[(p["pair"], "a")], sides[(p["pair"], "b")]
+            if a is None or b is None:
+                decided[p["pair"]] = (False, False)
+                continue
+            same = same_quantity(a, b, ta, tb, weights) >= weights[2]
+            by_id = {x.article_id: articles[x.article_id] for x in (a, b)}
+            conflict = same and claim_status([a, b], by_id)[0] == "conflicting"
+            decided[p["pair"]] = (same, conflict)
+    drawn = Counter((p["topic"], p["band"]) for p in pairs)
+    weight = {(p["topic"], p["band"]): about["band_population"][p["topic"]][p["band"]] / drawn[(p["topic"], p["band"])]
+              for p in pairs}
+
+    def scores(truth, predicted, weighted: bool, subset=pairs) -> tuple:
+        w = (lambda p: weight[(p["topic"], p["band"])]) if weighted else (lambda p: 1.0)
+        tp = sum(w(p) for p in subset if truth(p) and predicted(p))
+        fp = sum(w(p) for p in subset if not truth(p) and predicted(p))
+        fn = sum(w(p) for p in subset if truth(p) and not predicted(p))
+        return (round(tp / (tp + fp), 3) if tp + fp else None, round(tp / (tp + fn), 3) if tp + fn else None)
+
+    result = {"figure_pairs_labelled": len(pairs), "figure_pairs_topics": len({p["topic"] for p in pairs}),
+              "figure_pairs_same": sum(p["same"] for p in pairs),
+              "figure_pairs_conflict": sum(p["relation"] == "conflict" for p in pairs),
+              "figure_pairs_unmatched": sum(1 for v in sides.values() if v[0] is None)}
+    for name, truth, index in (("same_quantity", lambda p: p["same"], 0),
+                               ("conflict", lambda p: p["relation"] == "conflict", 1)):
+        predicted = (lambda i: lambda p: decided[p["pair"]][i])(index)
+        result[f"{name}_precision"], result[f"{name}_recall"] = scores(truth, predicted, False)
+        result[f"{name}_weighted_precision"], result[f"{name}_weighted_recall"] = scores(truth, predicted, True)
+    result["conflicts_called"] = sum(c for _, c in decided.values())
+    per_topic = {t: scores(lambda p: p["same"], lambda p: decided[p["pair"]][0], False,
+                           [p for p in pairs if p["topic"] == t]) for t in sorted(rows)}
+    log("same quantity, sample precision/recall by held-out topic:", json.dumps(per_topic))
+    return result
+
+
+# -- 7. key figures and section titles -------------------------------------------------------------------------
+
+_HONORIFIC_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\b\.?\s+[A-Z]")
+
+
+def bench_key_figures(root: Path, show: str | None = None) -> dict:
+    """Key figures and section titles of the multi-outlet timeline17 stories (the 23 stories of a full pipeline
+    run listed in bench/corroboration_labels.jsonl, each read as one story from the raw files): facts (with
+    the figures' quantities), figure claims, key figures and the extractive briefing's sections, as the brief
+    stage makes them. Keys: key_figures_per_briefing_mean / _max (shown figures), key_figures_named (share of
+    shown figures named by a quantity), section_titles_duplicate_entity (pairs of sections of one briefing whose
+    titles name one entity: a story entity key whose name word, capitalised and not a stop word, is in both
+    titles), section_titles_bare_honorific (titles with "Mr Hayward" and the like). ``show``: a set id whose key
+    figures are printed to stderr as Markdown."""
+    from newsloom import Config
+    from newsloom.brief.key_figures import claim_entries, rank_figures
+    from newsloom.brief.render import to_markdown
+    from newsloom.brief.summarize import number_sources, summarize
+    from newsloom.facts.entities import article_entities, load_spacy, parse_articles, resolve_story_keys
+    from newsloom.facts.figures import extract_figures, with_quantities
+    from newsloom.reconcile.stage import figure_claims
+    from newsloom.records import Article, content_id, normalize_text
+
+    about = json.loads(CORROBORATION.read_text(encoding="utf-8").splitlines()[0])
+    cfg = Config()
+    nlp = load_spacy(cfg.facts.spacy_model, parse=True)
+    articles, first_of_text = {}, {}
+    for docs in about["sets"].values():
+        for doc in docs:
+            if doc in articles:
+                continue
+            collection, day, name = doc.split("/")
+            text = (root / collection / "InputDocs" / day / name).read_text(encoding="utf-8", errors="replace").strip()
+            article_id = content_id("art", doc)
+            canonical = first_of_text.setdefault(hashlib.sha1(normalize_text(text).encode()).hexdigest(), article_id)
+            articles[doc] = Article(id=article_id, doc_id=article_id, title=None, text=text, paragraphs=(),
+                                    source_spans=(), uri=doc, published=day, canonical_id=canonical,
+                                    outlet=OUTLETS.get(collection.split("_", 1)[1].lower(), collection))
+    figures, entities = {}, {}
+    for article, parsed in parse_articles(list(articles.values()), nlp, cfg.facts.batch_size,
+                                          cfg.facts.ner_max_chars, 1):
+        figures[article.id] = with_quantities(list(extract_figures(article.id, article.text, article.published)),
+                                              parsed, nlp)
+        entities[article.id] = list(article_entities(article.id, parsed))
+
+    def tagger(texts):
+        with nlp.select_pipes(enable=[p for p in ("tok2vec", "tagger") if p in nlp.pipe_names]):
+            return [[(t.idx, t.tag_) for t in doc] for doc in nlp.pipe(texts)]
+
+    shown, named, duplicates, honorifics, titles = [], 0, 0, 0, 0
+    for set_id, docs in sorted(about["sets"].items()):
+        story = sorted(dict.fromkeys(articles[d] for d in docs), key=lambda a: (a.published, a.id))
+        by_id = {a.id: a for a in story}
+        story_figures = [f for a in story for f in figures[a.id]]
+        claims = [{"kind": c.kind, "subject": c.subject, "status": c.status, "lineages": c.lineages,
+                   "figure_ids": c.figure_ids, "evidence": c.evidence}
+                  for c in figure_claims(set_id, story_figures, by_id)]
+        numbers = {s.article_id: s.number for s in number_sources(story)}
+        keys, others = rank_figures(claim_entries(claims, {f.id: f for f in story_figures}, numbers, by_id))
+        shown.append(len(keys))
+        named += sum(1 for k in keys if k["quantity"])
+        briefing = summarize(set_id, set_id, story, cfg.brief, key_figures=keys,
+                             disagreements=[k for k in keys + others if k["status"] == "conflicting"],
+                             extra={"other_figures": others}, tagger=tagger)
+        story_entities = [e for a in story for e in entities[a.id]]
+        resolved = resolve_story_keys(story_entities)
+        names: dict[str, set[str]] = defaultdict(set)  # an entity key's name words
+        for e in story_entities:
+            if e.label in ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"):
+                names[resolved[(e.article_id, e.span[0])]].update(
+                    w for w in re.findall(r"[A-Za-z][\w'-]+", e.text) if w[0].isupper() and len(w) > 2
+                    and w.lower() not in ("the", "mr", "mrs", "ms", "dr", "sir"))
+        section_titles = [sec.title for sec in briefing.sections]
+        titles += len(section_titles)
+        named_in = [{k for k, ws in names.items() if ws & set(re.findall(r"[A-Za-z][\w'-]+", t))}
+                    for t in section_titles]
+        pairs = [(i, j) for i in range(len(named_in)) for j in range(i + 1, len(named_in)) if named_in[i] & named_in[j]]
+        duplicates += len(pairs)
+        honorifics += sum(1 for t in section_titles if _HONORIFIC_TITLE.search(t))
+        if pairs:
+            log(f"{set_id}: sections naming one entity: {[(section_titles[i], section_titles[j]) for i, j in pairs]}")
+        if set_id == show:
+            log(to_markdown(briefing).split("## Key figures")[-1].split("## Where sources differ")[0])
+            log("section titles:", section_titles)
+    return {"key_figures_stories": len(shown),
+            "key_figures_per_briefing_mean": round(sum(shown) / max(1, len(shown)), 2),
+            "key_figures_per_briefing_max": max(shown, default=0),
+            "key_figures_named": round(named / max(1, sum(shown)), 3),
+            "section_titles": titles, "section_titles_duplicate_entity": duplicates,
+            "section_titles_bare_honorific": honorifics}
+
+
 # -- 5. speed ---------------------------------------------------------------------------------------------------
 
 def bench_speed(root: Path, n: int) -> dict:
@@ -377,12 +631,20 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--speed-docs", type=int, default=300, help="articles timed for speed; 0 skips it")
     parser.add_argument("--skip-bpoil", action="store_true")
-    parser.add_argument("--parts", default="seeds,figures,bpoil,corroboration,speed",
-                        help="comma-separated parts to run (seeds, figures, bpoil, corroboration, speed)")
+    parser.add_argument("--show-story", help="a story of the key-figures part (s00..s22) whose key figures and "
+                                             "section titles are printed to stderr")
+    parser.add_argument("--fit-same-quantity", action="store_true",
+                        help="refit src/newsloom/reconcile/same_quantity.json on all the labelled figure pairs, and stop")
+    parser.add_argument("--parts", default="seeds,figures,bpoil,corroboration,pairs,keyfigures,speed",
+                        help="comma-separated parts to run (seeds, figures, bpoil, corroboration, pairs, keyfigures, "
+                             "speed)")
     args = parser.parse_args()
     data = shared_data()
     seeds = require(data / "seeds")
     timeline = require(data / "timeline17")
+    if args.fit_same_quantity:
+        print(json.dumps(fit_same_quantity(timeline)))
+        return
     result = {"machine": machine()}
     parts = set(args.parts.split(","))
     if "seeds" in parts:
@@ -394,6 +656,10 @@ def main() -> None:
         result.update(bench_bpoil(timeline))
     if "corroboration" in parts:
         result.update(bench_corroboration(timeline))
+    if "pairs" in parts:
+        result.update(bench_figure_pairs(timeline))
+    if "keyfigures" in parts:
+        result.update(bench_key_figures(timeline, args.show_story))
     if "speed" in parts and args.speed_docs > 0:  # 0 skips the speed part
         result.update(bench_speed(timeline, args.speed_docs))
     result["peak_rss_mb"] = round(peak_rss_mb())

@@ -357,3 +357,46 @@ def test_extracted_page_markdown_is_escaped():
     rendered = MarkdownIt("commonmark").render(page.as_markdown())
     assert not set(re.findall(r"<([a-zA-Z][\w-]*)", rendered)) - {"h1", "h2", "p", "ul", "ol", "li"}
     assert "<script>alert(2)</script>" in html.unescape(rendered)
+def _figure_entry(unit, quantity, status, lineages, values):
+    return {"subject": unit, "status": status, "lineages": lineages, "quantities": [quantity] * len(values),
+            "values": [{"text": text, "value": v, "low": v, "high": v, "source": n, "outlet": outlet,
+                        "published": day, "date": day, "sentence": ""} for text, v, n, outlet, day in values]}
+
+
+def test_key_figures_are_few_named_ranked_and_series_read_as_series():
+    from newsloom.brief.key_figures import MAX_KEY_FIGURES, rank_figures
+
+    spending = _figure_entry("dollars", "BP spent on response", "update", 3,
+                             [("$1.6bn", 1.6e9, 3, "Reuters", "2010-06-07"), ("$1.25bn", 1.25e9, 1, "BBC", "2010-06-01"),
+                              ("$1.25bn", 1.25e9, 2, "Fox News", "2010-06-02")])
+    fund = _figure_entry("dollars", "compensation fund", "corroborated", 2,
+                         [("$20bn", 2e10, 1, "BBC", "2010-06-16"), ("$20 billion", 2e10, 4, "Reuters", "2010-06-17")])
+    unnamed = _figure_entry("people", None, "corroborated", 4, [("11 people", 11, n, "X", "2010-04-21") for n in (1, 2)])
+    minor = [_figure_entry("tonnes", f"thing {i}", "corroborated", 2, [(f"{i} tonnes", i, 1, "BBC", "2010-06-01")])
+             for i in range(12)]
+    shown, rest = rank_figures([unnamed, fund, spending] + minor, "BP spill: spending soars")
+    assert len(shown) == MAX_KEY_FIGURES and len(rest) == 15 - MAX_KEY_FIGURES
+    assert shown[0]["name"] == "BP spent on response (dollars)" and shown[1]["name"] == "Compensation fund (dollars)"
+    assert all(e["quantity"] for e in shown) and rest[-1]["name"] == "people"  # named quantities come first
+    assert [(s["text"], s["outlets"]) for s in shown[0]["steps"]] == [("$1.25bn", ["BBC", "Fox News"]),
+                                                                      ("$1.6bn", ["Reuters"])]
+    briefing = replace(summarize("st_1", "Flood", ARTICLES, BriefConfig()), key_figures=tuple(shown),
+                       extra={"other_figures": rest})
+    md = to_markdown(briefing)
+    assert "**BP spent on response (dollars)** (update): $1.25bn (BBC, Fox News, 2010-06-01) [1][2] → $1.6bn" in md
+    assert f"### All figures ({len(rest)} more)" in md
+    page = to_html(briefing)
+    assert "<details><summary>All figures" in page and "BP spent on response" in page
+
+
+def test_section_titles_name_each_entity_once_and_never_by_honorific():
+    sentences = ["Tony Hayward, BP's chief executive, apologised to the families on Monday.",
+                 "Mr Hayward told Congress the company would pay all legitimate claims.",
+                 "Mr Hayward said he had not been involved in decisions on the well.",
+                 "Tony Hayward will hand day-to-day control of the spill to Bob Dudley.",
+                 "Oil washed ashore on the beaches of Alabama and Florida this week.",
+                 "Tourism on the beaches of Alabama has collapsed since the oil arrived."]
+    titles = [s.title for s in make_sections(sentences, sentences, 3)]
+    assert not any(t.split()[0].rstrip(".") in ("Mr", "Mrs", "Ms", "Dr", "Sir") for t in titles), titles
+    assert not any("Mr " in t for t in titles), titles
+    assert sum("Hayward" in t for t in titles) <= 1, titles

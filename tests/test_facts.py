@@ -178,3 +178,18 @@ def test_weekdays_resolve_by_tense_and_context():
     both = "Officials said on Friday that the road would reopen on Monday."
     assert day(both, saturday, "Friday") == "2026-08-07" and day(both, saturday, "Monday") == "2026-08-10"
     assert day("Officials said the road would reopen on Saturday.", saturday, "Saturday") == "2026-08-08"
+def test_figures_are_named_by_the_quantity_they_count(nlp):
+    from newsloom.facts.figures import extract_figures, with_quantities
+
+    text = ("BP has spent $990m on the response so far. The explosion killed 11 workers and sank the rig. "
+            "BP agreed to set up a $20bn compensation fund. Some 5,000 barrels of oil a day has been leaking from "
+            "the well. The total bill could be as high as $20bn, analysts say.")
+    named = {f.text: f.quantity for f in with_quantities(list(extract_figures("a1", text, "2010-06-01")), nlp(text))}
+    assert named["$990m"] == "BP spent on response"
+    assert "workers" in named["11 workers"] and "killed" in named["11 workers"]
+    assert "fund" in named["$20bn"] and "compensation" in named["$20bn"]
+    assert "oil" in named["Some 5,000 barrels of oil a day"] and "leaking" in named["Some 5,000 barrels of oil a day"]
+    assert named["as high as $20bn"] == "total bill"
+    # without a parse there is no quantity, and nothing else changes
+    plain = list(extract_figures("a1", text, "2010-06-01"))
+    assert [f.quantity for f in with_quantities(plain, None)] == [None] * len(plain)

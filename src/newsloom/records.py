@@ -134,6 +134,8 @@ class Figure:
     time_start: str | None = None  # that time as ISO days, resolved against the publication date; None when
     time_end: str | None = None  # not stated, or relative and the publication date is unknown
     attribution: str | None = None  # who says it: "the U.S. State Department", "AP (Moscow dateline)"
+    # what it counts, in words from the sentence's parse: "BP spent on response", "workers killed", "compensation fund"
+    quantity: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

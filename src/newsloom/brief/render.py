@@ -31,8 +31,34 @@ def articles_from_outlets(articles: int, outlets: int, unknown: int) -> str:
     return line + (f" ({unknown} of unknown outlet)" if unknown else "")
 
 
-def _values(entry: dict, escape=str) -> str:
-    return "; ".join(f"{escape(v['text'])} {_cite([v['source']])}" for v in entry["values"])
+def _joiner(entry: dict) -> str:
+    return {"update": " → ", "conflicting": " vs "}.get(entry["status"], "; ")
+
+
+def figure_steps(entry: dict) -> list[dict]:
+    """The entry's distinct values in date order (``key_figures.steps``); entries stored before steps existed
+    get them computed here."""
+    from .key_figures import steps
+
+    return entry.get("steps") or steps(entry["values"])
+
+
+def figure_name(entry: dict) -> str:
+    return entry.get("name") or entry.get("subject") or "value"
+
+
+def _figure_markdown(entry: dict) -> str:
+    parts = [f"{md(s['text'])} ({md(', '.join(s['outlets']))}{', ' + md(s['date']) if s['date'] else ''}) "
+             f"{_cite(s['sources'])}" for s in figure_steps(entry)]
+    return f"- **{md(figure_name(entry))}** ({md(entry['status'])}): {_joiner(entry).join(parts)}"
+
+
+def _figure_html(entry: dict, cites) -> str:
+    e = html.escape
+    parts = [f"{e(s['text'])} ({e(', '.join(s['outlets']))}{e(', ' + s['date']) if s['date'] else ''}) "
+             f"{cites(s['sources'])}" for s in figure_steps(entry)]
+    return (f"<li><b>{e(figure_name(entry))}</b> <span class='status'>({e(entry['status'])})</span>: "
+            f"{e(_joiner(entry)).join(parts)}</li>")
 
 
 def sections_of(briefing: Briefing) -> list[tuple[str, list]]:
@@ -80,10 +106,14 @@ def to_markdown(briefing: Briefing) -> str:
         lines += [f"{md(g.text)} {_cite(g.citations)}" for g in briefing.abstract]
     if briefing.key_figures:
         lines += ["", "## Key figures", ""]
-        lines += [f"- **{md(e['subject'])}** ({md(e['status'])}): {_values(e, md)}" for e in briefing.key_figures]
+        lines += [_figure_markdown(e) for e in briefing.key_figures]
+        others = briefing.extra.get("other_figures") or []
+        if others:
+            lines += ["", f"### All figures ({len(others)} more)", ""]
+            lines += [_figure_markdown(e) for e in others]
     if briefing.disagreements:
         lines += ["", "## Where sources differ", ""]
-        lines += [f"- **{md(e['subject'])}**: " + "; ".join(
+        lines += [f"- **{md(figure_name(e))}**: " + "; ".join(
             f"{md(v['text'])} ({md(v['outlet'] or 'unknown outlet')}"
             f"{', ' + md(v['published'][:10]) if v['published'] else ''}) {_cite([v['source']])}"
             for v in e["values"]) for e in briefing.disagreements]
@@ -130,14 +160,19 @@ def to_html(briefing: Briefing, standalone: bool = True) -> str:
         parts += [f"<p>{e(g.text)} {cites(g.citations)}</p>" for g in briefing.abstract]
     if briefing.key_figures:
         parts.append("<h2>Key figures</h2><ul>")
-        parts += [f"<li><b>{e(k['subject'])}</b> ({e(k['status'])}): {e(_values(k))}</li>" for k in briefing.key_figures]
+        parts += [_figure_html(k, cites) for k in briefing.key_figures]
         parts.append("</ul>")
+        others = briefing.extra.get("other_figures") or []
+        if others:
+            parts.append(f"<details><summary>All figures ({len(others)} more)</summary><ul>")
+            parts += [_figure_html(k, cites) for k in others]
+            parts.append("</ul></details>")
     if briefing.disagreements:
         parts.append("<h2>Where sources differ</h2><table><tr><th>What</th><th>Value</th><th>Outlet</th>"
                      "<th>Date</th><th>Source</th></tr>")
         for d in briefing.disagreements:
             for v in d["values"]:
-                parts.append(f"<tr><td>{e(d['subject'])}</td><td>{e(v['text'])}</td><td>{e(v['outlet'] or '')}</td>"
+                parts.append(f"<tr><td>{e(figure_name(d))}</td><td>{e(v['text'])}</td><td>{e(v['outlet'] or '')}</td>"
                              f"<td>{e((v['published'] or '')[:10])}</td><td>[{v['source']}]</td></tr>")
         parts.append("</table>")
     if briefing.timeline:

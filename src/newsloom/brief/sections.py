@@ -24,6 +24,9 @@ from ..records import BriefSection
 
 _DATE_WORDS = {m.lower() for m in list(calendar.month_name) + list(calendar.day_name) if m} | {"today", "yesterday"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")
+# Titles and forms of address: "Mr Hayward" names a person by a courtesy, not by who he is.
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "rev", "mister",
+              "madam", "messrs"}
 _STOP = ENGLISH_STOP_WORDS | {"said", "says", "say", "according", "also", "would", "could", "new", "year", "years",
                               "including", "told", "like", "just", "time", "week", "lrb", "rrb", "s", "amid", "despite",
                               "however", "while", "within", "via", "recently", "previous", "significant"}
@@ -158,16 +161,31 @@ def _title(group: list[tuple[str, list | None]], story: list[str], used: set[str
     scored.sort(key=lambda x: (-x[0], x[1]))
     chosen: list[str] = []
     for _, p in scored:
-        if p in used or any(p in c or c in p for c in chosen):
-            continue
+        if p in used or any(p in c or c in p for c in chosen) \
+                or any(f" {u} " in f" {p} " or f" {p} " in f" {u} " for u in used if not u.startswith("name:")):
+            continue  # nor "Oil spill" and then "Oil spill hitherto"
+        if any(w in HONORIFICS for w in p.split()):
+            continue  # never "Mr Hayward"; the person's full name is a phrase of its own
+        names = name_words(surface[p].most_common(1)[0][0])
+        if names & used or any(names & name_words(c) for c in chosen):
+            continue  # one section per entity: "Tony Hayward" and then "Hayward" would be the same person
         chosen.append(p)
         if len(chosen) == 2 or len(chosen[0].split()) >= 2:
             break
     if not chosen:
         return "Overview"
     used.update(chosen)
+    for p in chosen:
+        used.update(name_words(surface[p].most_common(1)[0][0]))
     names = [_display(surface[p].most_common(1)[0][0]) for p in chosen]
     return " and ".join(names)
+
+
+def name_words(phrase: str) -> set[str]:
+    """The words of a phrase as written that name something (capitalised, not a stop word), lower-cased and
+    prefixed so that they never collide with a phrase in a set of used titles."""
+    return {f"name:{w.lower()}" for w in phrase.split() if w[:1].isupper() and w.lower() not in _STOP
+            and w.lower() not in HONORIFICS}
 
 
 def _display(phrase: str) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from ..errors import ModelMissingError
 from ..records import Story
 from ..stages import Stage
+from .key_figures import claim_entries, rank_figures
 from .summarize import number_sources, story_facts, summarize
 
 
@@ -23,28 +24,17 @@ class BriefStage(Stage):
         numbers = {s.article_id: s.number for s in number_sources(articles)}
         by_id = {a.id: a for a in articles}
         figures = {f.id: f for f in store.figures_for(list(by_id))}
-        key_figures, disagreements, statements = [], [], []
-        for claim in store.claims(story.id):
-            if claim.get("kind", "figure") != "figure":
-                statements.append({"claim": claim["subject"], "status": claim["status"], "lineages": claim["lineages"],
-                                   "sources": sorted({numbers[e["article_id"]] for e in claim["evidence"]
-                                                      if e["article_id"] in numbers})})
-                continue
-            extra_of = {e["figure_id"]: e for e in claim.get("evidence", [])}
-            values = [{"text": f.text, "value": f.value, "low": f.low, "high": f.high, "sentence": f.sentence,
-                       "source": numbers[f.article_id], "outlet": by_id[f.article_id].outlet,
-                       "published": by_id[f.article_id].published, "date": extra_of.get(f.id, {}).get("date"),
-                       "time": f.time_text, "attribution": f.attribution}
-                      for f in (figures[i] for i in claim["figure_ids"])]
-            entry = {"subject": claim["subject"], "status": claim["status"], "lineages": claim["lineages"],
-                     "values": values}
-            if claim["status"] == "conflicting":
-                disagreements.append(entry)
-            if claim["lineages"] > 1 or claim["status"] == "conflicting":
-                key_figures.append(entry)
+        claims = store.claims(story.id)
+        statements = [{"claim": c["subject"], "status": c["status"], "lineages": c["lineages"],
+                       "sources": sorted({numbers[e["article_id"]] for e in c["evidence"] if e["article_id"] in numbers})}
+                      for c in claims if c.get("kind", "figure") != "figure"]
+        figure_claims = claim_entries(claims, figures, numbers, by_id)
+        key_figures, other_figures = rank_figures(figure_claims, story.title)
+        disagreements = [e for e in key_figures + other_figures if e["status"] == "conflicting"]
         headlines = [h["text"] for h in store.story_headlines(story.id)]
         briefing = summarize(story.id, story.title, articles, self.ctx.config.brief, key_figures=key_figures,
-                             disagreements=disagreements, extra={"headlines": headlines, "claims": statements},
+                             disagreements=disagreements, extra={"headlines": headlines, "claims": statements,
+                                                            "other_figures": other_figures},
                              facts=story_facts(store, story.id, list(by_id), figures.values()),
                              passages=store.shared_passages(list(by_id)), tagger=self._tagger())
         self.note("sentences", len(briefing.summary))

@@ -60,7 +60,7 @@ _RATE_PER = {"day": "day", "week": "week", "month": "month", "year": "year", "ho
              "person": "person", "head": "head", "kilogram": "kilogram", "kg": "kilogram", "litre": "litre",
              "minute": "minute", "second": "second", "night": "night", "annum": "year", "capita": "person"}
 # Counted things that mean the same for cross-checking.
-_UNIT_SYNONYMS = {"soldier": "troops", "soldiers": "troops", "troop": "troops", "troops": "troops",
+UNIT_SYNONYMS = {"soldier": "troops", "soldiers": "troops", "troop": "troops", "troops": "troops",
                   "servicemen": "troops", "serviceman": "troops", "person": "people", "persons": "people",
                   "dead": "deaths", "death": "deaths", "deaths": "deaths", "fatalities": "deaths"}
 _IRREGULAR_PLURALS = {"people", "children", "men", "women", "police", "staff", "personnel", "cattle", "sheep",
@@ -271,7 +271,7 @@ def _plural_noun(word: str) -> bool:
     lower = word.lower()
     if not lower:
         return False
-    if lower in _IRREGULAR_PLURALS or lower in _UNIT_SYNONYMS:
+    if lower in _IRREGULAR_PLURALS or lower in UNIT_SYNONYMS:
         return True
     if word[0].isupper():
         return bool(re.search(r"(?:ans|ese|is|ers)$", word)) and len(word) > 4
@@ -321,7 +321,7 @@ def _counted(sentence: str, at: int) -> tuple[str | None, str | None, int]:
         if lower in ("others", "more") and (i + 1 >= len(words) or not _plural_noun(words[i + 1].group())):
             return lower, None, wm.end()
         if _plural_noun(word):
-            unit = _UNIT_SYNONYMS.get(lower, lower)
+            unit = UNIT_SYNONYMS.get(lower, lower)
             counted = tail[words[0].start():wm.end()]
             if unit == "barrels":
                 return _barrels(tail, wm.end(), unit)
@@ -339,3 +339,123 @@ def _barrels(tail: str, at: int, unit: str) -> tuple[str, str, int]:
     if rate:
         return "barrels a day", tail[:at + rate.end()].strip(), at + rate.end()
     return unit, tail[:at].strip(), at
+
+
+# -- what a figure counts, from the dependency parse ---------------------------------------------------------------
+# Hand-written over spaCy's parse: no library names the quantity a number measures ("BP spent on the response",
+# "workers killed", "compensation fund"); the parse gives the pieces (the noun the number modifies, the verb and
+# its subject, prepositional heads), this picks and orders them.
+
+_UNIT_WORDS = {"$", "£", "€", "¥", "#", "us$", "m", "bn", "b", "mn", "k", "tn", "million", "billion", "thousand",
+               "trillion", "percent", "%", "per", "cent", "dollars", "dollar", "pounds", "euros", "a", "an", "day",
+               "week", "month", "year"} | set(_MEASURES)
+_HOLDER_DEPS = ("nsubj", "nsubjpass", "agent")
+_NOUN_LINKS = ("nummod", "quantmod", "compound", "nmod", "amod", "poss", "appos")
+_VERB_LINKS = ("dobj", "nsubj", "nsubjpass", "attr", "npadvmod", "oprd", "conj", "appos", "advmod", "dative")
+_TIME_NOUNS = _TIME_UNITS | _MONTH_WORDS | {"today", "yesterday", "week", "weekend", "morning", "evening", "night",
+                                            "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                                            "sunday", "time", "date", "far"}
+_MAX_QUANTITY_WORDS = 7
+
+
+def _is(token, *tags: str) -> bool:
+    """Whether the token's fine-grained (Penn Treebank) tag starts with one of ``tags``: the facts stage's pipeline
+    tags and parses but leaves out the attribute ruler that would set coarse parts of speech."""
+    return token.tag_.startswith(tags)
+
+
+def quantity_phrase(doc, start: int, end: int) -> str | None:
+    """The quantity a figure at characters ``start:end`` of a parsed ``doc`` counts, in words taken from the
+    sentence in reading order: its counted noun ("workers"), the noun it sizes ("compensation fund"), or the verb
+    with its subject and object ("BP spent on response"). None when the parse gives nothing but the unit."""
+    inside = [t for t in doc if start <= t.idx < end]
+    if not inside:
+        return None
+    ids = {t.i for t in inside}
+    anchors = [t for t in inside if t.head.i not in ids or t.head.i == t.i]
+    anchor = anchors[-1] if anchors else inside[-1]
+    chosen: set[int] = set()
+
+    def add_noun(token, inside_ok: bool = False) -> bool:
+        if (token.i in ids and not inside_ok) or not _is(token, "NN") or token.lower_ in _TIME_NOUNS \
+                or not re.fullmatch(r"[A-Za-z][A-Za-z'’.-]*", token.text) or token.text in ("-LRB-", "-RRB-") \
+                or token.lower_ in _UNIT_WORDS or token.ent_type_ in ("DATE", "TIME", "CARDINAL", "MONEY",
+                                                                      "QUANTITY", "PERCENT"):
+            return False
+        chosen.add(token.i)
+        for child in token.children:
+            if child.dep_ in ("compound", "amod", "poss") and child.i not in ids and not child.is_stop \
+                    and re.fullmatch(r"[A-Za-z][A-Za-z'’.-]*", child.text) and not _is(child, "PRP", "WP"):
+                chosen.add(child.i)
+        return True
+
+    def add_preps(token, limit: int = 1, inside_ok: bool = False) -> None:
+        found = 0
+        for prep in token.children:  # only after the word: "In recent developments, ..." frames, it does not name
+            if prep.dep_ != "prep" or found >= limit or prep.i < token.i:
+                continue
+            for obj in prep.children:
+                if obj.dep_ == "pobj" and add_noun(obj, inside_ok):
+                    chosen.add(prep.i)
+                    found += 1
+
+    def add_verb(verb, via: str) -> None:
+        if verb.lower_ in ("is", "was", "are", "were", "be", "been", "being", "'s"):
+            for child in verb.children:  # "the bill could be $20bn": the subject is the thing
+                if child.dep_ in _HOLDER_DEPS and child.i not in ids:
+                    add_noun(child)
+                    add_preps(child)
+            return
+        chosen.add(verb.i)
+        for child in verb.children:
+            if child.dep_ in _HOLDER_DEPS and child.i not in ids and add_noun(child):
+                add_preps(child)  # "the death toll from the earthquake rose to 3,000"
+            elif child.dep_ == "dobj" and child.i not in ids and via != "dobj":
+                add_noun(child)
+        add_preps(verb)
+
+    counted = _is(anchor, "NN") and anchor.lower_ not in _UNIT_WORDS and not anchor.like_num
+    if counted:
+        chosen.add(anchor.i)
+    for token in inside:
+        add_preps(token, inside_ok=True)  # "barrels of oil", "$30 billion in assets"
+    head, dep = anchor.head, anchor.dep_
+    if dep == "pobj" and head.i not in ids:  # "a fund of $20bn", "as high as $20bn", "spent on ... $5m"
+        head, dep = head.head, "prep"
+        while _is(head, "JJ", "RB", "IN") and head.dep_ != "ROOT":  # "as high as"
+            head, dep = head.head, head.dep_
+    if head.i != anchor.i and head.i not in ids:
+        if _is(head, "VB", "MD"):
+            add_verb(head, dep)
+        elif _is(head, "NN") and (dep in _NOUN_LINKS or dep == "prep" or dep in _VERB_LINKS):
+            add_noun(head)
+            add_preps(head)
+    words = [doc[i] for i in sorted(chosen)][:_MAX_QUANTITY_WORDS]
+    if not any(_is(t, "NN", "VB") for t in words):
+        return None
+    text = " ".join(t.text for t in words).replace(" 's", "'s").replace(" ’s", "’s")
+    return text or None
+
+
+def with_quantities(figures: list[Figure], doc, nlp=None) -> list[Figure]:
+    """The figures with ``quantity`` read from ``doc`` (the article's parse); figures past the end of the parsed
+    text have their sentence parsed by ``nlp`` (when given)."""
+    from dataclasses import replace
+
+    covered = len(doc.text) if doc is not None and doc.has_annotation("DEP") else 0
+    late = [f for f in figures if f.span[1] > covered]
+    late_docs = {}
+    if late and nlp is not None:
+        sentences = list(dict.fromkeys(f.sentence for f in late))
+        late_docs = dict(zip(sentences, nlp.pipe(sentences)))
+    out = []
+    for f in figures:
+        if f.span[1] <= covered:
+            quantity = quantity_phrase(doc, f.span[0], f.span[1])
+        elif f.sentence in late_docs:
+            at = f.sentence.find(f.text)
+            quantity = quantity_phrase(late_docs[f.sentence], at, at + len(f.text)) if at >= 0 else None
+        else:
+            quantity = None
+        out.append(replace(f, quantity=quantity))
+    return out

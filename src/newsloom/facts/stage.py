@@ -10,7 +10,7 @@ from ..stages import BatchStage
 from .attribution import Attributor
 from .entities import article_entities, load_spacy, parse_articles
 from .events import doc_events
-from .figures import extract_figures
+from .figures import extract_figures, with_quantities
 
 
 class FactsStage(BatchStage):
@@ -31,6 +31,8 @@ class FactsStage(BatchStage):
                 events = list(doc_events(article.id, doc, entities, article.published, Attributor(article.text)))
                 yield from events
             figures = list(extract_figures(article.id, article.text, article.published))
+            if cfg.events:  # the parser is loaded: name what each figure counts
+                figures = with_quantities(figures, doc, nlp)
             self.note("entities", len(entities))
             self.note("events", len(events))
             self.note("figures", len(figures))

@@ -1,13 +1,16 @@
 """Cross-checking figures between the articles of a story.
 
-1. Figures are bucketed by what they count (the unit; people counted with a killing verb are deaths).
-2. Within a bucket, figures about the same quantity are grouped: their contexts (the words around the figure,
-   numbers masked) must be alike (TF-IDF cosine), and their values must be compatible unless their times
-   differ. Two figures stated for the same time (or both undated) whose values are more than 1.5x apart beyond
+1. Figures are bucketed by their unit (people counted with a killing verb are deaths).
+2. Within a bucket, figures about the same quantity are grouped. Whether two figures count one quantity is a
+   logistic model over the pair (``pair_features``): how far the quantities the parse names agree ("BP spent
+   on response", facts/figures.py ``quantity_phrase``), the words around both figures, how far apart their
+   values and days are. Its weights (``same_quantity.json``) are fitted on the hand-labelled pairs of
+   bench/figure_pairs_labels.jsonl (``python bench/facts.py --fit-same-quantity``) and scored there leaving one
+   topic out. Two figures stated for the same time (or both undated) whose values are more than 1.5x apart beyond
    their qualifiers are different quantities ("over 10,000 troops ... including an estimated 3,000 soldiers");
    figures of different days may differ more, which is what a series of estimates does.
 3. Each group is a claim. Pairs of figures from different source lineages whose intervals do not overlap
-   disagree; a disagreement is an *update* when the two are stated for different times, or when the lower-dated
+   and whose values differ by more than rounding (2%: "$9.9 billion" and "$10 billion" agree) disagree; a disagreement is an *update* when the two are stated for different times, or when the lower-dated
    value had already been reported before (a recap of an earlier estimate); otherwise it is a *conflict*.
    Status: conflicting if any conflict; else update if any update; else corroborated (2+ sources) or
    single-source. Copies (same lineage) count once, and so do an outlet's own articles (``sources.py``).
@@ -15,19 +18,23 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections import defaultdict
 from datetime import date
+from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
 
+from ..facts.figures import UNIT_SYNONYMS
 from ..records import Article, Figure
 from .sources import source_keys
 
 SAME_QUANTITY_RATIO = 1.5  # same-time values further apart than this (beyond qualifiers) are different quantities
-CONTEXT_SIMILARITY = 0.12  # TF-IDF cosine of the figures' contexts to be about the same quantity
+MODEL = Path(__file__).with_name("same_quantity.json")
 _KILL = re.compile(r"\b(?:kill\w*|dead|died|die|dies|death|deaths|toll|lives|fatalit\w+|perish\w*|bodies)\b", re.I)
-_CONTEXT_WORDS = 14
 
 
 def quantity_key(figure: Figure) -> str:
@@ -64,15 +71,10 @@ def _compatible(a: Figure, b: Figure) -> bool:
     return hi.low <= lo.high * SAME_QUANTITY_RATIO
 
 
-def _context(figure: Figure) -> str:
-    sentence = figure.sentence
-    at = sentence.find(figure.text)
-    if at < 0:
-        at = 0
-    left = re.findall(r"[A-Za-z][\w'-]*", sentence[:at])[-_CONTEXT_WORDS:]
-    right = re.findall(r"[A-Za-z][\w'-]*", sentence[at + len(figure.text):])[:_CONTEXT_WORDS]
-    unit = (figure.unit or "").split()
-    return " ".join(_stem(w) for w in left + unit + right)
+_STOP = {"the", "a", "an", "of", "to", "in", "on", "at", "and", "or", "for", "from", "by", "with", "as", "that",
+         "this", "was", "were", "is", "are", "be", "been", "has", "have", "had", "will", "would", "it", "its", "their",
+         "his", "her", "they", "he", "she", "said", "says", "say", "than", "more", "about", "some", "up", "so", "far",
+         "lrb", "rrb", "which", "who", "after", "since", "over", "but", "not", "also", "could", "may", "least"}
 
 
 def _stem(word: str) -> str:
@@ -84,21 +86,88 @@ def _stem(word: str) -> str:
     return word
 
 
-def _similarities(figures: list[Figure]) -> np.ndarray:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    texts = [_context(f) for f in figures]
-    if len(figures) < 2 or not any(texts):
-        return np.ones((len(figures), len(figures)))
-    try:
-        matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
-    except ValueError:  # only stop words
-        return np.ones((len(figures), len(figures)))
-    return (matrix @ matrix.T).toarray()
+_UNITS = {"bn", "m", "mn", "k", "million", "billion", "thousand", "trillion", "percent", "cent"}
 
 
-def group_figures(figures: list[Figure], articles: dict[str, Article]) -> list[list[Figure]]:
-    """Groups of figures about the same quantity (average linkage over linkable pairs)."""
+def _words(text: str) -> list[str]:
+    return [_stem(w) for w in re.findall(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]", text)
+            if w.lower() not in _STOP and w.lower() not in _UNITS]
+
+
+def _context(figure: Figure, width: int = 8) -> set[str]:
+    """The content words near the figure (stems), numbers left out."""
+    sentence = figure.sentence
+    at = max(0, sentence.find(figure.text))
+    left = _words(sentence[:at])[-width:]
+    right = _words(sentence[at + len(figure.text):])[:width]
+    return set(left + right)
+
+
+def _overlap(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _containment(a: set, b: set) -> float:
+    """How much of the shorter set the longer holds: "people killed" is within "people killed in protests"."""
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def _counted_words(figure: Figure) -> set[str]:
+    """The counted phrase's words, synonyms of a unit made one ("soldiers" and "troops")."""
+    return {_stem(UNIT_SYNONYMS.get(w, w)) for w in re.findall(r"[a-z]+", (figure.counted or "").lower())
+            if w not in _STOP}
+
+
+def _quantity_words(figure: Figure) -> set[str]:
+    """The words naming the figure's quantity, less its unit and counted noun: the bucket says those already, and
+    "troops deployed" must meet "soldiers deployed"."""
+    unit = {_stem(w) for w in re.findall(r"[a-z]+", (figure.unit or "").lower())}
+    words = set(_words(figure.quantity or "")) - unit - _counted_words(figure) - {_stem(w) for w in UNIT_SYNONYMS}
+    if quantity_key(figure) == "deaths":  # "killed", "died", "death toll": the bucket's one quantity, said many ways
+        words = {"death" if _KILL.fullmatch(w) or w in ("kill", "toll") else w for w in words}
+    return words
+
+
+FEATURES = ("quantity_overlap", "quantity_shared", "quantity_missing", "context_overlap", "sentence_overlap",
+            "counted_overlap", "same_value", "days_apart")
+
+
+@lru_cache(maxsize=65536)
+def _view(figure: Figure) -> tuple[set, set, set, set]:
+    """What the model compares of one figure, computed once per figure: quantity, context, sentence and counted
+    words."""
+    return _quantity_words(figure), _context(figure, 8), set(_words(figure.sentence)), _counted_words(figure)
+
+
+def pair_features(a: Figure, b: Figure, time_a, time_b) -> list[float]:
+    """What the same-quantity model reads of a pair of figures of one unit (``FEATURES``, in order). How far
+    apart two values are is left out on purpose: one quantity reported on two days may differ as much as it
+    likes (a series), and same-time values far apart are ruled out before the model (``same_quantity``)."""
+    (qa, context_a, sentence_a, counted_a), (qb, context_b, sentence_b, counted_b) = _view(a), _view(b)
+    days = abs((time_a[0] - time_b[0]).days) if time_a and time_b else 0
+    return [_containment(qa, qb), min(len(qa & qb), 4) / 4, float(not qa or not qb),
+            _overlap(context_a, context_b), _overlap(sentence_a, sentence_b),
+            _containment(counted_a, counted_b) if a.counted and b.counted else 1.0,
+            float(abs(a.value - b.value) <= 1e-9 * max(1.0, abs(a.value))), math.log1p(days)]
+
+
+@cache
+def _weights() -> tuple[tuple[float, ...], float, float]:
+    model = json.loads(MODEL.read_text(encoding="utf-8"))
+    if tuple(model["features"]) != FEATURES:
+        raise ValueError(f"{MODEL} was fitted on other features; refit it (python bench/facts.py --fit-same-quantity)")
+    return tuple(model["coef"]), model["intercept"], model["threshold"]
+
+
+def same_quantity_probability(features: list[float], weights=None) -> float:
+    coef, intercept, _ = weights or _weights()
+    z = intercept + sum(c * x for c, x in zip(coef, features))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def group_figures(figures: list[Figure], articles: dict[str, Article], weights=None) -> list[list[Figure]]:
+    """Groups of figures about the same quantity (average linkage over linkable pairs). ``weights``: a
+    (coefficients, intercept, threshold) model other than the fitted one (the bench scores held-out folds)."""
     buckets: dict[str, list[Figure]] = defaultdict(list)
     for figure in figures:
         if figure.article_id in articles:
@@ -106,32 +175,44 @@ def group_figures(figures: list[Figure], articles: dict[str, Article]) -> list[l
     groups: list[list[Figure]] = []
     for key in sorted(buckets):
         members = sorted(buckets[key], key=lambda f: (f.value, f.id))
-        groups.extend(_cluster(members, articles))
+        groups.extend(_cluster(members, articles, weights or _weights()))
     return groups
 
 
-def _cluster(members: list[Figure], articles: dict[str, Article]) -> list[list[Figure]]:
+def same_quantity(a: Figure, b: Figure, time_a, time_b, weights=None) -> float:
+    """The probability that two figures of one unit count one quantity; 0 where a rule says they cannot: one
+    article does not contradict itself, and same-time values far apart are different things."""
+    same_article = a.article_id == b.article_id
+    if same_article and a.span == b.span:
+        return 0.0
+    overlapping = a.low <= b.high and b.low <= a.high
+    if same_article and _same_time(time_a, time_b) and not overlapping:
+        return 0.0
+    dated_apart = time_a is not None and time_b is not None and not _same_time(time_a, time_b)
+    if not (_compatible(a, b) or dated_apart):
+        return 0.0
+    qa, qb = _view(a)[0], _view(b)[0]
+    if qa and qb and (qa <= qb or qb <= qa) and (len(qa & qb) >= 2 or _compatible(a, b)):
+        # the parse names one quantity twice ("BP spent on response", "earthquake killed [people]"), or names
+        # its head alike for values of one size ("burned" 15,000 and 12,000 hectares)
+        return 1.0
+    return same_quantity_probability(pair_features(a, b, time_a, time_b), weights)
+
+
+def _cluster(members: list[Figure], articles: dict[str, Article], weights) -> list[list[Figure]]:
     n = len(members)
     if n == 1:
         return [members]
-    sims = _similarities(members)
+    threshold = weights[2]
     times = [figure_time(f, articles[f.article_id]) for f in members]
-    linkable = np.zeros((n, n), dtype=bool)
+    probability = np.zeros((n, n))
     for i in range(n):
         for j in range(i + 1, n):
-            a, b = members[i], members[j]
-            same_article = a.article_id == b.article_id
-            if same_article and a.span == b.span:
-                continue
-            if same_article and _same_time(times[i], times[j]) and not (a.low <= b.high and b.low <= a.high):
-                continue  # one article does not contradict itself: different values there are different things
-            value_ok = _compatible(a, b) or (times[i] is not None and times[j] is not None
-                                             and not _same_time(times[i], times[j]))
-            ok = value_ok and sims[i, j] >= CONTEXT_SIMILARITY
-            linkable[i, j] = linkable[j, i] = ok
-    # Average linkage: repeatedly merge the two clusters with the highest mean similarity, while at least half
-    # of the pairs between them are linkable and that mean reaches the threshold (sums kept per cluster pair).
-    sim_sum = np.where(np.eye(n, dtype=bool), 0.0, sims).astype(float)
+            probability[i, j] = probability[j, i] = same_quantity(members[i], members[j], times[i], times[j], weights)
+    linkable = probability >= threshold
+    # Average linkage on the model's decisions: repeatedly merge the two clusters with the highest mean
+    # probability while at least half of the pairs between them are linked (sums kept per cluster pair).
+    sim_sum = probability.copy()
     link_sum = linkable.astype(float)
     size = np.ones(n)
     alive = np.ones(n, dtype=bool)
@@ -145,8 +226,6 @@ def _cluster(members: list[Figure], articles: dict[str, Article]) -> list[list[F
             break
         score = np.where(ok, mean_sim, -1.0)
         x, y = np.unravel_index(int(np.argmax(score)), score.shape)
-        if score[x, y] < CONTEXT_SIMILARITY:
-            break
         x, y = min(x, y), max(x, y)
         sim_sum[x, :] += sim_sum[y, :]
         sim_sum[:, x] += sim_sum[:, y]
@@ -159,6 +238,17 @@ def _cluster(members: list[Figure], articles: dict[str, Article]) -> list[list[F
         members_of[x] += members_of.pop(y)
     clusters = list(members_of.values())
     return [[members[i] for i in sorted(c, key=lambda i: (members[i].value, members[i].id))] for c in clusters]
+
+
+ROUNDING = 0.02  # values this close (relative) agree: "$9.9 billion" and "$10 billion" are one amount rounded
+
+
+def agree(a: Figure, b: Figure) -> bool:
+    """Whether two values agree: their qualifiers' intervals overlap, or they differ by no more than rounding."""
+    if a.low <= b.high and b.low <= a.high:
+        return True
+    gap = max(a.low, b.low) - min(a.high, b.high)
+    return gap <= ROUNDING * max(abs(a.value), abs(b.value))
 
 
 def claim_status(group: list[Figure], articles: dict[str, Article],
@@ -180,7 +270,7 @@ def claim_status(group: list[Figure], articles: dict[str, Article],
         for b in group[i + 1:]:
             if articles[a.article_id].lineage == articles[b.article_id].lineage:
                 continue
-            if a.low <= b.high and b.low <= a.high:
+            if agree(a, b):
                 continue
             ta, tb = times[a.id], times[b.id]
             if ta is not None and tb is not None and not _same_time(ta, tb):

@@ -130,5 +130,8 @@ CREATE INDEX collect_seen_pending ON collect_seen(source, status);
 CREATE TABLE collect_robots (origin TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL,
     fetched REAL NOT NULL);
 ALTER TABLE documents ADD COLUMN author TEXT
+    # 10: what a figure counts, in words from the sentence's parse (facts/figures.py quantity_phrase)
+    """
+ALTER TABLE figures ADD COLUMN quantity TEXT
 """,
 ]

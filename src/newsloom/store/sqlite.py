@@ -132,10 +132,11 @@ class Store:
 
     def _write_figure(self, f: Figure) -> None:
         self.db.execute("INSERT OR IGNORE INTO figures (id, article_id, text, value, low, high, unit, qualifier, "
-                        "sentence, span_start, span_end, counted, time_text, time_start, time_end, attribution) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        "sentence, span_start, span_end, counted, time_text, time_start, time_end, attribution, quantity) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (f.id, f.article_id, f.text, f.value, f.low, f.high, f.unit, f.qualifier, f.sentence,
-                         f.span[0], f.span[1], f.counted, f.time_text, f.time_start, f.time_end, f.attribution))
+                         f.span[0], f.span[1], f.counted, f.time_text, f.time_start, f.time_end, f.attribution,
+                         f.quantity))
 
     def _write_event(self, e: Event) -> None:
         self.db.execute("INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -422,7 +423,7 @@ class Store:
                               low=r["low"], high=r["high"], unit=r["unit"], qualifier=r["qualifier"],
                               sentence=r["sentence"], span=(r["span_start"], r["span_end"]),
                               counted=r["counted"], time_text=r["time_text"], time_start=r["time_start"],
-                              time_end=r["time_end"], attribution=r["attribution"]))
+                              time_end=r["time_end"], attribution=r["attribution"], quantity=r["quantity"]))
         return out
 
     def entities_for(self, article_ids: list[str]) -> list[Entity]:

@@ -9,7 +9,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 
-from ..brief.render import outlet_rows, sections_of
+from ..brief.render import figure_name, figure_steps, outlet_rows, sections_of
 from ..brief.timeline import thread_timeline
 from ..errors import NotFoundError
 from ..store import Store
@@ -171,6 +171,7 @@ def story_detail(store: Store, story_id: str) -> dict:
     data["sources"] = [asdict(s) for s in briefing.sources]
     data["outlet_summary"] = outlet_rows(briefing)
     data["figures"] = [_figure_entry(e, cite) for e in briefing.key_figures]
+    data["other_figures"] = [_figure_entry(e, cite) for e in briefing.extra.get("other_figures") or ()]
     data["disagreements"] = [_figure_entry(e, cite) for e in briefing.disagreements]
     data["timeline"] = [{"date": t.date, "sentences": [sentence(s) for s in t.sentences]} for t in briefing.timeline]
     data["claims"] = briefing.extra.get("claims", [])
@@ -186,7 +187,10 @@ def _figure_entry(entry: dict, cite) -> dict:
     values = []
     for v in entry.get("values", ()):
         values.append({**v, "citations": cite([v["source"]], v.get("sentence") or "")})
-    return {**entry, "values": values}
+    sentence_of = {v["source"]: v.get("sentence") or "" for v in values}
+    steps = [{**s, "citations": [c for n in s["sources"] for c in cite([n], sentence_of.get(n, ""))]}
+             for s in figure_steps(entry)]
+    return {**entry, "name": figure_name(entry), "values": values, "steps": steps}
 
 
 def _find(text: str | None, sentence: str) -> list[int] | None:
