@@ -142,7 +142,7 @@ class TimelineParams:
     """The weights of date and sentence choice; bench/timeline.py chooses them leave-one-topic-out."""
 
     publication_weight: float = 0.25  # articles published on a day, against articles referring to it
-    spread_days: float = 2.0  # a date d days from a chosen one keeps 1 - exp(-d / spread_days) of its score
+    spread_days: float = 1.0  # a date d days from a chosen one keeps 1 - exp(-d / spread_days) of its score
     topic_weight: float = 0.5  # a sentence's closeness to the topic's core, against its date's centroid
     talk_penalty: float = 0.1  # conversational sentences rank this much lower
 
@@ -242,6 +242,8 @@ class TimelineAnalysis:
                     refs = [k for k in refs if k <= day[:len(k)]]
                 self.sentences.append(_Sentence(text, i, span, position, refs, bool(_STAMPED.search(text))))
         self.matrix = None
+        self._event_cache = None
+        self._picks: dict[tuple, list[int]] = {}
         self.relevant = np.ones(len(docs), dtype=bool)
         self.topical = np.zeros(len(self.sentences))
         self.query_parts: list = []
@@ -301,28 +303,7 @@ class TimelineAnalysis:
         to ``per_date`` sentences, in date order."""
         if self.matrix is None:
             return []
-        docs, sentences = self.docs, self.sentences
-        group = [d.group or d.id for d in docs]
-        published: dict[str, set[str]] = defaultdict(set)  # day -> relevant article groups published on it
-        for i, day in enumerate(self.published_days):
-            if day and self.relevant[i]:
-                published[day].add(group[i])
-        mention_sentences: dict[str, list[int]] = defaultdict(list)
-        mention_groups: dict[str, set[str]] = defaultdict(set)
-        candidates: dict[str, list[int]] = defaultdict(list)
-        for j, s in enumerate(sentences):
-            if not self.relevant[s.doc]:
-                continue
-            for k in s.dates:
-                mention_sentences[k].append(j)
-                mention_groups[k].add(group[s.doc])
-                candidates[k].append(j)
-        # The leads of articles published on a day that refer to no other date also tell its events.
-        for j, s in enumerate(sentences):
-            day = self.published_days[s.doc]
-            if day and self.relevant[s.doc] and s.position < self.lead_sentences and not s.dates:
-                candidates[day].append(j)
-
+        published, mention_sentences, mention_groups, candidates = self._events()
         # An event's support: distinct articles (lineages) referring to its day, and a share for those published
         # on it. Articles rather than sentences: one article repeating a date says less than several naming it.
         total_pub = sum(len(v) for v in published.values()) or 1
@@ -331,16 +312,49 @@ class TimelineAnalysis:
                   + params.publication_weight * len(published.get(k, ())) / total_pub
                   for k in set(candidates) | set(published)}
         ranked = [k for k in sorted(scores, key=lambda k: (-scores[k], k)) if candidates.get(k) and scores[k] > min_score]
-        chosen_dates = _spread(ranked, scores, n_dates, params.spread_days)
-
         result = []
-        for k in chosen_dates:
-            shown = [j for j in candidates[k] if not sentences[j].stamped] or candidates[k]
-            picks = _summarize_date(shown, self.matrix, self.topical, per_date, sentences, k, params)
-            result.append(TimelineDate(k, round(scores[k], 6), [_out(sentences[j], docs) for j in picks],
+        for k in _spread(ranked, scores, n_dates, params.spread_days):
+            picks = self._sentences_for(k, per_date, params)
+            result.append(TimelineDate(k, round(scores[k], 6), [_out(self.sentences[j], self.docs) for j in picks],
                                        mentions=len(mention_sentences.get(k, ())), published=len(published.get(k, ()))))
         result.sort(key=lambda t: t.date)
         return result
+
+    def _events(self):
+        """Per date: the relevant article groups published on it, the sentences and groups referring to it, and
+        its candidate sentences (those, then the leads of articles published on it that refer to no other
+        date). The same for any weights, so computed once."""
+        if self._event_cache is None:
+            group = [d.group or d.id for d in self.docs]
+            published: dict[str, set[str]] = defaultdict(set)
+            for i, day in enumerate(self.published_days):
+                if day and self.relevant[i]:
+                    published[day].add(group[i])
+            mention_sentences: dict[str, list[int]] = defaultdict(list)
+            mention_groups: dict[str, set[str]] = defaultdict(set)
+            candidates: dict[str, list[int]] = defaultdict(list)
+            for j, s in enumerate(self.sentences):
+                if not self.relevant[s.doc]:
+                    continue
+                for k in s.dates:
+                    mention_sentences[k].append(j)
+                    mention_groups[k].add(group[s.doc])
+                    candidates[k].append(j)
+            for j, s in enumerate(self.sentences):
+                day = self.published_days[s.doc]
+                if day and self.relevant[s.doc] and s.position < self.lead_sentences and not s.dates:
+                    candidates[day].append(j)
+            self._event_cache = (published, mention_sentences, mention_groups, candidates)
+        return self._event_cache
+
+    def _sentences_for(self, key: str, per_date: int, params: TimelineParams) -> list[int]:
+        memo = (key, per_date, params.topic_weight, params.talk_penalty)
+        if memo not in self._picks:
+            candidates = self._events()[3][key]
+            shown = [j for j in candidates if not self.sentences[j].stamped] or candidates
+            self._picks[memo] = _summarize_date(shown, self.matrix, self.topical, per_date, self.sentences, key,
+                                                params)
+        return self._picks[memo]
 
 
 def _day_number(key: str) -> int:
