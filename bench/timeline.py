@@ -256,6 +256,9 @@ def main() -> None:
               **{f"loto_{k}_timelines": mean_of(rows, "loto_" + k) for k in TARGETS},
               "loto_rows": loto_rows,
               **{k: mean_of(rows, k) for k in TARGETS},
+              # In-sample, for seeing how much the date weights matter: mean date F1 over all timelines.
+              "date_f1_by_date_weights": [{**d, "date_f1": round(sum(c["date_f1"][i] for c in cases) / len(cases), 4)}
+                                          for i, d in enumerate(date_points)],
               "default_params": default.__dict__, "fit_on_all_topics": on_all.__dict__,
               "default_params_in_sample": default == on_all,
               **{"busiest_" + k: mean_of(rows, "busiest_" + k) for k in TARGETS},
