@@ -217,22 +217,19 @@ def rejected(db: str, fmt: str | None) -> None:
 
 @main.command()
 @click.option("--query", "-q", required=True, help="What the timeline is about, in a few words.")
-@click.option("--from", "date_from", default=None, help="First day (YYYY-MM-DD).")
-@click.option("--to", "date_to", default=None, help="Last day (YYYY-MM-DD).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD).")
 @click.option("--dates", type=click.IntRange(1, 100), default=10, show_default=True, help="At most this many dates.")
 @db_option
 @click.option("--markdown", "fmt", flag_value="markdown", help="Markdown on stdout.")
 @output_options
-def timeline(query: str, date_from: str | None, date_to: str | None, dates: int, db: str, fmt: str | None) -> None:
+def timeline(query: str, date_from, date_to, dates: int, db: str, fmt: str | None) -> None:
     """The timeline of a topic: its most important dates, each told by sentences quoted from the articles."""
     from .web.queries import timeline_for_query
 
     if not Path(db).is_file():
         raise click.ClickException(f"no store at {db}: build one with `newsloom run PATHS --db {db}`")
-    try:
-        data = timeline_for_query(_store(db), query, date_from, date_to, dates)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+    data = timeline_for_query(_store(db), query, date_from and date_from.date(), date_to and date_to.date(), dates)
     rows = [{"date": d["date"], "text": s["text"], "article_id": c["article_id"], "span": c["span"],
              "outlet": c["outlet"], "title": c["title"]}
             for d in data["dates"] for s in d["sentences"] for c in s["citations"]]

@@ -150,7 +150,7 @@ class TimelineParams:
 
 
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 def query_parts(query: str, vocabulary: Counter, names: Counter | None = None) -> list[frozenset[tuple[str, ...]]]:

@@ -220,14 +220,14 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
     def api_thread(store: StoreDep, thread_id: str) -> dict:
         return queries.thread_detail(store, thread_id)
 
-    @app.get("/api/timeline", tags=["api"], responses={422: {"description": "Bad dates or parameters"}})
+    @app.get("/api/timeline", tags=["api"])
     def api_timeline(store: StoreDep, q: Annotated[str, Query(min_length=1, max_length=500)],
-                     date_from: Annotated[str | None, Query(alias="from")] = None,
-                     date_to: Annotated[str | None, Query(alias="to")] = None,
+                     date_from: Annotated[date | None, Query(alias="from")] = None,
+                     date_to: Annotated[date | None, Query(alias="to")] = None,
                      dates: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
         """The timeline of what ``q`` names: its most important dates between ``from`` and ``to``, each with
         verbatim sentences cited to their articles."""
-        return _timeline(store, q, date_from, date_to, dates)
+        return queries.timeline_for_query(store, q, date_from, date_to, dates)
 
     @app.get("/api/entities", tags=["api"])
     def api_entities(store: StoreDep, q: str | None = None, label: str | None = None,
@@ -323,10 +323,10 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
 
     @app.get("/timeline", response_class=HTMLResponse, include_in_schema=False)
     def page_timeline(request: Request, store: StoreDep, q: Annotated[str, Query(min_length=1, max_length=500)],
-                      date_from: Annotated[str | None, Query(alias="from")] = None,
-                      date_to: Annotated[str | None, Query(alias="to")] = None,
+                      date_from: Annotated[date | None, Query(alias="from")] = None,
+                      date_to: Annotated[date | None, Query(alias="to")] = None,
                       dates: Annotated[int, Query(ge=1, le=100)] = 10) -> str:
-        data = _timeline(store, q, date_from, date_to, dates)
+        data = queries.timeline_for_query(store, q, date_from, date_to, dates)
         return render("timeline.html", title=f"Timeline: {q}", data=data,
                       json_url=page_url("/api/timeline", request.query_params))
 
@@ -338,13 +338,6 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
                       json_url=page_url("/api/entities", request.query_params))
 
     return app
-
-
-def _timeline(store: Store, q: str, date_from: str | None, date_to: str | None, dates: int) -> dict:
-    try:
-        return queries.timeline_for_query(store, q, date_from, date_to, dates)
-    except ValueError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
 def page_url(path: str, params) -> str:

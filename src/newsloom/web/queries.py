@@ -8,6 +8,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
+from datetime import date
 
 from ..brief.render import outlet_rows, sections_of
 from ..brief.timeline import query_timeline, thread_timeline
@@ -280,34 +281,22 @@ def thread_detail(store: Store, thread_id: str) -> dict:
             "timeline": _cached_thread_timeline(store, row["id"], stories)}
 
 
-def timeline_for_query(store: Store, q: str, date_from: str | None = None, date_to: str | None = None,
+def timeline_for_query(store: Store, q: str, date_from: date | None = None, date_to: date | None = None,
                        dates: int = 10) -> dict:
-    """The timeline of what ``q`` names (brief.timeline.query_timeline): its dates between ``date_from`` and
-    ``date_to`` (ISO days), each with verbatim sentences cited to their articles."""
-    start, end = _day(date_from, "from"), _day(date_to, "to")
-    if start and end and start > end:
-        raise ValueError(f"from {date_from} is after to {date_to}")
-    timeline = query_timeline(store, q, start, end, max_dates=dates)
+    """The timeline of what ``q`` names (brief.timeline.query_timeline): its dates from ``date_from`` to
+    ``date_to`` (none when the range is empty), each with verbatim sentences cited to their articles."""
+    empty = date_from is not None and date_to is not None and date_from > date_to
+    timeline = [] if empty else query_timeline(store, q, date_from, date_to, max_dates=dates)
     ids = list({s.doc_id for d in timeline for s in d.sentences})
     rows = {r["id"]: r for r in store.db.execute(
         f"SELECT id, title, outlet, published FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids)}
-    return {"query": q, "from": date_from, "to": date_to, "dates": [
+    return {"query": q, "from": date_from.isoformat() if date_from else None,
+            "to": date_to.isoformat() if date_to else None, "dates": [
         {"date": d.date, "sentences": [
             {"text": s.text, "citations": [{"source": None, "article_id": s.doc_id, "span": list(s.span),
                                             "title": rows[s.doc_id]["title"], "outlet": rows[s.doc_id]["outlet"],
                                             "published": rows[s.doc_id]["published"]}]}
             for s in d.sentences]} for d in timeline]}
-
-
-def _day(value: str | None, name: str):
-    from datetime import date
-
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        raise ValueError(f"{name} must be an ISO date (YYYY-MM-DD), not {value!r}") from None
 
 
 _TIMELINES: dict[tuple, list[dict]] = {}
