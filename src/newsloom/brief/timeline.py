@@ -37,9 +37,10 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from ..dates import CLOCK_TIME, WHEN_WORDS
@@ -269,8 +270,6 @@ class TimelineAnalysis:
         core's centroid (``topical``)."""
         n_docs = len(self.docs)
         doc_of = np.array([s.doc for s in self.sentences])
-        from scipy.sparse import csr_matrix
-
         membership = csr_matrix((np.ones(len(doc_of)), (doc_of, np.arange(len(doc_of)))), shape=(n_docs, len(doc_of)))
         doc_vectors = membership @ self.matrix
         norms = np.sqrt(np.asarray(doc_vectors.multiply(doc_vectors).sum(axis=1))).ravel()
