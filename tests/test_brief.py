@@ -17,7 +17,7 @@ from newsloom.brief.abstractive import parse, support_score
 from newsloom.brief.render import outlet_rows, to_html, to_json, to_markdown
 from newsloom.brief.sections import make_sections, section_count
 from newsloom.brief.summarize import summarize
-from newsloom.brief.timeline import TimelineDoc, build_timeline
+from newsloom.brief.timeline import TimelineDoc, TimelineParams, build_timeline
 from newsloom.config import BriefConfig
 from newsloom.records import Article, normalize_text
 from newsloom.store.sqlite import briefing_from_json
@@ -168,7 +168,7 @@ def test_timeline_sentences_are_reports_not_comments_or_talk():
     # A first-person account ranks below the report that it would otherwise beat.
     talk = "I saw the damaged well leak oil again on May 3, 2010 after the repair."
     assert pick([report, talk]) == [report]
-    assert pick([report, talk], talk_penalty=0.0) == [talk]
+    assert pick([report, talk], params=TimelineParams(talk_penalty=0.0)) == [talk]
 
 
 def test_renderers_show_every_part():

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from newsloom.cli import main
 from support import EXAMPLES
 
-COMMANDS = ["run", "extract", "stories", "show", "export", "rejected", "demo", "serve"]
+COMMANDS = ["run", "extract", "stories", "show", "export", "rejected", "demo", "serve", "timeline"]
 
 
 @pytest.fixture(scope="module")

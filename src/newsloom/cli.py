@@ -10,6 +10,7 @@ import json
 import errno
 import logging
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -248,6 +249,62 @@ def export(db: str, fmt: str, out_path: str | None) -> None:
 def rejected(db: str, fmt: str | None) -> None:
     """Inputs that were refused, and why."""
     _emit(_store(db).rejections(), fmt, ["uri", "code", "reason", "stage"], title="rejected inputs")
+
+
+@main.command()
+@click.option("--query", "-q", required=True, help="What the timeline is about, in a few words.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD).")
+@click.option("--dates", type=click.IntRange(1, 100), default=10, show_default=True, help="At most this many dates.")
+@db_option
+@click.option("--markdown", "fmt", flag_value="markdown", help="Markdown on stdout.")
+@output_options
+def timeline(query: str, date_from, date_to, dates: int, db: str, fmt: str | None) -> None:
+    """The timeline of a topic: its most important dates, each told by sentences quoted from the articles."""
+    from .web.queries import timeline_for_query
+
+    if not Path(db).is_file():
+        raise click.ClickException(f"no store at {db}: build one with `newsloom run PATHS --db {db}`")
+    data = timeline_for_query(_store(db), query, date_from and date_from.date(), date_to and date_to.date(), dates)
+    rows = [{"date": d["date"], "text": s["text"], "article_id": c["article_id"], "span": c["span"],
+             "outlet": c["outlet"], "title": c["title"]}
+            for d in data["dates"] for s in d["sentences"] for c in s["citations"]]
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    elif fmt in ("jsonl", "csv"):
+        _emit(rows, fmt, ["date", "text", "article_id", "span", "outlet", "title"])
+    elif fmt == "markdown":
+        click.echo(_timeline_markdown(data))
+    else:
+        if not rows:
+            err.print(f"no dated events found for {query!r}")
+        for d in data["dates"]:
+            click.echo(d["date"])
+            for s in d["sentences"]:
+                source = s["citations"][0]
+                click.echo(f"  {_terminal_safe(s['text'])} [{_terminal_safe(source['outlet'] or source['article_id'])}]")
+
+
+_CONTROL = str.maketrans({c: " " for c in map(chr, [*range(0, 32), 127, *range(128, 160)])})
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
+
+
+def _terminal_safe(text: str) -> str:
+    """News text with control characters (terminal escape sequences among them) replaced by spaces."""
+    return text.translate(_CONTROL)
+
+
+def _timeline_markdown(data: dict) -> str:
+    """A timeline as Markdown, news text escaped so that it cannot add links, images, HTML or formatting."""
+    def escaped(text: str) -> str:
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", _terminal_safe(text))
+
+    lines = [f"# Timeline: {escaped(data['query'])}", ""]
+    for d in data["dates"]:
+        lines.append(f"- **{d['date']}**: " + " ".join(
+            f"{escaped(s['text'])} ({escaped(s['citations'][0]['outlet'] or 'unknown outlet')}, article "
+            f"`{s['citations'][0]['article_id']}`)" for s in d["sentences"]))
+    return "\n".join(lines) + "\n"
 
 
 @main.command()

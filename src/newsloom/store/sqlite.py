@@ -402,6 +402,15 @@ class Store:
         for row in self.db.execute("SELECT * FROM articles ORDER BY rowid"):
             yield _article(row)
 
+    def matching_articles(self, match: str, since: str | None = None, limit: int = 400) -> list[Article]:
+        """The ``limit`` articles that best match an FTS5 query (bm25), published on or after ``since`` when given
+        (articles without a publication date are kept), in publication order."""
+        rows = self.db.execute(
+            "SELECT a.* FROM article_search JOIN articles a ON a.rowid = article_search.rowid WHERE article_search "
+            "MATCH ? AND (? IS NULL OR a.published IS NULL OR a.published >= ?) ORDER BY bm25(article_search) LIMIT ?",
+            (match, since, since, limit)).fetchall()
+        return sorted((_article(r) for r in rows), key=lambda a: (a.published or "", a.id))
+
     def article_story(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self.db.execute("SELECT article_id, story_id FROM story_articles")}
 

@@ -307,6 +307,15 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
     def api_thread(store: StoreDep, thread_id: str) -> dict:
         return queries.thread_detail(store, thread_id)
 
+    @app.get("/api/timeline", tags=["api"])
+    def api_timeline(store: StoreDep, q: Annotated[str, Query(min_length=1, max_length=500)],
+                     date_from: Annotated[date | None, Query(alias="from")] = None,
+                     date_to: Annotated[date | None, Query(alias="to")] = None,
+                     dates: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
+        """The timeline of what ``q`` names: its most important dates between ``from`` and ``to``, each with
+        verbatim sentences cited to their articles."""
+        return queries.timeline_for_query(store, q, date_from, date_to, dates)
+
     @app.get("/api/entities", tags=["api"])
     def api_entities(store: StoreDep, q: str | None = None, label: str | None = None,
                      limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -406,6 +415,15 @@ def create_app(db: str, config: Config | None = None, *, ingest_token: str | Non
     def page_thread(store: StoreDep, thread_id: str) -> str:
         data = queries.thread_detail(store, thread_id)
         return render("thread.html", title=data["label"], t=data, json_url=f"/api/threads/{data['id']}")
+
+    @app.get("/timeline", response_class=HTMLResponse, include_in_schema=False)
+    def page_timeline(request: Request, store: StoreDep, q: Annotated[str, Query(min_length=1, max_length=500)],
+                      date_from: Annotated[date | None, Query(alias="from")] = None,
+                      date_to: Annotated[date | None, Query(alias="to")] = None,
+                      dates: Annotated[int, Query(ge=1, le=100)] = 10) -> str:
+        data = queries.timeline_for_query(store, q, date_from, date_to, dates)
+        return render("timeline.html", title=f"Timeline: {q}", data=data,
+                      json_url=page_url("/api/timeline", request.query_params))
 
     @app.get("/entities", response_class=HTMLResponse, include_in_schema=False)
     def page_entities(request: Request, store: StoreDep, q: str | None = None, label: str | None = None,

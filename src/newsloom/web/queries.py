@@ -8,9 +8,10 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
+from datetime import date
 
 from ..brief.render import figure_name, figure_steps, outlet_rows, sections_of
-from ..brief.timeline import thread_timeline
+from ..brief.timeline import query_timeline, thread_timeline
 from ..errors import NotFoundError
 from ..store import Store
 
@@ -283,6 +284,24 @@ def thread_detail(store: Store, thread_id: str) -> dict:
             "last_published": row["last_published"], "stories": stories,
             "coverage": [{"date": d, "articles": n} for d, n in sorted(coverage.items())],
             "timeline": _cached_thread_timeline(store, row["id"], stories)}
+
+
+def timeline_for_query(store: Store, q: str, date_from: date | None = None, date_to: date | None = None,
+                       dates: int = 10) -> dict:
+    """The timeline of what ``q`` names (brief.timeline.query_timeline): its dates from ``date_from`` to
+    ``date_to`` (none when the range is empty), each with verbatim sentences cited to their articles."""
+    empty = date_from is not None and date_to is not None and date_from > date_to
+    timeline = [] if empty else query_timeline(store, q, date_from, date_to, max_dates=dates)
+    ids = list({s.doc_id for d in timeline for s in d.sentences})
+    rows = {r["id"]: r for r in store.db.execute(
+        f"SELECT id, title, outlet, published FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids)}
+    return {"query": q, "from": date_from.isoformat() if date_from else None,
+            "to": date_to.isoformat() if date_to else None, "dates": [
+        {"date": d.date, "sentences": [
+            {"text": s.text, "citations": [{"source": None, "article_id": s.doc_id, "span": list(s.span),
+                                            "title": rows[s.doc_id]["title"], "outlet": rows[s.doc_id]["outlet"],
+                                            "published": rows[s.doc_id]["published"]}]}
+            for s in d.sentences]} for d in timeline]}
 
 
 _TIMELINES: dict[tuple, list[dict]] = {}
