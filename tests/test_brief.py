@@ -329,7 +329,8 @@ def test_markdown_carries_no_live_markup_from_pages():
     source = Source(1, "art_1", "Outlet <b onmouseover=alert(4)>Bold</b>", "Title [x](http://evil.example)",
                     "2026-08-08", "http://evil.example/a_(b)*c*<i>")
     figure = {"subject": "homes <i>x</i>", "status": "single-source",
-              "values": [{"text": "2,000 *homes*", "source": 1}]}
+              "values": [{"text": "2,000 *homes*", "value": 2000.0, "low": 2000.0, "high": 2000.0, "source": 1,
+                          "outlet": "Outlet <b onmouseover=alert(6)>x</b>", "published": "2026-08-08"}]}
     briefing = Briefing("st_1", "Fire <img src=x onerror=alert(5)> **big**", summary, (source,),
                         key_figures=(figure,), timeline=(TimelineEntry("2026-08-08", summary[:1]),))
     md = to_markdown(briefing)

@@ -113,6 +113,7 @@ CREATE TABLE headline_parts (id TEXT PRIMARY KEY, story_id TEXT NOT NULL, title 
     # 8: a story's outlets are its known outlets: articles of unknown outlet were each counted as one (issue 17)
     """
 UPDATE stories SET n_outlets=(SELECT count(DISTINCT a.outlet) FROM story_articles sa JOIN articles a ON a.id=sa.article_id WHERE sa.story_id=stories.id)
+""",
     # 9: `newsloom collect` (collect/state.py): the sources as given and where they live now; their feeds,
     # sitemaps and home pages with the validators of conditional GET; every article URL met and what became of it
     # (an article waiting for a later poll keeps what its listing said of it);
@@ -130,6 +131,7 @@ CREATE INDEX collect_seen_pending ON collect_seen(source, status);
 CREATE TABLE collect_robots (origin TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL,
     fetched REAL NOT NULL);
 ALTER TABLE documents ADD COLUMN author TEXT
+""",
     # 10: what a figure counts, in words from the sentence's parse (facts/figures.py quantity_phrase)
     """
 ALTER TABLE figures ADD COLUMN quantity TEXT
