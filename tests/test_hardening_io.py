@@ -183,7 +183,7 @@ def test_api_ingest_answers_503_with_retry_after_when_the_store_is_busy(tmp_path
     app = create_app(db, ingest_wait_s=1.0)
     holder = _hold_store(db, 8)
     try:
-        with TestClient(app, raise_server_exceptions=False) as client:
+        with TestClient(app, raise_server_exceptions=False, base_url="http://127.0.0.1") as client:
             response = client.post("/api/ingest", json={"documents": [{"text": FIRE}]})
     finally:
         holder.wait(timeout=30)
@@ -332,7 +332,7 @@ def test_api_ingest_report_counts_only_its_own_request(tmp_path):
 
     db = str(tmp_path / "news.db")
     Store(db).close()
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
         for place in ("Ossel", "Lindholt", "Tarsk"):
             report = client.post("/api/ingest", json={"documents": [{"text": FIRE.replace("Carden", place)}]}).json()
             clean = next(s for s in report["stages"] if s["stage"] == "clean")
@@ -347,7 +347,7 @@ def test_api_ingest_sees_what_another_process_wrote_between_requests(tmp_path):
 
     db = str(tmp_path / "news.db")
     Store(db).close()
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
         client.post("/api/ingest", json={"documents": [{"text": FIRE}]})
         other = Store(db)  # another writer adds the same event's copy in between
         Pipeline(other, Config()).run_items([make_document("cli.txt", "text", FIRE + " Later.")],

@@ -135,7 +135,7 @@ def test_api_and_page_give_the_same_timeline(db):
     from newsloom.web import create_app
 
     cli = json.loads(CliRunner().invoke(main, ["timeline", "-q", "Kessmoor fire", "--db", db, "--json"]).output)
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
         api = client.get("/api/timeline", params={"q": "Kessmoor fire"})
         assert api.status_code == 200 and api.json() == cli
         page = client.get("/timeline", params={"q": "Kessmoor fire"})

@@ -455,7 +455,7 @@ def test_ingest_stops_a_slow_page_at_the_limit(ingest_db):
     from newsloom.config import Config
 
     config = Config.from_dict({"ingest": {"parse_timeout_s": 0.5}})
-    slow = "<html><body><p>" + "The harbour master said that nine ships were waiting to unload. " * 14_000
+    slow = "<html><body><p>" + "The harbour master said that nine ships were waiting to unload. " * 42_000
     good = ("Carden library reopens\n\nThe Carden library reopened on Monday after a year of repairs to its roof, "
             "the town council said, and its opening hours will return to normal from next week.\n\nLibrarians said "
             "that the reading room would host an exhibition of old harbour maps through the whole of the summer.")

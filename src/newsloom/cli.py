@@ -377,7 +377,7 @@ def collect(sources: tuple[str, ...], db: str, once: bool, interval: str, max_pe
     interval_s = None if once else _duration(interval)
     config = Config.load(config_path)
     listed = load_sources(list(sources), since=since, max_per_source=max_per_source)
-    store = _store(db)
+    store = _store(db, create=True)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
                   transient=True) as progress:
         task = progress.add_task("collecting", total=None)
