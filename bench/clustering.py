@@ -238,8 +238,16 @@ def fit_threads(items: list[Item], config: Config):
     with their majority topic."""
     from newsloom.cluster.threads import fit_thread_model
 
+    from newsloom.cluster.threads import FEATURES, ThreadModel
+
     topic_of = {i.record.id: i.topic for i in items}
-    stage = run_stage(ordered(items, "pooled"), config)
+    # Stories do not depend on threads: the stream runs with a model that joins nothing, so that the fit depends
+    # on no earlier model (the shipped one may be stale or fitted on other features).
+    alone = ThreadModel(np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.zeros(len(FEATURES)), -20.0, 0.4)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        handle.write(alone.to_json())
+    stage = run_stage(ordered(items, "pooled"), with_thread_model(config, Path(handle.name)))
+    os.unlink(handle.name)
     stories = [s for s in stage.stories.stories if s.alive and s.has_articles and s.members]
     topics = [Counter(topic_of[m] for m in s.members).most_common(1)[0][0] for s in stories]
     return fit_thread_model(stories, topics, config.cluster.thread_dormant_after_days)

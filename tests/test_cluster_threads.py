@@ -70,10 +70,10 @@ class Stream:
 
 def _model(path, intercept: float, ratio_weight: float = 0.0) -> str:
     coef = [0.0] * len(FEATURES)
-    coef[FEATURES.index("log_ratio_emb")] = ratio_weight
+    coef[FEATURES.index("log_ratio")] = ratio_weight
     path.write_text(json.dumps({"features": list(FEATURES), "mean": [0.0] * len(FEATURES),
                                 "scale": [1.0] * len(FEATURES), "coef": coef, "intercept": intercept,
-                                "cohesion_emb": 0.5, "cohesion_terms": 0.05}))
+                                "cohesion": 0.5}))
     return str(path)
 
 
@@ -171,10 +171,10 @@ def test_the_thread_features_measure_groups_against_their_own_spread():
 
     spread = [_unit(1, 1, 0), _unit(1, -1, 0), _unit(1, 0, 1), _unit(1, 0, -1)] * 10
     tight = [_unit(1, 0)] * 40
-    ratio = FEATURES.index("log_ratio_emb")
+    ratio = FEATURES.index("log_ratio")
 
     def ratio_of(a, b):
-        return float(np.exp(features(Sums.of(group(*a), group(*b)), 0.4, 0.05)[ratio]))
+        return float(np.exp(features(Sums.of(group(*a), group(*b)), 0.4)[ratio]))
 
     assert ratio_of(spread[:20], spread[20:]) > 0.9
     assert ratio_of(tight[:20], tight[20:]) > 0.9
@@ -218,6 +218,6 @@ def test_a_fitted_thread_model_tells_topics_apart_on_topics_it_did_not_see():
 def test_a_thread_model_fitted_on_other_features_is_refused(tmp_path):
     path = tmp_path / "old.json"
     path.write_text(json.dumps({"features": ["cos_emb"], "mean": [0], "scale": [1], "coef": [1], "intercept": 0,
-                                "cohesion_emb": 0.4, "cohesion_terms": 0.05}))
+                                "cohesion": 0.4}))
     with pytest.raises(ValueError, match="E301"):
         ThreadModel.load(path)

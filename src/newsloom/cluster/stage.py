@@ -238,7 +238,7 @@ class ClusterStage(BatchStage):
             return
         thread = self.threads.by_id[story.thread_id]
         thread.emb = thread.emb + sign * emb
-        self.threads.add_terms(thread, terms, sign)
+        add_terms(thread.terms, terms, sign)
         self.touched_threads.add(thread.id)
 
     def _thread_move(self, story: StoryState, thread_id: str | None) -> None:
