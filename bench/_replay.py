@@ -4,7 +4,7 @@
 The records the cluster stage receives (articles and headlines after clean and dedup, with their embeddings)
 are captured once from a real pipeline run and kept on disk, keyed by the inputs and by the code of the stages
 before clustering; a replay feeds them, re-ordered and re-batched as asked, to a fresh ``ClusterStage`` over
-an in-memory store, and returns each article's story and thread.
+an in-memory store, and each article's story and thread are read from it.
 """
 
 from __future__ import annotations
@@ -136,18 +136,17 @@ def run_stage(items: list[Item], config: Config, batch_docs: int = 500) -> Clust
     return stage
 
 
-def replay(items: list[Item], config: Config, batch_docs: int = 500) -> dict[str, tuple[str, str | None]]:
-    """Article id -> (story id, thread id) at the end of a fresh cluster stage run over the items."""
-    stage = run_stage(items, config, batch_docs)
+def labels_of(stage: ClusterStage) -> dict[str, tuple[str, str | None]]:
+    """Article id -> (story id, thread id) in a cluster stage's present state."""
     return {m: (s.id, s.thread_id) for s in stage.stories.stories if s.alive for m in s.members}
 
 
-def topic_rows(items: list[Item], labels: dict[str, tuple[str, str | None]], level: int = 1) -> dict[str, dict]:
-    """B-cubed precision, recall and F1 of each topic's articles against the clusters (``level`` 1: threads,
-    0: stories; an article without a thread counts its story), with the clusters taken over every article of
-    the run: a topic's precision falls when its articles share clusters with other topics'."""
+def topic_rows(items: list[Item], labels: dict[str, tuple[str, str | None]]) -> dict[str, dict]:
+    """B-cubed precision, recall and F1 of each topic's articles against the threads (an article without a
+    thread counts its story), with the threads taken over every article of the run: a topic's precision falls
+    when its articles share threads with other topics'."""
     arts = [i for i in items if i.record.id in labels]
-    cluster = [labels[i.record.id][level] or labels[i.record.id][0] for i in arts]
+    cluster = [labels[i.record.id][1] or labels[i.record.id][0] for i in arts]
     mix: dict[str, dict[str, int]] = {}
     for item, c in zip(arts, cluster):
         mix.setdefault(c, {}).setdefault(item.topic, 0)

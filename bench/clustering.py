@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _replay import Item, capture, ordered, run_stage, topic_rows  # noqa: E402
+from _replay import Item, capture, labels_of, ordered, run_stage, topic_rows  # noqa: E402
 from _shared import machine, peak_rss_mb, require, shared_data, timeline17_jsonl  # noqa: E402
 
 from newsloom.cluster.online import HeadlineGroups, StoryClusterer, StoryState, TermWeights  # noqa: E402
@@ -255,7 +255,7 @@ def fit_threads(items: list[Item], config: Config):
 
 def cluster_figures(items: list[Item], stage) -> dict:
     """Thread and story figures of a replay against the topics."""
-    labels = {m: (s.id, s.thread_id) for s in stage.stories.stories if s.alive for m in s.members}
+    labels = labels_of(stage)
     arts = [i for i in items if i.record.id in labels]
     topic = [i.topic for i in arts]
     stories = [labels[i.record.id][0] for i in arts]
@@ -324,7 +324,7 @@ def loto_part(items: list[Item], config: Config, tmp: Path) -> dict:
         path = tmp / f"thread-model-without-{topic}.json"
         path.write_text(model.to_json(), encoding="utf-8")
         stage = run_stage(pooled, with_thread_model(config, path))
-        labels = {m: (s.id, s.thread_id) for s in stage.stories.stories if s.alive for m in s.members}
+        labels = labels_of(stage)
         rows[topic] = topic_rows(items, labels)[topic]
         if topic in MULTI_OUTLET_TOPICS:
             m, b = multi_outlet(items, labels, (topic,))

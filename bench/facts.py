@@ -268,6 +268,26 @@ def bench_bpoil(root: Path) -> dict:
 
 # -- 4. corroboration -------------------------------------------------------------------------------------------
 
+def story_set_articles(root: Path, sets: dict[str, list[str]]) -> dict:
+    """The articles of the labelled story sets ("collection/day/file" paths under ``root``), read from the raw
+    files once each; an article whose text repeats an earlier one's is marked a copy of it."""
+    from newsloom.records import Article, content_id, normalize_text
+
+    articles, first_of_text = {}, {}
+    for docs in sets.values():
+        for doc in docs:
+            if doc in articles:
+                continue
+            collection, day, name = doc.split("/")
+            text = (root / collection / "InputDocs" / day / name).read_text(encoding="utf-8", errors="replace").strip()
+            article_id = content_id("art", doc)
+            canonical = first_of_text.setdefault(hashlib.sha1(normalize_text(text).encode()).hexdigest(), article_id)
+            articles[doc] = Article(id=article_id, doc_id=article_id, title=None, text=text, paragraphs=(),
+                                    source_spans=(), uri=doc, published=day, canonical_id=canonical,
+                                    outlet=OUTLETS.get(collection.split("_", 1)[1].lower(), collection))
+    return articles
+
+
 def bench_corroboration(root: Path, labels_path: Path = CORROBORATION) -> dict:
     """Pairwise precision and recall of statement grouping against hand labels of sentence pairs.
 
@@ -282,25 +302,13 @@ def bench_corroboration(root: Path, labels_path: Path = CORROBORATION) -> dict:
     from newsloom.facts.entities import article_entities, load_spacy, parse_articles, resolve_story_keys
     from newsloom.facts.events import doc_events
     from newsloom.reconcile.stage import story_statement_claims
-    from newsloom.records import Article, content_id, normalize_text
     from newsloom.represent.embed import embed_texts
 
     lines = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     about, pairs = lines[0], lines[1:]
     cfg = Config()
     nlp = load_spacy(cfg.facts.spacy_model, parse=True)
-    articles, first_of_text = {}, {}
-    for docs in about["sets"].values():
-        for doc in docs:
-            collection, day, name = doc.split("/")
-            if doc in articles:
-                continue
-            text = (root / collection / "InputDocs" / day / name).read_text(encoding="utf-8", errors="replace").strip()
-            article_id = content_id("art", doc)
-            canonical = first_of_text.setdefault(hashlib.sha1(normalize_text(text).encode()).hexdigest(), article_id)
-            articles[doc] = Article(id=article_id, doc_id=article_id, title=None, text=text, paragraphs=(),
-                                    source_spans=(), uri=doc, published=day, canonical_id=canonical,
-                                    outlet=OUTLETS.get(collection.split("_", 1)[1].lower(), collection))
+    articles = story_set_articles(root, about["sets"])
     start = time.perf_counter()
     entities, events = defaultdict(list), defaultdict(list)
     for article, parsed in parse_articles(list(articles.values()), nlp, cfg.facts.batch_size,
@@ -531,23 +539,11 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
     from newsloom.facts.entities import article_entities, load_spacy, parse_articles, resolve_story_keys
     from newsloom.facts.figures import extract_figures, with_quantities
     from newsloom.reconcile.stage import figure_claims
-    from newsloom.records import Article, content_id, normalize_text
 
     about = json.loads(CORROBORATION.read_text(encoding="utf-8").splitlines()[0])
     cfg = Config()
     nlp = load_spacy(cfg.facts.spacy_model, parse=True)
-    articles, first_of_text = {}, {}
-    for docs in about["sets"].values():
-        for doc in docs:
-            if doc in articles:
-                continue
-            collection, day, name = doc.split("/")
-            text = (root / collection / "InputDocs" / day / name).read_text(encoding="utf-8", errors="replace").strip()
-            article_id = content_id("art", doc)
-            canonical = first_of_text.setdefault(hashlib.sha1(normalize_text(text).encode()).hexdigest(), article_id)
-            articles[doc] = Article(id=article_id, doc_id=article_id, title=None, text=text, paragraphs=(),
-                                    source_spans=(), uri=doc, published=day, canonical_id=canonical,
-                                    outlet=OUTLETS.get(collection.split("_", 1)[1].lower(), collection))
+    articles = story_set_articles(root, about["sets"])
     figures, entities = {}, {}
     for article, parsed in parse_articles(list(articles.values()), nlp, cfg.facts.batch_size,
                                           cfg.facts.ner_max_chars, 1):

@@ -10,7 +10,6 @@ import json
 import errno
 import logging
 import os
-import re
 import socket
 import sys
 from pathlib import Path
@@ -282,28 +281,19 @@ def timeline(query: str, date_from, date_to, dates: int, db: str, fmt: str | Non
             click.echo(d["date"])
             for s in d["sentences"]:
                 source = s["citations"][0]
-                click.echo(f"  {_terminal_safe(s['text'])} [{_terminal_safe(source['outlet'] or source['article_id'])}]")
-
-
-_CONTROL = str.maketrans({c: " " for c in map(chr, [*range(0, 32), 127, *range(128, 160)])})
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
-
-
-def _terminal_safe(text: str) -> str:
-    """News text with control characters (terminal escape sequences among them) replaced by spaces."""
-    return text.translate(_CONTROL)
+                click.echo(f"  {strip_controls(s['text'])} [{strip_controls(source['outlet'] or source['article_id'])}]")
 
 
 def _timeline_markdown(data: dict) -> str:
-    """A timeline as Markdown, news text escaped so that it cannot add links, images, HTML or formatting."""
-    def escaped(text: str) -> str:
-        return _MARKDOWN_SPECIAL.sub(r"\\\1", _terminal_safe(text))
+    """A timeline as Markdown, news text escaped (markdown.py) so that it cannot add links, images, HTML or
+    formatting."""
+    from .markdown import code_span, escape_markdown as md
 
-    lines = [f"# Timeline: {escaped(data['query'])}", ""]
+    lines = [f"# Timeline: {md(data['query'])}", ""]
     for d in data["dates"]:
         lines.append(f"- **{d['date']}**: " + " ".join(
-            f"{escaped(s['text'])} ({escaped(s['citations'][0]['outlet'] or 'unknown outlet')}, article "
-            f"`{s['citations'][0]['article_id']}`)" for s in d["sentences"]))
+            f"{md(s['text'])} ({md(s['citations'][0]['outlet'] or 'unknown outlet')}, article "
+            f"{code_span(s['citations'][0]['article_id'])})" for s in d["sentences"]))
     return "\n".join(lines) + "\n"
 
 
