@@ -1,6 +1,6 @@
 """Story clustering quality and speed.
 
-    python bench/clustering.py [--json] [--t17 DIR] [--skip-scale] [--parts news,t17,loto,seeds] [--no-cache]
+    python bench/clustering.py [--json] [--t17 DIR] [--skip-scale] [--parts news,t17,loto,seeds,nested] [--no-cache]
     python bench/clustering.py --fit     # refit the shipped thread model on all timeline17 topics
 
 1. Headlines: the news-titles set (11,109 stemmed titles, 152 stories), NMI on News and News-T (stream order),
@@ -14,6 +14,8 @@
 3. Leave one topic out (`loto_*`): for each of the 7 topics, the thread model is fitted on the other 6 topics'
    stream alone, and the pooled stream of all 7 is clustered with it; the figures are the held-out topic's
    articles' (B-cubed against the topics over the whole run, so a topic fused with another loses precision).
+   ``--parts nested`` (not in the default): what choosing the model's feature set costs held out, by nested leave
+   one topic out (`nested_*` keys; see nested_part).
 4. Seeds: the five seed pages form one story; the same-event headline groups of page 000 come out together.
 5. Speed: assignment with cached embeddings, embedding throughput, and 10k/100k replicated articles.
 Prints one JSON object as its last line.
@@ -47,11 +49,19 @@ from _shared import machine, peak_rss_mb, require, shared_data, timeline17_jsonl
 
 from newsloom.cluster.online import HeadlineGroups, StoryClusterer, StoryState, TermWeights  # noqa: E402
 from newsloom.cluster.stage import story_params  # noqa: E402
+from newsloom.cluster.threads import FEATURES  # noqa: E402
 from newsloom.config import TITLE_STREAM, Config  # noqa: E402
 from newsloom.evaluation import bcubed_scores, nmi, pairwise_scores  # noqa: E402
 
 MULTI_OUTLET_TOPICS = ("bpoil", "LibyaWar")  # the timeline17 topics covered by more than one outlet
 ORDERS = ("pooled", "by_collection", "shuffled")
+# Feature sets of the thread model compared by the nested part (the first is the shipped one).
+FEATURE_SETS = {
+    "shipped": FEATURES,
+    "no_gap": ("log_ratio", "cos", "log_small", "log_large"),
+    "two_sided_sizes": ("log_ratio_two_sided", "log_small", "log_large"),
+    "ratio_cos": ("log_ratio", "cos"),
+}
 BATCH = 500  # as the pipeline's default batch_docs
 SPEED_SAMPLE = 400  # items embedded afresh to measure throughput when the cache already holds the rest
 
@@ -233,12 +243,12 @@ def with_thread_model(config: Config, path: Path | None) -> Config:
     return replace(config, cluster=replace(config.cluster, thread_model=str(path) if path else None))
 
 
-def fit_threads(items: list[Item], config: Config):
+def fit_threads(items: list[Item], config: Config, names: tuple[str, ...] | None = None):
     """The thread model fitted on these items' topics: the stream's stories (which do not depend on threads)
-    with their majority topic."""
+    with their majority topic; ``names``: the features to read (the shipped set by default)."""
     from newsloom.cluster.threads import fit_thread_model
 
-    from newsloom.cluster.threads import FEATURES, ThreadModel
+    from newsloom.cluster.threads import ThreadModel
 
     topic_of = {i.record.id: i.topic for i in items}
     # Stories do not depend on threads: the stream runs with a model that joins nothing, so that the fit depends
@@ -250,7 +260,7 @@ def fit_threads(items: list[Item], config: Config):
     os.unlink(handle.name)
     stories = [s for s in stage.stories.stories if s.alive and s.has_articles and s.members]
     topics = [Counter(topic_of[m] for m in s.members).most_common(1)[0][0] for s in stories]
-    return fit_thread_model(stories, topics, config.cluster.thread_dormant_after_days)
+    return fit_thread_model(stories, topics, config.cluster.thread_dormant_after_days, names=names or FEATURES)
 
 
 def cluster_figures(items: list[Item], stage) -> dict:
@@ -312,20 +322,24 @@ def t17_part(items: list[Item], config: Config) -> dict:
     return out
 
 
+def _held_out(train: list[Item], stream: list[Item], topic: str, config: Config, tmp: Path,
+              names: tuple[str, ...] | None = None) -> tuple[dict, dict]:
+    """The thread model fitted on ``train``, the pooled ``stream`` clustered with it: ``topic``'s row and the
+    labels."""
+    path = tmp / f"thread-model-without-{topic}.json"
+    path.write_text(fit_threads(train, config, names).to_json(), encoding="utf-8")
+    labels = labels_of(run_stage(ordered(stream, "pooled"), with_thread_model(config, path)))
+    return topic_rows(stream, labels)[topic], labels
+
+
 def loto_part(items: list[Item], config: Config, tmp: Path) -> dict:
     """Leave one topic out: the thread model fitted without the topic, the pooled stream of all topics
     clustered with it, the held-out topic's articles scored."""
     rows: dict[str, dict] = {}
     multi = big = 0
-    pooled = ordered(items, "pooled")
     for topic in sorted({i.topic for i in items}):
         start = time.perf_counter()
-        model = fit_threads([i for i in items if i.topic != topic], config)
-        path = tmp / f"thread-model-without-{topic}.json"
-        path.write_text(model.to_json(), encoding="utf-8")
-        stage = run_stage(pooled, with_thread_model(config, path))
-        labels = labels_of(stage)
-        rows[topic] = topic_rows(items, labels)[topic]
+        rows[topic], labels = _held_out([i for i in items if i.topic != topic], items, topic, config, tmp)
         if topic in MULTI_OUTLET_TOPICS:
             m, b = multi_outlet(items, labels, (topic,))
             rows[topic]["multi_outlet"] = [m, b]
@@ -337,6 +351,29 @@ def loto_part(items: list[Item], config: Config, tmp: Path) -> dict:
             "loto_thread_min_recall": min(r["recall"] for r in rows.values()),
             "loto_thread_min_precision": min(r["precision"] for r in rows.values()),
             "loto_multi_outlet_share": round(multi / big, 4) if big else None, "loto_multi_outlet_stories": big}
+
+
+def nested_part(items: list[Item], config: Config, tmp: Path) -> dict:
+    """What choosing the thread model's feature set costs, held out (nested leave one topic out): for each
+    held-out topic, each set of FEATURE_SETS is scored by leave-one-topic-out on the other topics' stream alone
+    (the held-out topic absent); the best inner mean chooses the set, which is fitted on the other topics and
+    scored on the held-out topic in the full stream. Each set's plain leave-one-topic-out F1 is given beside."""
+    topics = sorted({i.topic for i in items})
+    rows: dict[str, dict] = {}
+    for outer in topics:
+        rest = [i for i in items if i.topic != outer]
+        inner = {name: round(float(np.mean([
+            _held_out([i for i in rest if i.topic != t], rest, t, config, tmp, names)[0]["f1"]
+            for t in topics if t != outer])), 4) for name, names in FEATURE_SETS.items()}
+        held = {name: _held_out(rest, items, outer, config, tmp, names)[0]["f1"]
+                for name, names in FEATURE_SETS.items()}
+        chosen = max(inner, key=inner.get)
+        rows[outer] = {"inner": inner, "held_out": held, "chosen": chosen}
+        log(f"nested, held out {outer}: {rows[outer]}")
+    return {"nested_thread_b3_f1": round(float(np.mean([r["held_out"][r["chosen"]] for r in rows.values()])), 4),
+            "nested_loto_by_feature_set": {name: round(float(np.mean([r["held_out"][name] for r in rows.values()])),
+                                                       4) for name in FEATURE_SETS},
+            "nested_rows": rows}
 
 
 def _embed_rate(records: list, config: Config) -> float:
@@ -416,7 +453,8 @@ def main() -> None:
     parser.add_argument("--skip-scale", action="store_true", help="skip the 10k/100k scale points")
     parser.add_argument("--parts", default="news,t17,loto,seeds",
                         help="comma-separated subset of news, t17, loto, seeds (while iterating; the JSON then "
-                             "lacks the other parts' keys)")
+                             "lacks the other parts' keys); also nested, not in the default: the thread feature "
+                             "set's choice held out (about 200 replays)")
     parser.add_argument("--no-cache", action="store_true", help="embed everything afresh, keep nothing")
     parser.add_argument("--fit", action="store_true",
                         help="fit the thread model on all timeline17 topics into src/newsloom/cluster/ and stop")
@@ -429,7 +467,7 @@ def main() -> None:
         if "news" in parts:
             result |= headlines_part(config, cache)
             result["assign_docs_per_s"] = result["news_assign_docs_per_s"]
-        if args.fit or parts & {"t17", "loto"}:
+        if args.fit or parts & {"t17", "loto", "nested"}:
             items = t17_items(require(args.t17 or shared_data() / "timeline17"), Path(tmp), cache)
         if args.fit:
             from newsloom.cluster.threads import MODEL_PATH
@@ -444,6 +482,8 @@ def main() -> None:
             result["embed_docs_per_s"] = round(_embed_rate([i.record for i in items], config), 1)
         if "loto" in parts:
             result |= loto_part(items, config, Path(tmp))
+        if "nested" in parts:
+            result |= nested_part(items, config, Path(tmp))
         if "seeds" in parts:
             result |= seeds_part(Path(tmp), cache)
     if not args.skip_scale:

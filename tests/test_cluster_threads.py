@@ -221,3 +221,22 @@ def test_a_thread_model_fitted_on_other_features_is_refused(tmp_path):
                                 "cohesion": 0.4}))
     with pytest.raises(ValueError, match="E301"):
         ThreadModel.load(path)
+
+
+def test_a_thread_model_reads_the_features_its_file_names(tmp_path):
+    """A model fitted on a subset of the features (bench/clustering.py compares such sets) reads only those, in
+    its file's order: here the two-sided ratio alone, so the sizes and the gap change nothing."""
+    from newsloom.cluster.threads import Sums
+
+    path = tmp_path / "two_sided.json"
+    path.write_text(json.dumps({"features": ["log_ratio_two_sided"], "mean": [0.0], "scale": [1.0], "coef": [4.0],
+                                "intercept": -4 * float(np.log(0.8)), "cohesion": 0.5}))
+    model = ThreadModel.load(path)
+    assert model.names == ("log_ratio_two_sided",)
+    # Both groups as cohesive as each other and as alike across: one topic, however large or far apart.
+    for n, gap in ((2, 0), (40, 0), (40, 300)):
+        alike = Sums(n, n, ab=0.5 * n * n, aa=n + 0.5 * n * (n - 1), bb=n + 0.5 * n * (n - 1), gap_days=gap)
+        assert model.probability(alike) > 0.5
+    apart = Sums(40, 40, ab=0.2 * 1600, aa=40 + 0.5 * 1560, bb=40 + 0.5 * 1560, gap_days=0)
+    assert model.probability(apart) < 0.5
+    assert json.loads(model.to_json())["features"] == ["log_ratio_two_sided"]

@@ -37,6 +37,7 @@ import numpy as np
 from .online import ClusterParams, StoryClusterer, StoryState
 
 MODEL_PATH = Path(__file__).with_name("thread_model.json")
+# The features the shipped model reads (of FEATURE_FUNCTIONS below; docs/benchmarks.md compares other sets).
 FEATURES = ("log_ratio", "cos", "log_gap_days", "log_small", "log_large")
 # A group's own cohesion is trusted as far as its pairs of members allow: it is shrunk towards the typical
 # topic's with the weight of this many pairs (about the pairs of ten articles).
@@ -77,12 +78,31 @@ def _cohesion(self_dot: float, n: int, prior: float) -> float:
     return max(value, 1e-3)
 
 
-def features(s: Sums, cohesion: float) -> np.ndarray:
+def _two_sided(s: Sums, cohesion: float) -> float:
+    """The across-groups mean similarity over the geometric mean of both groups' (shrunk) cohesions."""
+    both = np.sqrt(_cohesion(s.aa, s.n_a, cohesion) * _cohesion(s.bb, s.n_b, cohesion))
+    return float(np.log(max(s.ab / (s.n_a * s.n_b) / both, 1e-3)))
+
+
+def _one_sided(s: Sums, cohesion: float) -> float:
     # The larger group's cohesion is the yardstick: a story is measured against its thread's own spread.
     n_large, own = (s.n_a, s.aa) if s.n_a >= s.n_b else (s.n_b, s.bb)
-    ratio = max(s.ab / (s.n_a * s.n_b) / _cohesion(own, n_large, cohesion), 1e-3)
-    return np.array([np.log(ratio), s.ab / (np.sqrt(max(s.aa * s.bb, 0.0)) or 1.0), np.log1p(s.gap_days),
-                     np.log(min(s.n_a, s.n_b)), np.log(max(s.n_a, s.n_b))])
+    return float(np.log(max(s.ab / (s.n_a * s.n_b) / _cohesion(own, n_large, cohesion), 1e-3)))
+
+
+# Every feature a model may read, by name; a model file lists those it was fitted on.
+FEATURE_FUNCTIONS = {
+    "log_ratio": _one_sided,
+    "log_ratio_two_sided": _two_sided,
+    "cos": lambda s, c: s.ab / (np.sqrt(max(s.aa * s.bb, 0.0)) or 1.0),
+    "log_gap_days": lambda s, c: np.log1p(s.gap_days),
+    "log_small": lambda s, c: np.log(min(s.n_a, s.n_b)),
+    "log_large": lambda s, c: np.log(max(s.n_a, s.n_b)),
+}
+
+
+def features(s: Sums, cohesion: float, names: tuple[str, ...] = FEATURES) -> np.ndarray:
+    return np.array([FEATURE_FUNCTIONS[name](s, cohesion) for name in names])
 
 
 @dataclass(frozen=True)
@@ -92,23 +112,25 @@ class ThreadModel:
     coef: np.ndarray
     intercept: float
     cohesion: float  # a typical topic's mean pairwise similarity
+    names: tuple[str, ...] = FEATURES
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "ThreadModel":
         data = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
-        if tuple(data["features"]) != FEATURES:
-            raise ValueError(f"E301 thread model {path or MODEL_PATH} was fitted on other features "
-                             f"({data['features']}); refit it with bench/clustering.py --fit")
+        unknown = [name for name in data["features"] if name not in FEATURE_FUNCTIONS]
+        if unknown:
+            raise ValueError(f"E301 thread model {path or MODEL_PATH} reads features this version does not "
+                             f"compute ({unknown}); refit it with bench/clustering.py --fit")
         return cls(np.array(data["mean"]), np.array(data["scale"]), np.array(data["coef"]),
-                   float(data["intercept"]), float(data["cohesion"]))
+                   float(data["intercept"]), float(data["cohesion"]), tuple(data["features"]))
 
     def to_json(self, **about) -> str:
-        return json.dumps({"features": list(FEATURES), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+        return json.dumps({"features": list(self.names), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
                            "coef": self.coef.tolist(), "intercept": self.intercept, "cohesion": self.cohesion,
                            **about}, indent=1)
 
     def probability(self, sums: Sums) -> float:
-        x = (features(sums, self.cohesion) - self.mean) / self.scale
+        x = (features(sums, self.cohesion, self.names) - self.mean) / self.scale
         return float(1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept))))
 
 
@@ -227,14 +249,16 @@ SPARSE_SHARES = (0.25, 0.1)
 
 
 def fit_thread_model(stories: list[StoryState], topics: list[str], dormant_after_days: float, seed: int = 0,
-                     sparse_shares: tuple[float, ...] = SPARSE_SHARES) -> ThreadModel:
+                     sparse_shares: tuple[float, ...] = SPARSE_SHARES,
+                     names: tuple[str, ...] = FEATURES) -> ThreadModel:
     """Fit the same-topic model on stories with known topics (see :func:`training_pairs`).
 
     A labelled collection covers its topics densely, so there a topic's next story almost always comes within
     days of its last, and the time gap and group sizes separate topics better than content does. A topic that
     an outlet covers now and then (a celebrity's death, then months later a trial) is news too, and a model that
     never saw one splits it at every pause. So the pairs are also drawn from thinned copies of the stream, each
-    keeping a random ``sparse_shares`` of every topic's stories: the same topics, covered sparsely."""
+    keeping a random ``sparse_shares`` of every topic's stories: the same topics, covered sparsely. ``names``: the
+    features to read (bench/clustering.py compares sets of them held out)."""
     from sklearn.linear_model import LogisticRegression
 
     whole = _Groups(stories)
@@ -246,9 +270,9 @@ def fit_thread_model(stories: list[StoryState], topics: list[str], dormant_after
         kept = [k for k in range(len(stories)) if share == 1.0 or rng.random() < share]
         groups, pairs, found = training_pairs([stories[k] for k in kept], [topics[k] for k in kept],
                                               dormant_after_days, seed)
-        rows.extend(features(groups.sums(a, b), cohesion) for a, b in pairs)
+        rows.extend(features(groups.sums(a, b), cohesion, names) for a, b in pairs)
         labels.extend(found)
     x = np.stack(rows)
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     fit = LogisticRegression(class_weight="balanced", max_iter=1000).fit((x - mean) / scale, labels)
-    return ThreadModel(mean, scale, fit.coef_[0], float(fit.intercept_[0]), cohesion)
+    return ThreadModel(mean, scale, fit.coef_[0], float(fit.intercept_[0]), cohesion, names)
