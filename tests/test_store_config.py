@@ -73,3 +73,19 @@ def test_missing_embedding_model_is_a_clear_cli_error(tmp_path):
                                        "--config", str(config)])
     assert result.exit_code == 1
     assert "E002" in result.output and "embedding model" in result.output
+
+
+def test_importing_newsloom_makes_openmp_threads_wait_passively_unless_the_user_chose():
+    """Spinning OpenMP threads (torch's) fight the worker processes for the cores; the setting must be in place
+    before torch loads, so importing newsloom sets it, and leaves a user's own choice alone."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import os, newsloom; print(os.environ.get('OMP_WAIT_POLICY'))"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip() == "PASSIVE"
+    chosen = subprocess.run([sys.executable, "-c", code], env={**env, "OMP_WAIT_POLICY": "ACTIVE"},
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert chosen == "ACTIVE"
