@@ -51,6 +51,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -523,14 +524,42 @@ def bench_figure_pairs(root: Path) -> dict:
 _HONORIFIC_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\b\.?\s+[A-Z]")
 
 
+_NAMED_LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC")
+
+
+def titled_entities(title: str, story_entities) -> set[str]:
+    """The story entities a section title names: each name the story's mentions use (as written, less "the" and
+    "'s"), found in the title as whole words, stands for the story-wide key its mentions carry most often; a name
+    inside a longer one found there does not count ("Gadhafi" inside "Saif al-Arab Gadhafi"). So "Mr Hayward" and
+    "Tony Hayward" both name Tony Hayward, while "Moammar Gadhafi" and "Saif al-Arab" are two people."""
+    keys_of: dict[str, Counter] = defaultdict(Counter)
+    for e in story_entities:
+        if e.label in _NAMED_LABELS:
+            name = re.sub(r"^the\s+|\s*['’]s$", "", " ".join(e.text.split()), flags=re.I)
+            if any(ch.isupper() for ch in name):
+                keys_of[name.lower()][e.key] += 1
+    found = []
+    for name, keys in keys_of.items():
+        for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", title.lower()):
+            found.append((m.start(), m.end(), keys.most_common(1)[0][0]))
+    return {key for start, end, key in found
+            if not any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in found)}
+
+
+def _name_words(title: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z][\w'-]+", title) if w[0].isupper()
+            and w.lower() not in ("the", "and", "of", "mr", "mrs", "ms", "dr", "sir")}
+
+
 def bench_key_figures(root: Path, show: str | None = None) -> dict:
     """Key figures and section titles of the multi-outlet timeline17 stories (the 23 stories of a full pipeline
     run listed in bench/corroboration_labels.jsonl, each read as one story from the raw files): facts (with
     the figures' quantities), figure claims, key figures and the extractive briefing's sections, as the brief
     stage makes them. Keys: key_figures_per_briefing_mean / _max (shown figures), key_figures_named (share of
     shown figures named by a quantity), section_titles_duplicate_entity (pairs of sections of one briefing whose
-    titles name one entity: a story entity key whose name word, capitalised and not a stop word, is in both
-    titles), section_titles_bare_honorific (titles with "Mr Hayward" and the like). ``show``: a set id whose key
+    titles name one entity, ``titled_entities``), section_titles_sharing_a_name_word (pairs of titles sharing a
+    capitalised word other than a stop word or an honorific, a looser count: "East of Libya" and "Western
+    Libya"), section_titles_bare_honorific (titles with "Mr Hayward" and the like). ``show``: a set id whose key
     figures are printed to stderr as Markdown."""
     from newsloom import Config
     from newsloom.brief.key_figures import claim_entries, rank_figures
@@ -555,7 +584,7 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
         with nlp.select_pipes(enable=[p for p in ("tok2vec", "tagger") if p in nlp.pipe_names]):
             return [[(t.idx, t.tag_) for t in doc] for doc in nlp.pipe(texts)]
 
-    shown, named, duplicates, honorifics, titles = [], 0, 0, 0, 0
+    shown, named, duplicates, shared_words, honorifics, titles = [], 0, 0, 0, 0, 0
     for set_id, docs in sorted(about["sets"].items()):
         story = sorted(dict.fromkeys(articles[d] for d in docs), key=lambda a: (a.published, a.id))
         by_id = {a.id: a for a in story}
@@ -567,23 +596,19 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
         keys, others = rank_figures(claim_entries(claims, {f.id: f for f in story_figures}, numbers, by_id))
         shown.append(len(keys))
         named += sum(1 for k in keys if k["quantity"])
-        briefing = summarize(set_id, set_id, story, cfg.brief, key_figures=keys,
-                             disagreements=[k for k in keys + others if k["status"] == "conflicting"],
-                             extra={"other_figures": others}, tagger=tagger)
         story_entities = [e for a in story for e in entities[a.id]]
         resolved = resolve_story_keys(story_entities)
-        names: dict[str, set[str]] = defaultdict(set)  # an entity key's name words
-        for e in story_entities:
-            if e.label in ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"):
-                names[resolved[(e.article_id, e.span[0])]].update(
-                    w for w in re.findall(r"[A-Za-z][\w'-]+", e.text) if w[0].isupper() and len(w) > 2
-                    and w.lower() not in ("the", "mr", "mrs", "ms", "dr", "sir"))
+        story_entities = [replace(e, key=resolved[(e.article_id, e.span[0])]) for e in story_entities]
+        briefing = summarize(set_id, set_id, story, cfg.brief, key_figures=keys,
+                             disagreements=[k for k in keys + others if k["status"] == "conflicting"],
+                             extra={"other_figures": others}, tagger=tagger, entities=story_entities)
         section_titles = [sec.title for sec in briefing.sections]
         titles += len(section_titles)
-        named_in = [{k for k, ws in names.items() if ws & set(re.findall(r"[A-Za-z][\w'-]+", t))}
-                    for t in section_titles]
+        named_in = [titled_entities(t, story_entities) for t in section_titles]
         pairs = [(i, j) for i in range(len(named_in)) for j in range(i + 1, len(named_in)) if named_in[i] & named_in[j]]
         duplicates += len(pairs)
+        shared_words += sum(1 for i in range(len(section_titles)) for j in range(i + 1, len(section_titles))
+                            if _name_words(section_titles[i]) & _name_words(section_titles[j]))
         honorifics += sum(1 for t in section_titles if _HONORIFIC_TITLE.search(t))
         if pairs:
             log(f"{set_id}: sections naming one entity: {[(section_titles[i], section_titles[j]) for i, j in pairs]}")
@@ -595,6 +620,7 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
             "key_figures_per_briefing_max": max(shown, default=0),
             "key_figures_named": round(named / max(1, sum(shown)), 3),
             "section_titles": titles, "section_titles_duplicate_entity": duplicates,
+            "section_titles_sharing_a_name_word": shared_words,
             "section_titles_bare_honorific": honorifics}
 
 
