@@ -61,6 +61,7 @@ LABELS = ROOT / "bench" / "figures_labels.jsonl"
 HELDOUT_LABELS = ROOT / "bench" / "figures_labels_heldout.jsonl"
 CORROBORATION = ROOT / "bench" / "corroboration_labels.jsonl"
 FIGURE_PAIRS = ROOT / "bench" / "figure_pairs_labels.jsonl"
+FIGURE_PAIRS_DISAGREEING = ROOT / "bench" / "figure_pairs_disagreeing_labels.jsonl"
 
 
 def log(*args):
@@ -367,17 +368,21 @@ def bench_corroboration(root: Path, labels_path: Path = CORROBORATION) -> dict:
 
 # -- 6. same quantity --------------------------------------------------------------------------------------------
 
-def pair_figures(root: Path, labels_path: Path = FIGURE_PAIRS):
-    """(about, pairs, sides, articles): the labelled pairs with, for each side, the figure the facts stage reads
-    there (regex extraction, its quantity named from spaCy's parse of its sentence) and its days."""
+def pair_figures(root: Path, labels_paths: tuple[Path, ...] = (FIGURE_PAIRS, FIGURE_PAIRS_DISAGREEING)):
+    """(about, pairs, sides, articles): the labelled pairs of both draws (``about``: the first draw's header, whose
+    band populations weigh its pairs; each pair's "draw" says which) with, for each side, the figure the facts
+    stage reads there (regex extraction, its quantity named from spaCy's parse of its sentence) and its days."""
     from newsloom import Config
     from newsloom.facts.entities import load_spacy
     from newsloom.facts.figures import extract_figures, with_quantities
     from newsloom.reconcile.figures import figure_time
     from newsloom.records import Article
 
-    lines = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    about, pairs = lines[0], lines[1:]
+    about, pairs = None, []
+    for path in labels_paths:
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        about = about or lines[0]
+        pairs += [dict(p, draw=lines[0].get("draw", "first")) for p in lines[1:]]
     cfg = Config().facts
     nlp = load_spacy(cfg.spacy_model, parse=True)
     docs = sorted({p[side]["doc"] for p in pairs for side in "ab"})
@@ -459,7 +464,7 @@ def fit_same_quantity(root: Path) -> dict:
     coef, intercept = _fit([r for rs in rows.values() for r in rs])
     model = {"features": list(FEATURES), "coef": [round(c, 4) for c in coef], "intercept": round(intercept, 4),
              "threshold": _choose_threshold(rows), "pairs": sum(map(len, rows.values())),
-             "fitted_on": str(FIGURE_PAIRS.relative_to(ROOT))}
+             "fitted_on": [str(path.relative_to(ROOT)) for path in (FIGURE_PAIRS, FIGURE_PAIRS_DISAGREEING)]}
     MODEL.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     return model
 
@@ -468,10 +473,12 @@ def bench_figure_pairs(root: Path) -> dict:
     """Same-quantity and conflict decisions on the labelled figure pairs, leaving one topic out: for each topic,
     the model is fitted (its threshold chosen by an inner leave-one-topic-out) on the other six topics only,
     then decides that topic's pairs with the grouping's own rules (``same_quantity``); a same pair is a conflict
-    when ``claim_status`` calls the two conflicting. Precision and recall over the pairs as drawn (keys
-    same_quantity_*, conflict_*: every band of every topic weighs its 12 pairs alike), and with each band weighed
-    by its population (*_weighted: estimates over all candidate pairs of a topic, where one pair of the lowest band
-    stands for up to 64,524, so one error there moves them by tens of points)."""
+    when ``claim_status`` calls the two conflicting. Precision and recall over the pairs of both draws as drawn
+    (keys same_quantity_*, conflict_*: every pair weighs alike), and over the first draw with each band weighed by
+    its population (*_weighted: estimates over all candidate pairs of a topic, where one pair of the lowest band
+    stands for up to 64,524, so one error there moves them by tens of points; the second draw's candidates are a
+    subset of the first's, so it has no weight of its own). figure_pairs_disagreeing: the second draw's pairs.
+    The log gives each held-out topic's counts (true positives, false positives, false negatives)."""
     from newsloom.reconcile.figures import claim_status, same_quantity
 
     about, pairs, sides, articles = pair_figures(root)
@@ -492,18 +499,23 @@ def bench_figure_pairs(root: Path) -> dict:
             by_id = {x.article_id: articles[x.article_id] for x in (a, b)}
             conflict = same and claim_status([a, b], by_id)[0] == "conflicting"
             decided[p["pair"]] = (same, conflict)
-    drawn = Counter((p["topic"], p["band"]) for p in pairs)
+    first = [p for p in pairs if p["draw"] == "first"]
+    drawn = Counter((p["topic"], p["band"]) for p in first)
     weight = {(p["topic"], p["band"]): about["band_population"][p["topic"]][p["band"]] / drawn[(p["topic"], p["band"])]
-              for p in pairs}
+              for p in first}
+
+    def counts(truth, predicted, weighted: bool, subset) -> tuple:
+        w = (lambda p: weight[(p["topic"], p["band"])]) if weighted else (lambda p: 1.0)
+        return (sum(w(p) for p in subset if truth(p) and predicted(p)),
+                sum(w(p) for p in subset if not truth(p) and predicted(p)),
+                sum(w(p) for p in subset if truth(p) and not predicted(p)))
 
     def scores(truth, predicted, weighted: bool, subset=pairs) -> tuple:
-        w = (lambda p: weight[(p["topic"], p["band"])]) if weighted else (lambda p: 1.0)
-        tp = sum(w(p) for p in subset if truth(p) and predicted(p))
-        fp = sum(w(p) for p in subset if not truth(p) and predicted(p))
-        fn = sum(w(p) for p in subset if truth(p) and not predicted(p))
+        tp, fp, fn = counts(truth, predicted, weighted, subset)
         return (round(tp / (tp + fp), 3) if tp + fp else None, round(tp / (tp + fn), 3) if tp + fn else None)
 
     result = {"figure_pairs_labelled": len(pairs), "figure_pairs_topics": len({p["topic"] for p in pairs}),
+              "figure_pairs_disagreeing": len(pairs) - len(first),
               "figure_pairs_same": sum(p["same"] for p in pairs),
               "figure_pairs_conflict": sum(p["relation"] == "conflict" for p in pairs),
               "figure_pairs_unmatched": sum(1 for v in sides.values() if v[0] is None)}
@@ -511,11 +523,15 @@ def bench_figure_pairs(root: Path) -> dict:
                                ("conflict", lambda p: p["relation"] == "conflict", 1)):
         predicted = (lambda i: lambda p: decided[p["pair"]][i])(index)
         result[f"{name}_precision"], result[f"{name}_recall"] = scores(truth, predicted, False)
-        result[f"{name}_weighted_precision"], result[f"{name}_weighted_recall"] = scores(truth, predicted, True)
+        result[f"{name}_weighted_precision"], result[f"{name}_weighted_recall"] = scores(truth, predicted, True, first)
     result["conflicts_called"] = sum(c for _, c in decided.values())
-    per_topic = {t: scores(lambda p: p["same"], lambda p: decided[p["pair"]][0], False,
+    per_topic = {t: counts(lambda p: p["same"], lambda p: decided[p["pair"]][0], False,
                            [p for p in pairs if p["topic"] == t]) for t in sorted(rows)}
-    log("same quantity, sample precision/recall by held-out topic:", json.dumps(per_topic))
+    log("same quantity, (tp, fp, fn) by held-out topic:", json.dumps(per_topic))
+    for p in pairs:
+        if decided[p["pair"]][1] or p["relation"] == "conflict":
+            log(f"conflict pair {p['pair']} ({p['topic']}): labelled {p['relation']}, called "
+                f"{'conflict' if decided[p['pair']][1] else 'same' if decided[p['pair']][0] else 'different'}")
     return result
 
 

@@ -3,8 +3,9 @@
 1. Figures are bucketed by their unit (people counted with a killing verb are deaths).
 2. Within a bucket, figures about the same quantity are grouped. Whether two figures count one quantity is a
    logistic model over the pair (``pair_features``): how far the quantities the parse names agree ("BP spent
-   on response", facts/figures.py ``quantity_phrase``), the words around both figures, how far apart their
-   values and days are. Its weights (``same_quantity.json``) are fitted on the hand-labelled pairs of
+   on response", facts/figures.py ``quantity_phrase``), and whether it names them alike for values of one size,
+   the words around both figures, who they are attributed to, whether the values are equal and how far apart
+   their days are. Its weights (``same_quantity.json``) are fitted on the hand-labelled pairs of
    bench/figure_pairs_labels.jsonl (``python bench/facts.py --fit-same-quantity``) and scored there leaving one
    topic out. Two figures stated for the same time (or both undated) whose values are more than 1.5x apart beyond
    their qualifiers are different quantities ("over 10,000 troops ... including an estimated 3,000 soldiers");
@@ -129,26 +130,31 @@ def _quantity_words(figure: Figure) -> set[str]:
 
 
 FEATURES = ("quantity_overlap", "quantity_shared", "quantity_missing", "context_overlap", "sentence_overlap",
-            "counted_overlap", "same_value", "days_apart")
+            "counted_overlap", "same_value", "days_apart", "quantity_within_near_value", "attribution_overlap")
 
 
 @lru_cache(maxsize=65536)
-def _view(figure: Figure) -> tuple[set, set, set, set]:
-    """What the model compares of one figure, computed once per figure: quantity, context, sentence and counted
-    words."""
-    return _quantity_words(figure), _context(figure, 8), set(_words(figure.sentence)), _counted_words(figure)
+def _view(figure: Figure) -> tuple[set, set, set, set, set]:
+    """What the model compares of one figure, computed once per figure: quantity, context, sentence, counted and
+    attribution words."""
+    return (_quantity_words(figure), _context(figure, 8), set(_words(figure.sentence)), _counted_words(figure),
+            set(_words(figure.attribution or "")))
 
 
 def pair_features(a: Figure, b: Figure, time_a, time_b) -> list[float]:
     """What the same-quantity model reads of a pair of figures of one unit (``FEATURES``, in order). How far
     apart two values are is left out on purpose: one quantity reported on two days may differ as much as it
-    likes (a series), and same-time values far apart are ruled out before the model (``same_quantity``)."""
-    (qa, context_a, sentence_a, counted_a), (qb, context_b, sentence_b, counted_b) = _view(a), _view(b)
+    likes (a series), and same-time values far apart are ruled out before the model (``same_quantity``); only
+    whether they are of one size, with the parse naming one quantity twice ("burned" 15,000 and 12,000
+    hectares), is read. Who the figures are attributed to ("Human Rights Watch said") is read too."""
+    (qa, context_a, sentence_a, counted_a, by_a), (qb, context_b, sentence_b, counted_b, by_b) = _view(a), _view(b)
     days = abs((time_a[0] - time_b[0]).days) if time_a and time_b else 0
+    named_alike = bool(qa and qb and (qa <= qb or qb <= qa))
     return [_containment(qa, qb), min(len(qa & qb), 4) / 4, float(not qa or not qb),
             _overlap(context_a, context_b), _overlap(sentence_a, sentence_b),
             _containment(counted_a, counted_b) if a.counted and b.counted else 1.0,
-            float(abs(a.value - b.value) <= 1e-9 * max(1.0, abs(a.value))), math.log1p(days)]
+            float(abs(a.value - b.value) <= 1e-9 * max(1.0, abs(a.value))), math.log1p(days),
+            float(named_alike and _compatible(a, b)), _overlap(by_a, by_b)]
 
 
 @cache
@@ -192,9 +198,8 @@ def same_quantity(a: Figure, b: Figure, time_a, time_b, weights=None) -> float:
     if not (_compatible(a, b) or dated_apart):
         return 0.0
     qa, qb = _view(a)[0], _view(b)[0]
-    if qa and qb and (qa <= qb or qb <= qa) and (len(qa & qb) >= 2 or _compatible(a, b)):
-        # the parse names one quantity twice ("BP spent on response", "earthquake killed [people]"), or names
-        # its head alike for values of one size ("burned" 15,000 and 12,000 hectares)
+    if (qa <= qb or qb <= qa) and len(qa & qb) >= 2:
+        # the parse names one quantity twice, in two or more words ("BP spent on response", "blaze burned")
         return 1.0
     return same_quantity_probability(pair_features(a, b, time_a, time_b), weights)
 
