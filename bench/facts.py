@@ -572,13 +572,14 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
     run listed in bench/corroboration_labels.jsonl, each read as one story from the raw files): facts (with
     the figures' quantities), figure claims, key figures and the extractive briefing's sections, as the brief
     stage makes them. Keys: key_figures_per_briefing_mean / _max (shown figures), key_figures_named (share of
-    shown figures named by a quantity), section_titles_duplicate_entity (pairs of sections of one briefing whose
+    shown figures named by a quantity), figure_claims_conflicting (figure claims called conflicting, shown or
+    not, each logged with its sentences so that a reader can judge it), section_titles_duplicate_entity (pairs of sections of one briefing whose
     titles name one entity, ``titled_entities``), section_titles_sharing_a_name_word (pairs of titles sharing a
     capitalised word other than a stop word or an honorific, a looser count: "East of Libya" and "Western
     Libya"), section_titles_bare_honorific (titles with "Mr Hayward" and the like). ``show``: a set id whose key
     figures are printed to stderr as Markdown."""
     from newsloom import Config
-    from newsloom.brief.key_figures import claim_entries, rank_figures
+    from newsloom.brief.key_figures import claim_entries, figure_line, rank_figures
     from newsloom.brief.render import to_markdown
     from newsloom.brief.summarize import number_sources, summarize
     from newsloom.facts.entities import article_entities, load_spacy, parse_articles, resolve_story_keys
@@ -600,7 +601,7 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
         with nlp.select_pipes(enable=[p for p in ("tok2vec", "tagger") if p in nlp.pipe_names]):
             return [[(t.idx, t.tag_) for t in doc] for doc in nlp.pipe(texts)]
 
-    shown, named, duplicates, shared_words, honorifics, titles = [], 0, 0, 0, 0, 0
+    shown, named, conflicting, duplicates, shared_words, honorifics, titles = [], 0, 0, 0, 0, 0, 0
     for set_id, docs in sorted(about["sets"].items()):
         story = sorted(dict.fromkeys(articles[d] for d in docs), key=lambda a: (a.published, a.id))
         by_id = {a.id: a for a in story}
@@ -612,6 +613,12 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
         keys, others = rank_figures(claim_entries(claims, {f.id: f for f in story_figures}, numbers, by_id))
         shown.append(len(keys))
         named += sum(1 for k in keys if k["quantity"])
+        for k in keys + others:
+            if k["status"] == "conflicting":
+                conflicting += 1
+                log(f"{set_id}: conflicting figures: {figure_line(k)}")
+                for v in k["values"]:
+                    log(f"    {v['text']} ({v['outlet']}, {v['date']}): {v['sentence'][:200]}")
         story_entities = [e for a in story for e in entities[a.id]]
         resolved = resolve_story_keys(story_entities)
         story_entities = [replace(e, key=resolved[(e.article_id, e.span[0])]) for e in story_entities]
@@ -634,7 +641,7 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
     return {"key_figures_stories": len(shown),
             "key_figures_per_briefing_mean": round(sum(shown) / max(1, len(shown)), 2),
             "key_figures_per_briefing_max": max(shown, default=0),
-            "key_figures_named": round(named / max(1, sum(shown)), 3),
+            "key_figures_named": round(named / max(1, sum(shown)), 3), "figure_claims_conflicting": conflicting,
             "section_titles": titles, "section_titles_duplicate_entity": duplicates,
             "section_titles_sharing_a_name_word": shared_words,
             "section_titles_bare_honorific": honorifics}
