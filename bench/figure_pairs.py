@@ -15,8 +15,8 @@ each band's population is kept so that precision and recall can be weighed back 
 
 The second draw (``sample-disagreeing``, bench/figure_pairs_disagreeing_labels.jsonl) looks for conflicts, which
 the first draw almost never meets (1 of its 321 pairs): the same candidates, restricted to two articles published
-at most one day apart whose values disagree (``reconcile.figures.agree`` is false: the intervals do not overlap
-and the values differ by more than rounding) and whose sentences are alike (cosine >= 0.3, the two upper bands);
+at most one day apart whose values disagree (``disagree``: the intervals do not overlap and the values differ
+by more than 2%, the rule of reconcile.figures.agree when the draw was made) and whose sentences are alike (cosine >= 0.3, the two upper bands);
 6 pairs per band and topic with ``random.Random(21)``. Like the first, it reads no same-quantity model.
 """
 
@@ -45,6 +45,12 @@ def band_of(cosine: float) -> str:
     raise ValueError(cosine)
 
 
+def disagree(a, b) -> bool:
+    """The second draw's disagreement, fixed with it: intervals apart by more than 2% of the larger value."""
+    gap = max(a.low, b.low) - min(a.high, b.high)
+    return gap > 0.02 * max(abs(a.value), abs(b.value))
+
+
 def masked(sentence: str) -> str:
     return re.sub(r"\d[\d,.]*", " ", sentence)
 
@@ -54,7 +60,7 @@ def sample(root: Path, disagreeing: bool = False) -> tuple[dict, list[dict]]:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from newsloom.facts.figures import extract_figures
-    from newsloom.reconcile.figures import agree, quantity_key
+    from newsloom.reconcile.figures import quantity_key
 
     max_days, per_band, seed = (1, 6, 21) if disagreeing else (MAX_DAYS, PER_BAND, 20)
 
@@ -86,7 +92,7 @@ def sample(root: Path, disagreeing: bool = False) -> tuple[dict, list[dict]]:
                     if multi_outlet and coll_i == coll_j:
                         continue
                     cosine = float(min(1.0, sims[x, y]))
-                    if disagreeing and (cosine < 0.3 or agree(f_i, f_j)):
+                    if disagreeing and (cosine < 0.3 or not disagree(f_i, f_j)):
                         continue
                     bands[band_of(cosine)].append((i, j, cosine))
         rng = random.Random(seed)

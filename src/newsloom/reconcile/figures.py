@@ -246,11 +246,25 @@ def _cluster(members: list[Figure], articles: dict[str, Article], weights) -> li
 
 
 ROUNDING = 0.02  # values this close (relative) agree: "$9.9 billion" and "$10 billion" are one amount rounded
+_WRITTEN_NUMBER = re.compile(r"\d[\d,]*(?:\.(\d+))?")
+
+
+def written_precision(figure: Figure) -> float:
+    """Half a unit of the last digit the figure is written with, in its value's scale: "$10bn" may be any amount
+    from $9.5bn to $10.5bn rounded, "$9.5 billion" one from $9.45bn to $9.55bn, "3%" 2.6%."""
+    m = _WRITTEN_NUMBER.search(figure.text)
+    written = float(m.group().replace(",", "")) if m else 0.0
+    if not written or not figure.value:
+        return 0.0
+    scale = 10 ** round(math.log10(abs(figure.value) / written))  # "bn", "million": powers of ten, not fractions
+    return 0.5 * 10 ** -len(m.group(1) or "") * scale
 
 
 def agree(a: Figure, b: Figure) -> bool:
-    """Whether two values agree: their qualifiers' intervals overlap, or they differ by no more than rounding."""
-    if a.low <= b.high and b.low <= a.high:
+    """Whether two values agree: their qualifiers' intervals overlap once each is widened by the rounding its
+    written digits allow (``written_precision``), or they differ by no more than 2% (``ROUNDING``)."""
+    pa, pb = written_precision(a), written_precision(b)
+    if a.low - pa <= b.high + pb and b.low - pb <= a.high + pa:
         return True
     gap = max(a.low, b.low) - min(a.high, b.high)
     return gap <= ROUNDING * max(abs(a.value), abs(b.value))
@@ -282,6 +296,8 @@ def claim_status(group: list[Figure], articles: dict[str, Article],
                 kind = "update"
             elif ta is not None and tb is not None and (first_seen(a) < ta[0] or first_seen(b) < tb[0]):
                 kind = "update"  # one of the two values was already reported earlier: a recap, not a dispute
+            elif not _compatible(a, b):
+                continue  # same-time values this far apart are two quantities (``same_quantity``), joined through others
             else:
                 kind = "conflict"
             pairs.append((a, b, kind))
