@@ -119,13 +119,16 @@ def _counted_words(figure: Figure) -> set[str]:
             if w not in _STOP}
 
 
+_DEATH = "death"  # the deaths bucket's word for its every way of saying "killed"
+
+
 def _quantity_words(figure: Figure) -> set[str]:
     """The words naming the figure's quantity, less its unit and counted noun: the bucket says those already, and
     "troops deployed" must meet "soldiers deployed"."""
     unit = {_stem(w) for w in re.findall(r"[a-z]+", (figure.unit or "").lower())}
     words = set(_words(figure.quantity or "")) - unit - _counted_words(figure) - {_stem(w) for w in UNIT_SYNONYMS}
     if quantity_key(figure) == "deaths":  # "killed", "died", "death toll": the bucket's one quantity, said many ways
-        words = {"death" if _KILL.fullmatch(w) or w in ("kill", "toll") else w for w in words}
+        words = {_DEATH if _KILL.fullmatch(w) or w in ("kill", "toll") else w for w in words}
     return words
 
 
@@ -198,8 +201,10 @@ def same_quantity(a: Figure, b: Figure, time_a, time_b, weights=None) -> float:
     if not (_compatible(a, b) or dated_apart):
         return 0.0
     qa, qb = _view(a)[0], _view(b)[0]
-    if (qa <= qb or qb <= qa) and len(qa & qb) >= 2:
-        # the parse names one quantity twice, in two or more words ("BP spent on response", "blaze burned")
+    named_alike = qa & qb - {_DEATH}  # in the deaths bucket "killed" says no more than the bucket does
+    if qa and qb and (qa <= qb or qb <= qa) and (len(qa & qb) >= 2 or (named_alike and _compatible(a, b))):
+        # the parse names one quantity twice ("BP spent on response"), or names it alike for values of one size
+        # ("burned" 15,000 and 12,000 hectares)
         return 1.0
     return same_quantity_probability(pair_features(a, b, time_a, time_b), weights)
 
