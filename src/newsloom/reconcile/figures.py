@@ -10,9 +10,12 @@
    topic out. Two figures stated for the same time (or both undated) whose values are more than 1.5x apart beyond
    their qualifiers are different quantities ("over 10,000 troops ... including an estimated 3,000 soldiers");
    figures of different days may differ more, which is what a series of estimates does.
-3. Each group is a claim. Pairs of figures from different source lineages whose intervals do not overlap
-   and whose values differ by more than rounding (2%: "$9.9 billion" and "$10 billion" agree) disagree; a disagreement is an *update* when the two are stated for different times, or when the lower-dated
-   value had already been reported before (a recap of an earlier estimate); otherwise it is a *conflict*.
+3. Each group is a claim. Pairs of figures from different source lineages disagree when their intervals do not
+   overlap even widened by the rounding their written digits allow ("$10bn" may be $9.5bn rounded, "3%" 2.6%)
+   and their values differ by more than 2% ("$9.9 billion" and "$10 billion" agree). A disagreement is an
+   *update* when the two are stated for different times, or when the lower-dated value had already been reported
+   before (a recap of an earlier estimate); otherwise it is a *conflict*, unless the two are too far apart to be
+   one quantity (a group joins figures through others) or one is stated as a possibility ("could be as much as").
    Status: conflicting if any conflict; else update if any update; else corroborated (2+ sources) or
    single-source. Copies (same lineage) count once, and so do an outlet's own articles (``sources.py``).
 """
@@ -275,6 +278,18 @@ def agree(a: Figure, b: Figure) -> bool:
     return gap <= ROUNDING * max(abs(a.value), abs(b.value))
 
 
+_MODAL = re.compile(r"\b(?:could|might|may|would)\b")  # lower case: "May 5" is a date
+_CLAUSE_BREAK = re.compile(r"[,;:(]|\s--\s|-LRB-")
+
+
+def hedged(figure: Figure) -> bool:
+    """Whether the figure is stated as a possibility: a modal verb in its clause before it ("could be diverting as
+    much as 77 percent", "would likely hit the site with winds above 40 mph")."""
+    at = max(0, figure.sentence.find(figure.text))
+    clause = _CLAUSE_BREAK.split(figure.sentence[:at])[-1]
+    return bool(_MODAL.search(clause))
+
+
 def claim_status(group: list[Figure], articles: dict[str, Article],
                  source_of: dict[str, str] | None = None) -> tuple[str, int, list[tuple]]:
     """(status, independent sources, disagreeing pairs as (figure a, figure b, 'update'|'conflict')).
@@ -303,6 +318,8 @@ def claim_status(group: list[Figure], articles: dict[str, Article],
                 kind = "update"  # one of the two values was already reported earlier: a recap, not a dispute
             elif not _compatible(a, b):
                 continue  # same-time values this far apart are two quantities (``same_quantity``), joined through others
+            elif hedged(a) or hedged(b):
+                continue  # "the cap could be diverting as much as 77 percent": a possibility disputes no report
             else:
                 kind = "conflict"
             pairs.append((a, b, kind))
