@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from newsloom.facts.figures import extract_figures, with_quantities
 from newsloom.reconcile.figures import claim_status, group_figures
@@ -179,7 +180,6 @@ def test_a_source_does_not_corroborate_itself_inside_a_statement():
 def test_an_event_only_one_source_reports_is_single_source_inside_a_corroborated_statement():
     # Sentences of one subject group as one statement by meaning; the ratification inside it is reported by one
     # source alone (twice, by two of its articles), the signing by two sources.
-    from dataclasses import replace
 
     import numpy as np
 
@@ -249,3 +249,5 @@ def test_values_within_their_written_rounding_agree_and_possibilities_dispute_no
     assert reconcile(reported, disputed) == [(["a", "b"], "conflicting")]
     ((grouped, status),) = reconcile(reported, possible)
     assert grouped == ["a", "b"] and status != "conflicting"  # a possibility disputes no report
+    later = replace(possible, published="2010-08-06")
+    assert all(status not in ("conflicting", "update") for _, status in reconcile(reported, later))  # nor updates it

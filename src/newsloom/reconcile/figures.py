@@ -15,7 +15,8 @@
    and their values differ by more than 2% ("$9.9 billion" and "$10 billion" agree). A disagreement is an
    *update* when the two are stated for different times, or when the lower-dated value had already been reported
    before (a recap of an earlier estimate); otherwise it is a *conflict*, unless the two are too far apart to be
-   one quantity (a group joins figures through others) or one is stated as a possibility ("could be as much as").
+   one quantity (a group joins figures through others). A figure stated as a possibility ("could be as much as")
+   disagrees with nothing: it is neither a step of a series nor a dispute.
    Status: conflicting if any conflict; else update if any update; else corroborated (2+ sources) or
    single-source. Copies (same lineage) count once, and so do an outlet's own articles (``sources.py``).
 """
@@ -309,8 +310,8 @@ def claim_status(group: list[Figure], articles: dict[str, Article],
         for b in group[i + 1:]:
             if articles[a.article_id].lineage == articles[b.article_id].lineage:
                 continue
-            if agree(a, b):
-                continue
+            if agree(a, b) or hedged(a) or hedged(b):
+                continue  # "the cap could be diverting as much as 77 percent": a possibility disputes no report
             ta, tb = times[a.id], times[b.id]
             if ta is not None and tb is not None and not _same_time(ta, tb):
                 kind = "update"
@@ -318,8 +319,6 @@ def claim_status(group: list[Figure], articles: dict[str, Article],
                 kind = "update"  # one of the two values was already reported earlier: a recap, not a dispute
             elif not _compatible(a, b):
                 continue  # same-time values this far apart are two quantities (``same_quantity``), joined through others
-            elif hedged(a) or hedged(b):
-                continue  # "the cap could be diverting as much as 77 percent": a possibility disputes no report
             else:
                 kind = "conflict"
             pairs.append((a, b, kind))
