@@ -573,8 +573,8 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
     the figures' quantities), figure claims, key figures and the extractive briefing's sections, as the brief
     stage makes them. Keys: key_figures_per_briefing_mean / _max (shown figures), key_figures_named (share of
     shown figures named by a quantity), figure_claims_conflicting (figure claims called conflicting, shown or
-    not, each logged with its sentences so that a reader can judge it), section_titles_duplicate_entity (pairs of sections of one briefing whose
-    titles name one entity, ``titled_entities``), section_titles_sharing_a_name_word (pairs of titles sharing a
+    not, each logged with its sentences so that a reader can judge it), section_titles_duplicate_entity (pairs
+    of sections of one briefing whose titles name one entity, ``titled_entities``), section_titles_sharing_a_name_word (pairs of titles sharing a
     capitalised word other than a stop word or an honorific, a looser count: "East of Libya" and "Western
     Libya"), section_titles_bare_honorific (titles with "Mr Hayward" and the like). ``show``: a set id whose key
     figures are printed to stderr as Markdown."""

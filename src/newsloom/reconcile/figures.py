@@ -17,8 +17,9 @@
    before (a recap of an earlier estimate); otherwise it is a *conflict*, unless the two are too far apart to be
    one quantity (a group joins figures through others). A figure stated as a possibility ("could be as much as")
    disagrees with nothing: it is neither a step of a series nor a dispute.
-   Status: conflicting if any conflict; else update if any update; else corroborated (2+ sources) or
-   single-source. Copies (same lineage) count once, and so do an outlet's own articles (``sources.py``).
+   Status: conflicting if any conflict; else update if any update; else corroborated (two independent sources
+   whose values agree) or single-source. Copies (same lineage) count once, and so do an outlet's own articles
+   (``sources.py``).
 """
 
 from __future__ import annotations
@@ -306,11 +307,15 @@ def claim_status(group: list[Figure], articles: dict[str, Article],
         return min(days) if days else None
 
     pairs = []
+    corroborated = False  # two independent sources state values that agree
     for i, a in enumerate(group):
         for b in group[i + 1:]:
             if articles[a.article_id].lineage == articles[b.article_id].lineage:
                 continue
-            if agree(a, b) or hedged(a) or hedged(b):
+            if agree(a, b):
+                corroborated |= source_of[a.article_id] != source_of[b.article_id]
+                continue
+            if hedged(a) or hedged(b):
                 continue  # "the cap could be diverting as much as 77 percent": a possibility disputes no report
             ta, tb = times[a.id], times[b.id]
             if ta is not None and tb is not None and not _same_time(ta, tb):
@@ -318,7 +323,7 @@ def claim_status(group: list[Figure], articles: dict[str, Article],
             elif ta is not None and tb is not None and (first_seen(a) < ta[0] or first_seen(b) < tb[0]):
                 kind = "update"  # one of the two values was already reported earlier: a recap, not a dispute
             elif not _compatible(a, b):
-                continue  # same-time values this far apart are two quantities (``same_quantity``), joined through others
+                continue  # same-time values this far apart are two quantities, joined through others
             else:
                 kind = "conflict"
             pairs.append((a, b, kind))
@@ -327,6 +332,6 @@ def claim_status(group: list[Figure], articles: dict[str, Article],
     elif pairs:
         status = "update"
     else:
-        status = "corroborated" if sources > 1 else "single-source"
+        status = "corroborated" if corroborated else "single-source"
     return status, sources, pairs
 
