@@ -51,6 +51,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -60,6 +61,7 @@ LABELS = ROOT / "bench" / "figures_labels.jsonl"
 HELDOUT_LABELS = ROOT / "bench" / "figures_labels_heldout.jsonl"
 CORROBORATION = ROOT / "bench" / "corroboration_labels.jsonl"
 FIGURE_PAIRS = ROOT / "bench" / "figure_pairs_labels.jsonl"
+FIGURE_PAIRS_DISAGREEING = ROOT / "bench" / "figure_pairs_disagreeing_labels.jsonl"
 
 
 def log(*args):
@@ -366,17 +368,21 @@ def bench_corroboration(root: Path, labels_path: Path = CORROBORATION) -> dict:
 
 # -- 6. same quantity --------------------------------------------------------------------------------------------
 
-def pair_figures(root: Path, labels_path: Path = FIGURE_PAIRS):
-    """(about, pairs, sides, articles): the labelled pairs with, for each side, the figure the facts stage reads
-    there (regex extraction, its quantity named from spaCy's parse of its sentence) and its days."""
+def pair_figures(root: Path, labels_paths: tuple[Path, ...] = (FIGURE_PAIRS, FIGURE_PAIRS_DISAGREEING)):
+    """(about, pairs, sides, articles): the labelled pairs of both draws (``about``: the first draw's header, whose
+    band populations weigh its pairs; each pair's "draw" says which) with, for each side, the figure the facts
+    stage reads there (regex extraction, its quantity named from spaCy's parse of its sentence) and its days."""
     from newsloom import Config
     from newsloom.facts.entities import load_spacy
     from newsloom.facts.figures import extract_figures, with_quantities
     from newsloom.reconcile.figures import figure_time
     from newsloom.records import Article
 
-    lines = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    about, pairs = lines[0], lines[1:]
+    about, pairs = None, []
+    for path in labels_paths:
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        about = about or lines[0]
+        pairs += [dict(p, draw=lines[0].get("draw", "first")) for p in lines[1:]]
     cfg = Config().facts
     nlp = load_spacy(cfg.spacy_model, parse=True)
     docs = sorted({p[side]["doc"] for p in pairs for side in "ab"})
@@ -458,7 +464,7 @@ def fit_same_quantity(root: Path) -> dict:
     coef, intercept = _fit([r for rs in rows.values() for r in rs])
     model = {"features": list(FEATURES), "coef": [round(c, 4) for c in coef], "intercept": round(intercept, 4),
              "threshold": _choose_threshold(rows), "pairs": sum(map(len, rows.values())),
-             "fitted_on": str(FIGURE_PAIRS.relative_to(ROOT))}
+             "fitted_on": [str(path.relative_to(ROOT)) for path in (FIGURE_PAIRS, FIGURE_PAIRS_DISAGREEING)]}
     MODEL.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     return model
 
@@ -467,10 +473,12 @@ def bench_figure_pairs(root: Path) -> dict:
     """Same-quantity and conflict decisions on the labelled figure pairs, leaving one topic out: for each topic,
     the model is fitted (its threshold chosen by an inner leave-one-topic-out) on the other six topics only,
     then decides that topic's pairs with the grouping's own rules (``same_quantity``); a same pair is a conflict
-    when ``claim_status`` calls the two conflicting. Precision and recall over the pairs as drawn (keys
-    same_quantity_*, conflict_*: every band of every topic weighs its 12 pairs alike), and with each band weighed
-    by its population (*_weighted: estimates over all candidate pairs of a topic, where one pair of the lowest band
-    stands for up to 64,524, so one error there moves them by tens of points)."""
+    when ``claim_status`` calls the two conflicting. Precision and recall over the pairs of both draws as drawn
+    (keys same_quantity_*, conflict_*: every pair weighs alike), and over the first draw with each band weighed by
+    its population (*_weighted: estimates over all candidate pairs of a topic, where one pair of the lowest band
+    stands for up to 64,524, so one error there moves them by tens of points; the second draw's candidates are a
+    subset of the first's, so it has no weight of its own). figure_pairs_disagreeing: the second draw's pairs.
+    The log gives each held-out topic's counts (true positives, false positives, false negatives)."""
     from newsloom.reconcile.figures import claim_status, same_quantity
 
     about, pairs, sides, articles = pair_figures(root)
@@ -491,18 +499,23 @@ def bench_figure_pairs(root: Path) -> dict:
             by_id = {x.article_id: articles[x.article_id] for x in (a, b)}
             conflict = same and claim_status([a, b], by_id)[0] == "conflicting"
             decided[p["pair"]] = (same, conflict)
-    drawn = Counter((p["topic"], p["band"]) for p in pairs)
+    first = [p for p in pairs if p["draw"] == "first"]
+    drawn = Counter((p["topic"], p["band"]) for p in first)
     weight = {(p["topic"], p["band"]): about["band_population"][p["topic"]][p["band"]] / drawn[(p["topic"], p["band"])]
-              for p in pairs}
+              for p in first}
+
+    def counts(truth, predicted, weighted: bool, subset) -> tuple:
+        w = (lambda p: weight[(p["topic"], p["band"])]) if weighted else (lambda p: 1.0)
+        return (sum(w(p) for p in subset if truth(p) and predicted(p)),
+                sum(w(p) for p in subset if not truth(p) and predicted(p)),
+                sum(w(p) for p in subset if truth(p) and not predicted(p)))
 
     def scores(truth, predicted, weighted: bool, subset=pairs) -> tuple:
-        w = (lambda p: weight[(p["topic"], p["band"])]) if weighted else (lambda p: 1.0)
-        tp = sum(w(p) for p in subset if truth(p) and predicted(p))
-        fp = sum(w(p) for p in subset if not truth(p) and predicted(p))
-        fn = sum(w(p) for p in subset if truth(p) and not predicted(p))
+        tp, fp, fn = counts(truth, predicted, weighted, subset)
         return (round(tp / (tp + fp), 3) if tp + fp else None, round(tp / (tp + fn), 3) if tp + fn else None)
 
     result = {"figure_pairs_labelled": len(pairs), "figure_pairs_topics": len({p["topic"] for p in pairs}),
+              "figure_pairs_disagreeing": len(pairs) - len(first),
               "figure_pairs_same": sum(p["same"] for p in pairs),
               "figure_pairs_conflict": sum(p["relation"] == "conflict" for p in pairs),
               "figure_pairs_unmatched": sum(1 for v in sides.values() if v[0] is None)}
@@ -510,11 +523,15 @@ def bench_figure_pairs(root: Path) -> dict:
                                ("conflict", lambda p: p["relation"] == "conflict", 1)):
         predicted = (lambda i: lambda p: decided[p["pair"]][i])(index)
         result[f"{name}_precision"], result[f"{name}_recall"] = scores(truth, predicted, False)
-        result[f"{name}_weighted_precision"], result[f"{name}_weighted_recall"] = scores(truth, predicted, True)
+        result[f"{name}_weighted_precision"], result[f"{name}_weighted_recall"] = scores(truth, predicted, True, first)
     result["conflicts_called"] = sum(c for _, c in decided.values())
-    per_topic = {t: scores(lambda p: p["same"], lambda p: decided[p["pair"]][0], False,
+    per_topic = {t: counts(lambda p: p["same"], lambda p: decided[p["pair"]][0], False,
                            [p for p in pairs if p["topic"] == t]) for t in sorted(rows)}
-    log("same quantity, sample precision/recall by held-out topic:", json.dumps(per_topic))
+    log("same quantity, (tp, fp, fn) by held-out topic:", json.dumps(per_topic))
+    for p in pairs:
+        if decided[p["pair"]][1] or p["relation"] == "conflict":
+            log(f"conflict pair {p['pair']} ({p['topic']}): labelled {p['relation']}, called "
+                f"{'conflict' if decided[p['pair']][1] else 'same' if decided[p['pair']][0] else 'different'}")
     return result
 
 
@@ -523,17 +540,46 @@ def bench_figure_pairs(root: Path) -> dict:
 _HONORIFIC_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\b\.?\s+[A-Z]")
 
 
+_NAMED_LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC")
+
+
+def titled_entities(title: str, story_entities) -> set[str]:
+    """The story entities a section title names: each name the story's mentions use (as written, less "the" and
+    "'s"), found in the title as whole words, stands for the story-wide key its mentions carry most often; a name
+    inside a longer one found there does not count ("Gadhafi" inside "Saif al-Arab Gadhafi"). So "Mr Hayward" and
+    "Tony Hayward" both name Tony Hayward, while "Moammar Gadhafi" and "Saif al-Arab" are two people."""
+    keys_of: dict[str, Counter] = defaultdict(Counter)
+    for e in story_entities:
+        if e.label in _NAMED_LABELS:
+            name = re.sub(r"^the\s+|\s*['’]s$", "", " ".join(e.text.split()), flags=re.I)
+            if any(ch.isupper() for ch in name):
+                keys_of[name.lower()][e.key] += 1
+    found = []
+    for name, keys in keys_of.items():
+        for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", title.lower()):
+            found.append((m.start(), m.end(), keys.most_common(1)[0][0]))
+    return {key for start, end, key in found
+            if not any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in found)}
+
+
+def _name_words(title: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z][\w'-]+", title) if w[0].isupper()
+            and w.lower() not in ("the", "and", "of", "mr", "mrs", "ms", "dr", "sir")}
+
+
 def bench_key_figures(root: Path, show: str | None = None) -> dict:
     """Key figures and section titles of the multi-outlet timeline17 stories (the 23 stories of a full pipeline
     run listed in bench/corroboration_labels.jsonl, each read as one story from the raw files): facts (with
     the figures' quantities), figure claims, key figures and the extractive briefing's sections, as the brief
     stage makes them. Keys: key_figures_per_briefing_mean / _max (shown figures), key_figures_named (share of
-    shown figures named by a quantity), section_titles_duplicate_entity (pairs of sections of one briefing whose
-    titles name one entity: a story entity key whose name word, capitalised and not a stop word, is in both
-    titles), section_titles_bare_honorific (titles with "Mr Hayward" and the like). ``show``: a set id whose key
+    shown figures named by a quantity), figure_claims_conflicting (figure claims called conflicting, shown or
+    not, each logged with its sentences so that a reader can judge it), section_titles_duplicate_entity (pairs
+    of sections of one briefing whose titles name one entity, ``titled_entities``), section_titles_sharing_a_name_word (pairs of titles sharing a
+    capitalised word other than a stop word or an honorific, a looser count: "East of Libya" and "Western
+    Libya"), section_titles_bare_honorific (titles with "Mr Hayward" and the like). ``show``: a set id whose key
     figures are printed to stderr as Markdown."""
     from newsloom import Config
-    from newsloom.brief.key_figures import claim_entries, rank_figures
+    from newsloom.brief.key_figures import claim_entries, figure_line, rank_figures
     from newsloom.brief.render import to_markdown
     from newsloom.brief.summarize import number_sources, summarize
     from newsloom.facts.entities import article_entities, load_spacy, parse_articles, resolve_story_keys
@@ -555,7 +601,7 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
         with nlp.select_pipes(enable=[p for p in ("tok2vec", "tagger") if p in nlp.pipe_names]):
             return [[(t.idx, t.tag_) for t in doc] for doc in nlp.pipe(texts)]
 
-    shown, named, duplicates, honorifics, titles = [], 0, 0, 0, 0
+    shown, named, conflicting, duplicates, shared_words, honorifics, titles = [], 0, 0, 0, 0, 0, 0
     for set_id, docs in sorted(about["sets"].items()):
         story = sorted(dict.fromkeys(articles[d] for d in docs), key=lambda a: (a.published, a.id))
         by_id = {a.id: a for a in story}
@@ -567,23 +613,25 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
         keys, others = rank_figures(claim_entries(claims, {f.id: f for f in story_figures}, numbers, by_id))
         shown.append(len(keys))
         named += sum(1 for k in keys if k["quantity"])
-        briefing = summarize(set_id, set_id, story, cfg.brief, key_figures=keys,
-                             disagreements=[k for k in keys + others if k["status"] == "conflicting"],
-                             extra={"other_figures": others}, tagger=tagger)
+        for k in keys + others:
+            if k["status"] == "conflicting":
+                conflicting += 1
+                log(f"{set_id}: conflicting figures: {figure_line(k)}")
+                for v in k["values"]:
+                    log(f"    {v['text']} ({v['outlet']}, {v['date']}): {v['sentence'][:200]}")
         story_entities = [e for a in story for e in entities[a.id]]
         resolved = resolve_story_keys(story_entities)
-        names: dict[str, set[str]] = defaultdict(set)  # an entity key's name words
-        for e in story_entities:
-            if e.label in ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"):
-                names[resolved[(e.article_id, e.span[0])]].update(
-                    w for w in re.findall(r"[A-Za-z][\w'-]+", e.text) if w[0].isupper() and len(w) > 2
-                    and w.lower() not in ("the", "mr", "mrs", "ms", "dr", "sir"))
+        story_entities = [replace(e, key=resolved[(e.article_id, e.span[0])]) for e in story_entities]
+        briefing = summarize(set_id, set_id, story, cfg.brief, key_figures=keys,
+                             disagreements=[k for k in keys + others if k["status"] == "conflicting"],
+                             extra={"other_figures": others}, tagger=tagger, entities=story_entities)
         section_titles = [sec.title for sec in briefing.sections]
         titles += len(section_titles)
-        named_in = [{k for k, ws in names.items() if ws & set(re.findall(r"[A-Za-z][\w'-]+", t))}
-                    for t in section_titles]
+        named_in = [titled_entities(t, story_entities) for t in section_titles]
         pairs = [(i, j) for i in range(len(named_in)) for j in range(i + 1, len(named_in)) if named_in[i] & named_in[j]]
         duplicates += len(pairs)
+        shared_words += sum(1 for i in range(len(section_titles)) for j in range(i + 1, len(section_titles))
+                            if _name_words(section_titles[i]) & _name_words(section_titles[j]))
         honorifics += sum(1 for t in section_titles if _HONORIFIC_TITLE.search(t))
         if pairs:
             log(f"{set_id}: sections naming one entity: {[(section_titles[i], section_titles[j]) for i, j in pairs]}")
@@ -593,8 +641,9 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
     return {"key_figures_stories": len(shown),
             "key_figures_per_briefing_mean": round(sum(shown) / max(1, len(shown)), 2),
             "key_figures_per_briefing_max": max(shown, default=0),
-            "key_figures_named": round(named / max(1, sum(shown)), 3),
+            "key_figures_named": round(named / max(1, sum(shown)), 3), "figure_claims_conflicting": conflicting,
             "section_titles": titles, "section_titles_duplicate_entity": duplicates,
+            "section_titles_sharing_a_name_word": shared_words,
             "section_titles_bare_honorific": honorifics}
 
 

@@ -401,3 +401,26 @@ def test_section_titles_name_each_entity_once_and_never_by_honorific():
     assert not any(t.split()[0].rstrip(".") in ("Mr", "Mrs", "Ms", "Dr", "Sir") for t in titles), titles
     assert not any("Mr " in t for t in titles), titles
     assert sum("Hayward" in t for t in titles) <= 1, titles
+
+
+def test_section_titles_never_name_one_entity_by_two_of_its_names():
+    from newsloom.brief.sections import entity_names
+    from newsloom.facts.entities import resolve_story_keys
+    from newsloom.records import Entity
+
+    sentences = ["The British Petroleum board met in London to discuss the spill costs.",
+                 "The British Petroleum board approved a dividend cut on Friday.",
+                 "BP engineers lowered a containment dome onto the leaking well.",
+                 "BP engineers said the containment dome had frozen over."]
+    # The story's entities as the facts and reconcile stages leave them: "BP" resolved to the company's full name.
+    mentions = [Entity("a1", "British Petroleum", "ORG", "british petroleum", (4, 21)),
+                Entity("a1", "London", "GPE", "london", (40, 46)),
+                Entity("a2", "BP", "ORG", "bp", (0, 2))]
+    resolved = resolve_story_keys(mentions)
+    story = [replace(e, key=resolved[(e.article_id, e.span[0])]) for e in mentions]
+    assert {e.key for e in story if e.text == "BP"} == {"british petroleum"}
+    unaware = [s.title for s in make_sections(sentences, sentences, 2)]
+    assert any("British Petroleum" in t for t in unaware) and any("BP" in t for t in unaware), unaware
+    titles = [s.title for s in make_sections(sentences, sentences, 2, names=entity_names(story))]
+    assert len(titles) == 2 and sum("British Petroleum" in t or "BP" in t.split() for t in titles) == 1, titles
+    assert "Overview" not in titles, titles

@@ -38,6 +38,8 @@ def test_ranges_are_one_figure_with_the_range_as_interval():
     assert (f.low, f.high, f.unit) == (12000, 19000, "barrels a day")
     (g,) = figures("The estimate rose from 5,000 to 12,000 barrels a day .") or [None]
     assert g is not None and g.value == 12000  # a change, not a range: only the number with its unit is read
+    rise = figures("BP said the cost of the oil spill had now risen by $ 7.7 bn to $ 39.9 bn .")
+    assert [(f.low, f.high) for f in rise] == [(7.7e9, 7.7e9), (39.9e9, 39.9e9)]  # the rise, then the new level
 
 
 def test_dates_times_ages_durations_are_not_figures():

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from newsloom.facts.figures import extract_figures, with_quantities
 from newsloom.reconcile.figures import claim_status, group_figures
@@ -179,7 +180,6 @@ def test_a_source_does_not_corroborate_itself_inside_a_statement():
 def test_an_event_only_one_source_reports_is_single_source_inside_a_corroborated_statement():
     # Sentences of one subject group as one statement by meaning; the ratification inside it is reported by one
     # source alone (twice, by two of its articles), the signing by two sources.
-    from dataclasses import replace
 
     import numpy as np
 
@@ -237,3 +237,18 @@ def test_values_within_rounding_agree():
     result = reconcile(article("a", "BP expects a tax credit of $9.9 billion for the spill's costs.", "2010-07-27"),
                        article("b", "BP expects a tax credit of $10 billion for the spill's costs.", "2010-07-27"))
     assert result == [(["a", "b"], "corroborated")]
+
+
+def test_values_within_their_written_rounding_agree_and_possibilities_dispute_nothing():
+    rounded = reconcile(article("a", "BP said the total cost of the response has hit $9.5 billion.", "2010-09-20"),
+                        article("b", "BP said the total cost of the response has hit $10bn.", "2010-09-20"))
+    assert rounded == [(["a", "b"], "corroborated")]  # "$10bn" may be $9.5bn rounded
+    reported = article("a", "Scientists said the spill has left 26 percent of the oil in the Gulf.", "2010-08-04")
+    disputed = article("b", "Scientists said the spill has left 30 percent of the oil in the Gulf.", "2010-08-04")
+    possible = article("b", "Scientists said the spill could have left 30 percent of the oil in the Gulf.",
+                       "2010-08-04")
+    assert reconcile(reported, disputed) == [(["a", "b"], "conflicting")]
+    # a possibility disputes no report, and corroborates none either
+    assert reconcile(reported, possible) == [(["a", "b"], "single-source")]
+    later = replace(possible, published="2010-08-06")
+    assert all(status not in ("conflicting", "update") for _, status in reconcile(reported, later))  # nor updates it

@@ -6,7 +6,10 @@ sentences; each group is titled with its most distinctive phrase (one to three w
 with a stop word, weighted by how often the group uses it over how common it is in the story), and a second one
 when the first is a single word. With a part-of-speech tagger (the facts stage's spaCy pipeline), a title must
 end on a noun and hold no verb or adverb ("Korea envisioning mutual" is no title); without one, word endings
-stand in for the tags. Sections keep the summary's order, by their first sentence.
+stand in for the tags. Sections keep the summary's order, by their first sentence. No two titles name one
+entity: with the story's entities (their names as written, each with its story-wide key), a title that names an
+entity an earlier title named, by any of its names ("BP" after "British Petroleum", "UK" after "Britain", "Hayward"
+after "Tony Hayward"), is passed over; without them, capitalised words stand in for names.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ import calendar
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from ..records import BriefSection
+from ..facts.entities import base_key
+from ..records import BriefSection, Entity
 
 _DATE_WORDS = {m.lower() for m in list(calendar.month_name) + list(calendar.day_name) if m} | {"today", "yesterday"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")
@@ -43,8 +47,18 @@ Tagger = Callable[[list[str]], list[list[tuple[int, str]]]]
 _TITLE_TAGS = ("NN", "JJ", "CC", "IN")  # nouns, adjectives, and "of" / "and" inside a phrase
 
 
+def entity_names(entities: Iterable[Entity]) -> dict[str, str]:
+    """A story's entity names, normalised as entity keys are (``base_key``), each with the story-wide key its
+    mentions carry most often: "bp" -> "british petroleum" where the story resolves the abbreviation."""
+    counts: dict[str, Counter] = {}
+    for e in entities:
+        counts.setdefault(base_key(e.text, e.label), Counter())[e.key] += 1
+    return {name: keys.most_common(1)[0][0] for name, keys in counts.items() if name}
+
+
 def make_sections(sentences: list[str], story_sentences: list[str], max_sections: int = 6,
-                  tagger: Tagger | None = None) -> tuple[BriefSection, ...]:
+                  tagger: Tagger | None = None, names: Mapping[str, str] | None = None) -> tuple[BriefSection, ...]:
+    """``names``: the story's ``entity_names``, so that no two titles name one entity by different names."""
     if not sentences:
         return ()
     k = section_count(len(sentences), max_sections)
@@ -57,7 +71,7 @@ def make_sections(sentences: list[str], story_sentences: list[str], max_sections
     used: set[str] = set()
     sections = []
     for members in ordered:
-        title = _title([(sentences[i], tags[i]) for i in members], story_sentences or sentences, used)
+        title = _title([(sentences[i], tags[i]) for i in members], story_sentences or sentences, used, names or {})
         sections.append(BriefSection(title=title, sentences=tuple(members)))
     return tuple(sections)
 
@@ -141,7 +155,7 @@ def _noun_phrase(tags: list[str]) -> bool:
     return tags[-1].startswith("NN") and all(t.startswith(_TITLE_TAGS) for t in tags)
 
 
-def _title(group: list[tuple[str, list | None]], story: list[str], used: set[str]) -> str:
+def _title(group: list[tuple[str, list | None]], story: list[str], used: set[str], names: Mapping[str, str]) -> str:
     story_df = Counter()
     for s in story:
         story_df.update({p.lower() for p in _phrases(s)})
@@ -162,12 +176,13 @@ def _title(group: list[tuple[str, list | None]], story: list[str], used: set[str
     chosen: list[str] = []
     for _, p in scored:
         if p in used or any(p in c or c in p for c in chosen) \
-                or any(f" {u} " in f" {p} " or f" {p} " in f" {u} " for u in used if not u.startswith("name:")):
+                or any(f" {u} " in f" {p} " or f" {p} " in f" {u} " for u in used
+                       if not u.startswith(("name:", "entity:"))):
             continue  # nor "Oil spill" and then "Oil spill hitherto"
         if any(w in HONORIFICS for w in p.split()):
             continue  # never "Mr Hayward"; the person's full name is a phrase of its own
-        names = name_words(surface[p].most_common(1)[0][0])
-        if names & used or any(names & name_words(c) for c in chosen):
+        named = _named(surface[p].most_common(1)[0][0], names)
+        if named & used or any(named & _named(surface[c].most_common(1)[0][0], names) for c in chosen):
             continue  # one section per entity: "Tony Hayward" and then "Hayward" would be the same person
         chosen.append(p)
         if len(chosen) == 2 or len(chosen[0].split()) >= 2:
@@ -176,9 +191,8 @@ def _title(group: list[tuple[str, list | None]], story: list[str], used: set[str
         return "Overview"
     used.update(chosen)
     for p in chosen:
-        used.update(name_words(surface[p].most_common(1)[0][0]))
-    names = [_display(surface[p].most_common(1)[0][0]) for p in chosen]
-    return " and ".join(names)
+        used.update(_named(surface[p].most_common(1)[0][0], names))
+    return " and ".join(_display(surface[p].most_common(1)[0][0]) for p in chosen)
 
 
 def name_words(phrase: str) -> set[str]:
@@ -186,6 +200,21 @@ def name_words(phrase: str) -> set[str]:
     prefixed so that they never collide with a phrase in a set of used titles."""
     return {f"name:{w.lower()}" for w in phrase.split() if w[:1].isupper() and w.lower() not in _STOP
             and w.lower() not in HONORIFICS}
+
+
+def _named(phrase: str, names: Mapping[str, str]) -> set[str]:
+    """What a phrase names: its capitalised words (``name_words``) and the keys of the story's entities that any
+    run of its words names ("BP engineers" names "british petroleum" when the story says so)."""
+    found = name_words(phrase)
+    words = phrase.split()
+    for n in range(1, len(words) + 1):
+        for i in range(len(words) - n + 1):
+            run = " ".join(words[i:i + n])
+            for label in ("ORG", "PERSON"):  # a person's run loses its title ("President Obama")
+                key = names.get(base_key(run, label))
+                if key:
+                    found.add(f"entity:{key}")
+    return found
 
 
 def _display(phrase: str) -> str:

@@ -36,7 +36,8 @@ class BriefStage(Stage):
                              disagreements=disagreements, extra={"headlines": headlines, "claims": statements,
                                                             "other_figures": other_figures},
                              facts=story_facts(store, story.id, list(by_id), figures.values()),
-                             passages=store.shared_passages(list(by_id)), tagger=self._tagger())
+                             passages=store.shared_passages(list(by_id)), tagger=self._tagger(),
+                             entities=store.entities_for(list(by_id)))
         self.note("sentences", len(briefing.summary))
         yield briefing
 

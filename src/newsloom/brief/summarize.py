@@ -93,12 +93,14 @@ def candidates(articles: list[Article]) -> list[_Candidate]:
 
 
 def summarize(story_id: str, title: str, articles: list[Article], config: BriefConfig,
-              key_figures=(), disagreements=(), extra=None, facts=(), passages=(), tagger=None) -> Briefing:
+              key_figures=(), disagreements=(), extra=None, facts=(), passages=(), tagger=None,
+              entities=()) -> Briefing:
     """The story's briefing. ``facts`` are the story's stated facts, {key, article_id, span} (figures, events,
     claims from the facts and reconcile stages): sentences that state facts not yet covered rank higher.
     ``passages`` are the store's shared passages of these articles (``Store.shared_passages``): two sentences
     overlapping one passage are near-duplicates, and only one of them is chosen. ``tagger`` (see
-    ``sections.Tagger``) lets section titles be chosen among noun phrases."""
+    ``sections.Tagger``) lets section titles be chosen among noun phrases; ``entities`` (the story's, with their
+    story-wide keys) keep two section titles from naming one entity by two of its names."""
     sources = number_sources(articles)
     number_of = {s.article_id: s.number for s in sources}
     pool = candidates(articles)
@@ -116,10 +118,11 @@ def summarize(story_id: str, title: str, articles: list[Article], config: BriefC
 
     summary = tuple(BriefSentence(text=c.text, article_id=c.article.id, span=c.span, citations=cite(c.norm))
                     for c in chosen)
-    from .sections import make_sections
+    from .sections import entity_names, make_sections
     from .timeline import story_timeline
 
-    sections = make_sections([s.text for s in summary], [c.text for c in pool], config.max_sections, tagger)
+    sections = make_sections([s.text for s in summary], [c.text for c in pool], config.max_sections, tagger,
+                             entity_names(entities))
     timeline = tuple(
         TimelineEntry(date=t.date, mentions=t.mentions, published=t.published,
                       sentences=tuple(BriefSentence(text=s.text, article_id=s.doc_id, span=s.span,

@@ -192,8 +192,9 @@ def _read_figure(sentence: str, m: re.Match):
         connector = sentence[rest_at:rest_at + range_match.start("num")].strip().lower()
         second = _parse_number(range_match.group("num"))
         is_between = re.search(r"\bbetween\s+(?:US\$|\$|£|€|#)?\s?$", sentence[:m.start()].lower())
-        from_change = re.search(r"\bfrom\s+(?:US\$|\$|£|€|#)?\s?$", sentence[:m.start()].lower()) and \
-            _CHANGE_VERB.search(sentence[:m.start()].lower()[:-5])
+        # "rose from 5,000 to 12,000", "has risen by $7.7bn to $39.9bn": a change and a new level, not a range
+        change = re.search(r"\b(?:from|by)\s+(?:US\$|\$|£|€|#)?\s?$", sentence[:m.start()].lower())
+        from_change = change and _CHANGE_VERB.search(sentence[:change.start()].lower())
         ok = (connector.startswith(("and",)) and is_between) or (connector.startswith(("-", "–", "to", "or"))
                                                                   and not from_change)
         r_after = sentence[rest_at + range_match.end():]

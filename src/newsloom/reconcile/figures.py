@@ -3,17 +3,23 @@
 1. Figures are bucketed by their unit (people counted with a killing verb are deaths).
 2. Within a bucket, figures about the same quantity are grouped. Whether two figures count one quantity is a
    logistic model over the pair (``pair_features``): how far the quantities the parse names agree ("BP spent
-   on response", facts/figures.py ``quantity_phrase``), the words around both figures, how far apart their
-   values and days are. Its weights (``same_quantity.json``) are fitted on the hand-labelled pairs of
+   on response", facts/figures.py ``quantity_phrase``), and whether it names them alike for values of one size,
+   the words around both figures, who they are attributed to, whether the values are equal and how far apart
+   their days are. Its weights (``same_quantity.json``) are fitted on the hand-labelled pairs of
    bench/figure_pairs_labels.jsonl (``python bench/facts.py --fit-same-quantity``) and scored there leaving one
    topic out. Two figures stated for the same time (or both undated) whose values are more than 1.5x apart beyond
    their qualifiers are different quantities ("over 10,000 troops ... including an estimated 3,000 soldiers");
    figures of different days may differ more, which is what a series of estimates does.
-3. Each group is a claim. Pairs of figures from different source lineages whose intervals do not overlap
-   and whose values differ by more than rounding (2%: "$9.9 billion" and "$10 billion" agree) disagree; a disagreement is an *update* when the two are stated for different times, or when the lower-dated
-   value had already been reported before (a recap of an earlier estimate); otherwise it is a *conflict*.
-   Status: conflicting if any conflict; else update if any update; else corroborated (2+ sources) or
-   single-source. Copies (same lineage) count once, and so do an outlet's own articles (``sources.py``).
+3. Each group is a claim. Pairs of figures from different source lineages disagree when their intervals do not
+   overlap even widened by the rounding their written digits allow ("$10bn" may be $9.5bn rounded, "3%" 2.6%)
+   and their values differ by more than 2% ("$9.9 billion" and "$10 billion" agree). A disagreement is an
+   *update* when the two are stated for different times, or when the lower-dated value had already been reported
+   before (a recap of an earlier estimate); otherwise it is a *conflict*, unless the two are too far apart to be
+   one quantity (a group joins figures through others). A figure stated as a possibility ("could be as much as")
+   disagrees with nothing: it is neither a step of a series nor a dispute.
+   Status: conflicting if any conflict; else update if any update; else corroborated (two independent sources
+   whose values agree) or single-source. Copies (same lineage) count once, and so do an outlet's own articles
+   (``sources.py``).
 """
 
 from __future__ import annotations
@@ -118,37 +124,45 @@ def _counted_words(figure: Figure) -> set[str]:
             if w not in _STOP}
 
 
+_DEATH = "death"  # the deaths bucket's word for its every way of saying "killed"
+
+
 def _quantity_words(figure: Figure) -> set[str]:
     """The words naming the figure's quantity, less its unit and counted noun: the bucket says those already, and
     "troops deployed" must meet "soldiers deployed"."""
     unit = {_stem(w) for w in re.findall(r"[a-z]+", (figure.unit or "").lower())}
     words = set(_words(figure.quantity or "")) - unit - _counted_words(figure) - {_stem(w) for w in UNIT_SYNONYMS}
     if quantity_key(figure) == "deaths":  # "killed", "died", "death toll": the bucket's one quantity, said many ways
-        words = {"death" if _KILL.fullmatch(w) or w in ("kill", "toll") else w for w in words}
+        words = {_DEATH if _KILL.fullmatch(w) or w in ("kill", "toll") else w for w in words}
     return words
 
 
 FEATURES = ("quantity_overlap", "quantity_shared", "quantity_missing", "context_overlap", "sentence_overlap",
-            "counted_overlap", "same_value", "days_apart")
+            "counted_overlap", "same_value", "days_apart", "quantity_within_near_value", "attribution_overlap")
 
 
 @lru_cache(maxsize=65536)
-def _view(figure: Figure) -> tuple[set, set, set, set]:
-    """What the model compares of one figure, computed once per figure: quantity, context, sentence and counted
-    words."""
-    return _quantity_words(figure), _context(figure, 8), set(_words(figure.sentence)), _counted_words(figure)
+def _view(figure: Figure) -> tuple[set, set, set, set, set]:
+    """What the model compares of one figure, computed once per figure: quantity, context, sentence, counted and
+    attribution words."""
+    return (_quantity_words(figure), _context(figure, 8), set(_words(figure.sentence)), _counted_words(figure),
+            set(_words(figure.attribution or "")))
 
 
 def pair_features(a: Figure, b: Figure, time_a, time_b) -> list[float]:
     """What the same-quantity model reads of a pair of figures of one unit (``FEATURES``, in order). How far
     apart two values are is left out on purpose: one quantity reported on two days may differ as much as it
-    likes (a series), and same-time values far apart are ruled out before the model (``same_quantity``)."""
-    (qa, context_a, sentence_a, counted_a), (qb, context_b, sentence_b, counted_b) = _view(a), _view(b)
+    likes (a series), and same-time values far apart are ruled out before the model (``same_quantity``); only
+    whether they are of one size, with the parse naming one quantity twice ("burned" 15,000 and 12,000
+    hectares), is read. Who the figures are attributed to ("Human Rights Watch said") is read too."""
+    (qa, context_a, sentence_a, counted_a, by_a), (qb, context_b, sentence_b, counted_b, by_b) = _view(a), _view(b)
     days = abs((time_a[0] - time_b[0]).days) if time_a and time_b else 0
+    named_alike = bool(qa and qb and (qa <= qb or qb <= qa))
     return [_containment(qa, qb), min(len(qa & qb), 4) / 4, float(not qa or not qb),
             _overlap(context_a, context_b), _overlap(sentence_a, sentence_b),
             _containment(counted_a, counted_b) if a.counted and b.counted else 1.0,
-            float(abs(a.value - b.value) <= 1e-9 * max(1.0, abs(a.value))), math.log1p(days)]
+            float(abs(a.value - b.value) <= 1e-9 * max(1.0, abs(a.value))), math.log1p(days),
+            float(named_alike and _compatible(a, b)), _overlap(by_a, by_b)]
 
 
 @cache
@@ -192,9 +206,10 @@ def same_quantity(a: Figure, b: Figure, time_a, time_b, weights=None) -> float:
     if not (_compatible(a, b) or dated_apart):
         return 0.0
     qa, qb = _view(a)[0], _view(b)[0]
-    if qa and qb and (qa <= qb or qb <= qa) and (len(qa & qb) >= 2 or _compatible(a, b)):
-        # the parse names one quantity twice ("BP spent on response", "earthquake killed [people]"), or names
-        # its head alike for values of one size ("burned" 15,000 and 12,000 hectares)
+    named_alike = qa & qb - {_DEATH}  # in the deaths bucket "killed" says no more than the bucket does
+    if qa and qb and (qa <= qb or qb <= qa) and (len(qa & qb) >= 2 or (named_alike and _compatible(a, b))):
+        # the parse names one quantity twice ("BP spent on response"), or names it alike for values of one size
+        # ("burned" 15,000 and 12,000 hectares)
         return 1.0
     return same_quantity_probability(pair_features(a, b, time_a, time_b), weights)
 
@@ -241,14 +256,40 @@ def _cluster(members: list[Figure], articles: dict[str, Article], weights) -> li
 
 
 ROUNDING = 0.02  # values this close (relative) agree: "$9.9 billion" and "$10 billion" are one amount rounded
+_WRITTEN_NUMBER = re.compile(r"\d[\d,]*(?:\.(\d+))?")
+
+
+def written_precision(figure: Figure) -> float:
+    """Half a unit of the last digit the figure is written with, in its value's scale: "$10bn" may be any amount
+    from $9.5bn to $10.5bn rounded, "$9.5 billion" one from $9.45bn to $9.55bn, "3%" 2.6%."""
+    m = _WRITTEN_NUMBER.search(figure.text)
+    written = float(m.group().replace(",", "")) if m else 0.0
+    if not written or not figure.value:
+        return 0.0
+    scale = 10 ** round(math.log10(abs(figure.value) / written))  # "bn", "million": powers of ten, not fractions
+    return 0.5 * 10 ** -len(m.group(1) or "") * scale
 
 
 def agree(a: Figure, b: Figure) -> bool:
-    """Whether two values agree: their qualifiers' intervals overlap, or they differ by no more than rounding."""
-    if a.low <= b.high and b.low <= a.high:
+    """Whether two values agree: their qualifiers' intervals overlap once each is widened by the rounding its
+    written digits allow (``written_precision``), or they differ by no more than 2% (``ROUNDING``)."""
+    pa, pb = written_precision(a), written_precision(b)
+    if a.low - pa <= b.high + pb and b.low - pb <= a.high + pa:
         return True
     gap = max(a.low, b.low) - min(a.high, b.high)
     return gap <= ROUNDING * max(abs(a.value), abs(b.value))
+
+
+_MODAL = re.compile(r"\b(?:could|might|may|would)\b")  # lower case: "May 5" is a date
+_CLAUSE_BREAK = re.compile(r"[,;:(]|\s--\s|-LRB-")
+
+
+def hedged(figure: Figure) -> bool:
+    """Whether the figure is stated as a possibility: a modal verb in its clause before it ("could be diverting as
+    much as 77 percent", "would likely hit the site with winds above 40 mph")."""
+    at = max(0, figure.sentence.find(figure.text))
+    clause = _CLAUSE_BREAK.split(figure.sentence[:at])[-1]
+    return bool(_MODAL.search(clause))
 
 
 def claim_status(group: list[Figure], articles: dict[str, Article],
@@ -266,17 +307,23 @@ def claim_status(group: list[Figure], articles: dict[str, Article],
         return min(days) if days else None
 
     pairs = []
+    corroborated = False  # two independent sources state values that agree
     for i, a in enumerate(group):
         for b in group[i + 1:]:
             if articles[a.article_id].lineage == articles[b.article_id].lineage:
                 continue
             if agree(a, b):
+                corroborated |= source_of[a.article_id] != source_of[b.article_id]
                 continue
+            if hedged(a) or hedged(b):
+                continue  # "the cap could be diverting as much as 77 percent": a possibility disputes no report
             ta, tb = times[a.id], times[b.id]
             if ta is not None and tb is not None and not _same_time(ta, tb):
                 kind = "update"
             elif ta is not None and tb is not None and (first_seen(a) < ta[0] or first_seen(b) < tb[0]):
                 kind = "update"  # one of the two values was already reported earlier: a recap, not a dispute
+            elif not _compatible(a, b):
+                continue  # same-time values this far apart are two quantities, joined through others
             else:
                 kind = "conflict"
             pairs.append((a, b, kind))
@@ -285,6 +332,6 @@ def claim_status(group: list[Figure], articles: dict[str, Article],
     elif pairs:
         status = "update"
     else:
-        status = "corroborated" if sources > 1 else "single-source"
+        status = "corroborated" if corroborated else "single-source"
     return status, sources, pairs
 
