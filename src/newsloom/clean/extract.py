@@ -7,13 +7,13 @@ every mode returns the same :class:`PageExtraction`.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from ..dates import iso_date
 from ..errors import InputRejected
+from ..jsonlines import json_line
 from ..markdown import escape_markdown as md
 from ..records import Document, Span
 from .html import extract_html, fragment_paragraphs
@@ -69,7 +69,7 @@ class PageExtraction:
         return out
 
     def as_json(self, furniture: bool = False) -> str:
-        return json.dumps(self.as_dict(furniture), ensure_ascii=False)
+        return json_line(self.as_dict(furniture))
 
     def as_markdown(self, furniture: bool = False) -> str:
         """The page's text escaped (``md``): markup in the page shows as text, never as live Markdown or HTML."""
