@@ -131,6 +131,10 @@ def test_extract_prints_pages_without_a_store(tmp_path, monkeypatch):
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     assert runner.invoke(main, ["extract", str(empty)]).exit_code == 3
+    menu_only = tmp_path / "menu.html"  # an HTML page in which no reading finds an article: said, not silent
+    menu_only.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    refused = runner.invoke(main, ["extract", str(menu_only), "--format", "json"])
+    assert refused.exit_code == 3 and refused.stdout == "" and "no-content" in refused.stderr
 
 
 def test_extract_json_escapes_line_and_paragraph_separators(tmp_path):

@@ -294,13 +294,14 @@ def _features(line: _Line) -> None:
 def _line_furniture(line: _Line, core: str) -> str | None:
     """Furniture recognisable from the line alone; None when the line may be content."""
     text = line.text
-    alnum = sum(ch.isalnum() for ch in text)
+    # map over str's own predicates: the same counts as a generator, without a Python call per character
+    alnum = sum(map(str.isalnum, text))
     if alnum == 0:
         return "separator" if len(text) <= 200 else "garbage"
-    visible = sum(not ch.isspace() for ch in text)
+    visible = len(text) - sum(map(str.isspace, text))
     if len(_CONTROL.findall(text)) > 0.02 * visible:
         return "garbage"  # binary data decoded as text: real text has no control characters
-    letters = sum(ch.isalpha() for ch in text)
+    letters = sum(map(str.isalpha, text))
     if letters < 0.5 * visible and visible > 3:
         # Mostly digits and symbols: a table row when it has cells, otherwise noise.
         if text.count("|") >= 2 or text.count("\t") >= 2:
