@@ -326,7 +326,7 @@ CV_FOLDS = 5
 CV_DEAL_SEEDS = (1, 2, 3, 4)
 
 # The flattenings text mode's line model is trained on (the shipped model and every held-out fold).
-TRAINING_FLATTENINGS = ("ours",)
+TRAINING_FLATTENINGS = ("ours", "one_line", "bs4_get_text", "markdownify", "inscriptis", "lynx", "w3m")
 
 
 def run_cv(pages, folds: int = CV_FOLDS, seed: int | None = None, names=("ours",)) -> dict[str, dict]:

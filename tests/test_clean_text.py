@@ -35,12 +35,22 @@ def block_at(page: TextPage, line: int) -> Block:
 
 
 def check_invariants(text: str, page: TextPage) -> None:
-    """Blocks cover every non-blank line once, in order, with exact offsets and a known kind."""
-    expected = [n for n, raw in enumerate(text.split("\n"), 1) if raw.strip()]
-    assert [b.line for b in page.blocks] == expected
+    """Blocks cover every non-blank character once, in order, with exact offsets and a known kind: a block's
+    text is the input at its offsets, line breaks (a sentence rejoined) and Markdown markup read as spaces."""
+    from newsloom.clean.text import _plain
+
+    plain = _plain(text)
+    covered = [False] * len(text)
+    end = 0
     for b in page.blocks:
-        assert text[b.start:b.end] == b.text == b.text.strip()
+        assert b.start >= end and b.text == b.text.strip() and len(b.text) == b.end - b.start
+        assert b.text == plain[b.start:b.end].replace("\r\n", "  ").replace("\n", " ")
+        assert all(x == y or (x == " " and (y.isspace() or y in "[]()!*_#\\") or plain[b.start + i] == " ")
+                   for i, (x, y) in enumerate(zip(b.text, text[b.start:b.end])))
+        covered[b.start:b.end] = [True] * (b.end - b.start)
+        end = b.end
         assert b.kind in KINDS
+    assert all(covered[i] for i, ch in enumerate(plain) if not ch.isspace())
     if page.title is not None:
         assert [b.text for b in page.blocks if b.kind == "title"] == [page.title]
 
@@ -513,3 +523,49 @@ def test_a_heading_the_model_takes_in_needs_text_below_it():
     odds = {**dict.fromkeys(ARTICLE, 0.9), "Council Votes on the New Budget": 0.9}
     page = split_text_page(text, model=_Scores(text, odds))
     assert "Council Votes on the New Budget" not in {b.text for b in page.article_blocks}
+
+
+# --------------------------------------------------------------------------------------------------------
+# Text from other flatteners (issue 19): sentences broken at inline tags, Markdown, one long line
+
+
+def test_sentence_broken_at_inline_tags_is_rejoined():
+    """BeautifulSoup's get_text("\n") puts each text node on a line: a link inside a sentence breaks it in
+    three. The pieces are one paragraph again, at the offsets of the input."""
+    text = "\n".join(["Harbour Pipes to Be Replaced", "", "The water board said on Monday that ",
+                      "the harbour pipes", " would be replaced this summer, after floods reached cellars in "
+                      "March.", "", *ARTICLE[1:]])
+    page = split_text_page(text)
+    check_invariants(text, page)
+    first = next(b for b in page.article_blocks if b.kind == "paragraph")
+    assert " ".join(first.text.split()) == ("The water board said on Monday that the harbour pipes would be "
+                                            "replaced this summer, after floods reached cellars in March.")
+    # A menu's one-word items, lines a flattener wrote whole, stay lines of their own.
+    menu = split_text_page("Home\nnews\nsport\nweather\n\n" + "\n".join(ARTICLE))
+    assert [b.text for b in menu.blocks[:4]] == ["Home", "news", "sport", "weather"]
+
+
+def test_markdown_markup_is_not_read_as_words():
+    text = "\n".join(["* [Home](https://news.example/)", "* [Sport](https://news.example/sport)", "",
+                      "# Harbour Pipes to Be Replaced", "",
+                      *(f"{p} See [the board's notice](https://water.example/notice \"Notice\")." for p in ARTICLE),
+                      "![A trench on the quay](https://img.example/trench.jpg)"])
+    page = split_text_page(text)
+    check_invariants(text, page)
+    body = article_text(page)
+    assert "the board's notice" in body and "https://" not in body and "](" not in body
+    assert page.title is not None and page.title.strip() == "Harbour Pipes to Be Replaced"
+
+
+def test_one_line_page_is_cut_into_sentences():
+    more = ("The board will hold a second meeting in April to hear from the shop owners on the quay. Its chair "
+            "said the cost would be shared with the port authority, which owns most of the land along the water. "
+            "A public exhibition of the plans opens at the market hall next week and runs for a month. Engineers "
+            "will also survey the sea wall, which was last repaired more than forty years ago.")
+    text = " ".join(["Home News Sport Weather", *ARTICLE, more, "Subscribe to our newsletter for the latest news."])
+    assert len(text.split()) > 150  # a page's worth of words, not one paragraph
+    page = split_text_page(text)
+    check_invariants(text, page)
+    assert len(page.blocks) > 3  # sentences, not one block
+    assert "Subscribe to our newsletter" not in article_text(page)
+    assert ARTICLE[1].split(". ")[0] in article_text(page)
