@@ -10,6 +10,7 @@ import json
 import os
 import random
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -431,6 +432,66 @@ def seed_metrics(folder: Path) -> dict:
     report.update(main_precision=precision, main_recall=recall,
                   main_f1=2 * precision * recall / (precision + recall), headline_recall=hl_hit / hl_total)
     return report
+
+
+SEED_VARIANTS = ("as_given", "sentence_lines", "one_line")
+
+
+def seed_variant(text: str, variant: str) -> tuple[str, list[int]]:
+    """A seed page re-flattened (as given, one line per sentence, or one whitespace-joined line), with the
+    seed's line number (1-based) of every character of the new text (0 for added separators)."""
+    from newsloom.sentences import split_sentences
+
+    pieces: list[tuple[str, int]] = []  # (text, seed line) in order
+    for number, raw in enumerate(text.split("\n"), 1):
+        if variant == "as_given":
+            pieces.append((raw, number))
+        elif raw.strip():
+            parts = [sentence for sentence, _ in split_sentences(raw)] if variant == "sentence_lines" else [raw]
+            pieces.extend((" ".join(part.split()), number) for part in parts)
+    joiner = " " if variant == "one_line" else "\n"
+    out, origin = [], []
+    for i, (piece, number) in enumerate(pieces):
+        if i:
+            out.append(joiner)
+            origin.append(0)
+        out.append(piece)
+        origin.extend([number] * len(piece))
+    return "".join(out), origin
+
+
+def seed_line_f1(folder: Path, variant: str) -> float:
+    """Main-line F1 on the seed pages re-flattened as ``variant``: a seed line counts as kept when most of its
+    characters fall inside the article's blocks, whatever lines the variant cut it into."""
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))["pages"]
+    tp = fp = fn = 0
+    for name, labels in sorted(gold.items()):
+        text = (folder / name).read_text(encoding="utf-8")
+        variant_text, origin = seed_variant(text, variant)
+        page = split_text_page(variant_text)
+        kept: Counter = Counter()
+        for block in page.blocks:
+            if block.kind in ARTICLE_KINDS:
+                kept.update(origin[i] for i in range(block.start, block.end) if not variant_text[i].isspace())
+        size = Counter(origin[i] for i, ch in enumerate(variant_text) if not ch.isspace())
+        main_pred = {n for n in size if n and kept[n] * 2 > size[n]}
+        raw = text.split("\n")
+        main_gold = {n for n in _lines_in(labels["main"]) if raw[n - 1].strip()}
+        tp += len(main_gold & main_pred)
+        fp += len(main_pred - main_gold)
+        fn += len(main_gold - main_pred)
+    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def test_seed_variants_keep_every_character_in_place():
+    text = "First line here. Second sentence of it.\n\nA third line"
+    for variant in SEED_VARIANTS:
+        flat, origin = seed_variant(text, variant)
+        assert len(flat) == len(origin)
+        assert {origin[i] for i, ch in enumerate(flat) if ch.isalpha()} == {1, 3}
+    assert seed_variant(text, "sentence_lines")[0].split("\n")[:2] == ["First line here.", "Second sentence of it."]
+    assert "\n" not in seed_variant(text, "one_line")[0]
 
 
 def test_seed_pages_meet_targets():
