@@ -282,11 +282,14 @@ def line_model_spec(pages, names=("ours",)) -> dict:
     flatten_all(pages, names)
     samples = []
     for page in pages:
+        cached = page.setdefault("samples", {})  # a page's lines do not depend on the fold it trains in
         for name in names:
-            lines, span = _analyse(page["flats"][name])
-            if lines:
-                samples.append((linemodel.line_features(lines, span),
-                                linemodel.line_labels([ln.text for ln in lines], page["truth"])))
+            if name not in cached:
+                lines, span = _analyse(page["flats"][name])
+                cached[name] = (linemodel.line_features(lines, span),
+                                linemodel.line_labels([ln.text for ln in lines], page["truth"])) if lines else None
+            if cached[name] is not None:
+                samples.append(cached[name])
     return linemodel.train(samples)
 
 
@@ -325,8 +328,10 @@ CV_FOLDS = 5
 # by up to about 0.011, as much as most changes tried, so the mean over deals is the steadier figure.
 CV_DEAL_SEEDS = (1, 2, 3, 4)
 
-# The flattenings text mode's line model is trained on (the shipped model and every held-out fold).
-TRAINING_FLATTENINGS = ("ours", "one_line", "bs4_get_text", "markdownify", "inscriptis", "lynx", "w3m")
+# The flattenings text mode's line model is trained on (the shipped model and every held-out fold). Trained on
+# all seven, the seeds as one line went from 0.43 to 0.91 line F1, but the model put out section headings and
+# their one-sentence paragraphs on two test pages (issue 19 item 2, open), so the shipped recipe stays on ours.
+TRAINING_FLATTENINGS = ("ours",)
 
 
 def run_cv(pages, folds: int = CV_FOLDS, seed: int | None = None, names=("ours",)) -> dict[str, dict]:
@@ -360,15 +365,17 @@ def train_line_model(folder: Path, halves: str) -> dict:
 
 
 def run_seeds(folder: Path) -> dict:
-    from test_clean_text import seed_metrics
+    from test_clean_text import SEED_VARIANTS, seed_line_f1, seed_metrics
 
     report = seed_metrics(folder)
+    by_variant = {variant: round(seed_line_f1(folder, variant), 4) for variant in SEED_VARIANTS}
     gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))["pages"]
     titles_correct = sum(report["titles"][name] == (labels["title"].strip() if labels["title"] else None)
                          for name, labels in gold.items())
     return {"line_precision": round(report["main_precision"], 4), "line_recall": round(report["main_recall"], 4),
             "line_f1": round(report["main_f1"], 4), "headline_recall": round(report["headline_recall"], 4),
-            "titles_correct": titles_correct, "titles": report["titles"], "failures": report["failures"]}
+            "titles_correct": titles_correct, "titles": report["titles"], "failures": report["failures"],
+            "line_f1_by_variant": by_variant}
 
 
 def main() -> None:
@@ -452,7 +459,8 @@ def main() -> None:
     if "seeds" in parts:
         seeds = run_seeds(require(shared_data() / "seeds"))
         detail["seeds"] = seeds
-        result.update(seeds_line_f1=seeds["line_f1"], seeds_headline_recall=seeds["headline_recall"],
+        result.update(seeds_line_f1=seeds["line_f1"], seeds_line_f1_by_variant=seeds["line_f1_by_variant"],
+                      seeds_headline_recall=seeds["headline_recall"],
                       seeds_titles_correct=seeds["titles_correct"])
     result.update(peak_rss_mb=round(peak_rss_mb()), machine=machine(), date=time.strftime("%Y-%m-%d"))
     if args.dump:
