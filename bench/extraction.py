@@ -13,7 +13,13 @@
    so that every page is scored by a model that never saw it.
 4. Text mode in five-fold cross-validation over all pages ("cv5"): the shipped procedure held out, each
    fold scored by a line model fitted on the other four fifths (144 or 145 pages, against the shipped 181).
-5. The five hand-labelled seed pages: main-line precision/recall/F1, titles, headline items, the duplicate.
+5. The five hand-labelled seed pages: main-line precision/recall/F1, titles, headline items, the duplicate;
+   and main-line F1 with the seeds re-flattened one line per sentence and as one line (issue 19).
+6. "htmlcv": HTML mode's one threshold (the factor by which another trafilatura reading must keep more running
+   text than the precision reading) chosen by five-fold cross-validation, five deals (issue 19).
+The "cv5" part scores text mode under every flattening the bench can make (``--flattenings``, ``flatteners``:
+ours, one line, BeautifulSoup, markdownify, inscriptis, lynx, w3m), each fold's line model trained on the
+TRAINING_FLATTENINGS of its training pages.
 
 Pages are split into two fixed halves by the parity of their index in the sorted item ids ("even" and
 "odd"). The features, hyperparameters and thresholds were tuned looking only at the "even" half, by

