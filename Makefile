@@ -21,10 +21,11 @@ demo: setup
 test: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
 
-# The benchmarks' own extra needs: tilse (timeline ROUGE) and the Perl XML module its ROUGE script uses.
+# The benchmarks' own extra needs: tilse (timeline ROUGE) and the Perl XML module its ROUGE script uses; the
+# flatteners of bench/extraction.py (the Python ones in the extra, lynx and w3m from Debian).
 bench-setup: setup
 	$(BIN)/python -m pip install -e '.[all,bench]'
-	command -v apt-get >/dev/null && (apt-get install -y libxml-dom-perl || (apt-get update && apt-get install -y libxml-dom-perl))
+	command -v apt-get >/dev/null && (apt-get install -y libxml-dom-perl lynx w3m || (apt-get update && apt-get install -y libxml-dom-perl lynx w3m))
 
 bench: bench-setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/e2e.py

@@ -131,3 +131,32 @@ def test_extract_prints_pages_without_a_store(tmp_path, monkeypatch):
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     assert runner.invoke(main, ["extract", str(empty)]).exit_code == 3
+    menu_only = tmp_path / "menu.html"  # an HTML page in which no reading finds an article: said, not silent
+    menu_only.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    refused = runner.invoke(main, ["extract", str(menu_only), "--format", "json"])
+    assert refused.exit_code == 3 and refused.stdout == "" and "no-content" in refused.stderr
+
+
+def test_extract_json_escapes_line_and_paragraph_separators(tmp_path):
+    """U+2028/U+2029 in a page's text are escaped, so a reader that splits on them (str.splitlines) still gets
+    one JSON object a line, and the characters come back when the JSON is read."""
+    page = tmp_path / "separators.txt"
+    body = ("Dock workers in Veldra walked out on Monday\u2028after talks on pay broke down, the union said in a "
+            "statement that was read out at the gates.\u2029Port managers said 3,500 containers were waiting.")
+    page.write_text(f"Dock strike halts port\n\n{body}\n\n{body.replace('Monday', 'Tuesday')}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["extract", str(page), str(page), "--format", "json", "--furniture"])
+    assert result.exit_code == 0, result.output
+    assert "\u2028" not in result.stdout and "\u2029" not in result.stdout
+    assert "\\u2028" in result.stdout
+    pages = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(pages) == 2
+    assert "\u2028after talks" in pages[0]["text"] and "\u2029Port managers" in pages[0]["text"]
+
+
+def test_json_line_escapes_separators_only_inside_json():
+    from newsloom.jsonlines import json_line
+
+    value = {"text": "a\u2028b\u2029c é", "list": ["\u2028"]}
+    line = json_line(value)
+    assert json.loads(line) == value and len(line.splitlines()) == 1 and "é" in line
+    assert json.loads(json_line(value, indent=2)) == value

@@ -63,9 +63,13 @@ def test_renderings():
     assert "cookie" not in page.as_text() and "[cookie]" in page.as_text(furniture=True)
 
 
-def test_page_without_article_text():
-    page = extract_page(html_doc("<div><a href='/a'>Home</a></div>"))
-    assert page.text == "" and page.paragraphs == ()
+def test_page_without_article_text_is_refused_with_a_reason():
+    """Never an empty page with no word said (issue 19): extract_page refuses it, and the CLI prints the
+    reason and exits 3."""
+    for body in ("<div><a href='/a'>Home</a></div>", "<nav><a href='/'>Home</a></nav><script>var a = 1;</script>"):
+        with pytest.raises(InputRejected) as refused:
+            extract_page(html_doc(body))
+        assert refused.value.reason_code == "no-content" and "no article text" in refused.value.reason
 
 
 def test_unsupported_format():
@@ -117,8 +121,8 @@ def test_broken_or_empty_pages(workers, content):
 
 
 def test_article_cut_short_by_the_precision_setting_is_read_again(monkeypatch):
-    """When favor_precision keeps under half of what favor_recall finds, the recall reading is used; when it
-    keeps most of it, the precision reading stays."""
+    """When favor_precision keeps a fraction of the running text another reading finds, that reading is used;
+    when it keeps most of it, the precision reading stays."""
     import trafilatura
 
     real = trafilatura.bare_extraction
@@ -137,6 +141,63 @@ def test_article_cut_short_by_the_precision_setting_is_read_again(monkeypatch):
     assert extract_page(html_doc(f"<article>{ARTICLE}</article>")).text == full
     monkeypatch.setattr(trafilatura, "bare_extraction", cut(words - 3))
     assert len(extract_page(html_doc(f"<article>{ARTICLE}</article>")).text.split()) == words - 3
+
+
+PROMO = "Readers of the harbour newsletter can win two tickets to the spring regatta this year."
+LINKS = "\n".join(f"Harbour story number {n} draws a crowd at the quay" for n in range(40))
+
+
+def _precision_reading_says(monkeypatch, text: str | None):
+    """trafilatura, with its favor_precision reading replaced by ``text`` (None: it finds nothing)."""
+    import trafilatura
+
+    real = trafilatura.bare_extraction
+
+    def extraction(tree, **kwargs):
+        result = real(tree, **kwargs)
+        if kwargs.get("favor_precision") and result is not None:
+            result.text = text or ""
+        return result
+    monkeypatch.setattr(trafilatura, "bare_extraction", extraction)
+
+
+def test_precision_reading_locked_on_a_promotion_gives_way_to_the_article(monkeypatch):
+    from newsloom.clean.html import extract_html
+
+    page = f"<html><head><title>Quay opening delayed</title></head><body><article>{ARTICLE}</article>" \
+           f"<aside><p>{PROMO}</p></aside></body></html>"
+    _precision_reading_says(monkeypatch, PROMO)
+    extracted = extract_html(page, None)
+    assert extracted.reading in ("recall", "default")
+    assert any(p.startswith("The harbour authority said on Monday") for p in extracted.paragraphs)
+    # With a factor no reading reaches, the precision reading stays: the factor is what decides.
+    assert extract_html(page, None, prefer_factor=100).paragraphs == (PROMO,)
+
+
+def test_a_reading_of_link_lines_does_not_replace_the_article():
+    from newsloom.clean.html import Reading, prefer_reading, running_words
+    from newsloom.clean.text import _analyse
+
+    article = flatten_html(ARTICLE)
+    readings = [Reading(name, text, running_words(_analyse(text)[0]))
+                for name, text in (("precision", article), ("recall", f"{article}\n{LINKS}"), ("default", LINKS))]
+    assert readings[2].running_words == 0 and len(LINKS.split()) > 5 * len(article.split())
+    assert prefer_reading(readings, 2.0).name == "precision"
+    # An empty first reading gives way to any reading with text, even one without running text.
+    assert prefer_reading([Reading("precision", "", 0), readings[2]], 2.0).name == "default"
+
+
+def test_page_that_our_tree_reads_as_empty_is_read_as_a_string(monkeypatch):
+    import trafilatura
+
+    from newsloom.clean.html import extract_html
+
+    real = trafilatura.bare_extraction
+    monkeypatch.setattr(trafilatura, "bare_extraction",
+                        lambda source, **kwargs: real(source, **kwargs) if isinstance(source, str) else None)
+    extracted = extract_html(f"<html><body><article>{ARTICLE}</article></body></html>", None)
+    assert extracted.reading == "string"
+    assert extracted.paragraphs[0].startswith("The harbour authority said on Monday")
 
 
 # --------------------------------------------------------------------------------------------------------

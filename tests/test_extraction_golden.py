@@ -21,20 +21,41 @@ from newsloom.records import Document, normalize_text
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
 LABELS = json.loads((GOLDEN / "golden.json").read_text(encoding="utf-8"))["pages"]
 
-# Pinned quality figures (benchmark metric F1 on this corpus). All modes score 1.0 today; a lost paragraph on
-# one page brings a mode's F1 below these figures.
-PINNED = {"html": 0.98, "text": 0.98, "flattened-html": 0.98}
+# Pinned quality figures (benchmark metric F1 on this corpus). A lost paragraph on one page brings a mode's F1
+# below these figures. The HTML pages are also flattened three ways, as other scrapers write them (issue 19):
+# ours, one whitespace-joined line, and each text node on a line of its own (BeautifulSoup's get_text("\n"):
+# inline tags break sentences).
+# One line is cut into sentences, but other stories' headlines run into their teasers there, and such
+# sentences are kept: that floor (0.799 measured) and ONE_LINE_OPEN say how far it is from the others.
+PINNED = {"html": 0.98, "text": 0.98, "flattened-html": 0.98, "one-line": 0.78, "text-nodes": 0.95}
+# Pages whose one-line flattening still keeps another story's teaser (issue 19, open): strict, so that a fix
+# shows up as an unexpected pass.
+ONE_LINE_OPEN = {"vineyard-frost.html", "observatory-grant.html", "garden-beds-howto.html",
+                 "bridge-closure-related.html"}
+FLATTENINGS = {"flattened-html": flatten_html, "one-line": lambda html: " ".join(flatten_html(html).split()),
+               "text-nodes": lambda html: text_nodes(html)}
+
+
+def text_nodes(html: str) -> str:
+    """Every text node of the page on a line of its own, as BeautifulSoup's get_text("\n") writes it (scripts,
+    styles and comments left out)."""
+    import lxml.html
+
+    root = lxml.html.document_fromstring(html)
+    for element in root.xpath("//script|//style|//template|//comment()"):
+        element.drop_tree() if element.tag is not lxml.html.HtmlComment else element.getparent().remove(element)
+    return "\n".join(root.itertext())
 
 
 def document(name: str, mode: str) -> Document:
     content = (GOLDEN / name).read_text(encoding="utf-8")
-    if mode == "flattened-html":
-        return Document(id=name, uri=name, format="text", content=flatten_html(content))
+    if mode in FLATTENINGS:
+        return Document(id=name, uri=name, format="text", content=FLATTENINGS[mode](content))
     return Document(id=name, uri=name, format=mode, content=content)
 
 
 def cases(mode: str) -> list[str]:
-    source = "html" if mode == "flattened-html" else mode
+    source = "html" if mode in FLATTENINGS else mode
     return [name for name, labels in LABELS.items() if labels["format"] == source]
 
 
@@ -51,23 +72,35 @@ def all_cases():
     return [(mode, name) for mode in PINNED for name in cases(mode)]
 
 
+def snippet_cases():
+    return [pytest.param(mode, name, marks=pytest.mark.xfail(strict=True, reason="teasers kept in one-line text"))
+            if mode == "one-line" and name in ONE_LINE_OPEN else (mode, name) for mode, name in all_cases()]
+
+
 def test_corpus_covers_both_modes():
     assert len(cases("html")) >= 3 and len(cases("text")) >= 2
 
 
-@pytest.mark.parametrize("mode, name", all_cases())
+@pytest.mark.parametrize("mode, name", snippet_cases())
 def test_snippets(extracted, mode, name):
     page, labels = extracted[mode, name], LABELS[name]
     for snippet in labels["must_contain"]:
         assert snippet in page.text, f"{mode} {name}: missing {snippet!r}"
     for snippet in labels["must_not_contain"]:
         assert snippet not in page.text, f"{mode} {name}: furniture {snippet!r} left in"
+    if mode in ("one-line", "text-nodes"):
+        return  # the article's snippets only: a title, byline or list is not a line of its own there
     assert page.title == labels["title"]
     if "author" in labels and mode != "html":  # HTML authors come from metadata, checked below
         assert page.author == labels["author"]
 
 
-@pytest.mark.parametrize("mode, name", all_cases())
+def structured_cases():
+    """The cases whose lines keep the page's structure: headline records and removed blocks can be checked."""
+    return [(mode, name) for mode, name in all_cases() if mode not in ("one-line", "text-nodes")]
+
+
+@pytest.mark.parametrize("mode, name", structured_cases())
 def test_headlines_are_kept_as_records(extracted, mode, name):
     page, labels = extracted[mode, name], LABELS[name]
     texts = [h.text for h in page.headlines]
@@ -79,7 +112,7 @@ def test_headlines_are_kept_as_records(extracted, mode, name):
         assert next(h.teaser for h in page.headlines if h.text == headline) == teaser
 
 
-@pytest.mark.parametrize("mode, name", all_cases())
+@pytest.mark.parametrize("mode, name", structured_cases())
 def test_removed_blocks_are_shown_with_reasons(extracted, mode, name):
     page, labels = extracted[mode, name], LABELS[name]
     removed = " ".join(f.text for f in page.furniture)

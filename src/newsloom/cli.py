@@ -21,6 +21,7 @@ from rich.table import Table
 from . import __version__
 from .config import Config
 from .errors import NewsloomError
+from .jsonlines import json_line
 from .terminal import strip_controls, terminal_safe
 
 EXIT_REFUSED = 3
@@ -48,10 +49,10 @@ def _store(db: str, create: bool = False):
 def _emit(rows: list[dict], fmt: str, columns: list[str], title: str | None = None) -> None:
     """The same output flags everywhere: a table for people, --json/--jsonl/--csv for programs."""
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_line(rows, indent=2))
     elif fmt == "jsonl":
         for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(json_line(row))
     elif fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
@@ -269,7 +270,7 @@ def timeline(query: str, date_from, date_to, dates: int, db: str, fmt: str | Non
              "outlet": c["outlet"], "title": c["title"]}
             for d in data["dates"] for s in d["sentences"] for c in s["citations"]]
     if fmt == "json":
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_line(data, indent=2))
     elif fmt in ("jsonl", "csv"):
         _emit(rows, fmt, ["date", "text", "article_id", "span", "outlet", "title"])
     elif fmt == "markdown":

@@ -4,12 +4,12 @@ article a row, with its story), Markdown and HTML (every briefing)."""
 from __future__ import annotations
 
 import html
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from .brief.render import page, to_html, to_markdown
+from .jsonlines import json_line
 from .store import Store
 
 
@@ -18,7 +18,7 @@ def export_store(store: Store, fmt: str, out_path: str | None) -> int:
     if fmt == "parquet":
         return _parquet(store, story_ids, out_path)
     if fmt == "jsonl":
-        text = "".join(json.dumps(_story_json(store, sid), ensure_ascii=False) + "\n" for sid in story_ids)
+        text = "".join(json_line(_story_json(store, sid)) + "\n" for sid in story_ids)
     elif fmt == "markdown":
         text = "\n---\n\n".join(to_markdown(store.briefing(sid)) for sid in story_ids)
     else:

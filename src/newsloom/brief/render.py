@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import asdict
 
+from ..jsonlines import json_line
 from ..markdown import code_span, escape_markdown as md
 from ..records import Briefing
 
@@ -138,7 +138,7 @@ def to_markdown(briefing: Briefing) -> str:
 def to_json(briefing: Briefing) -> str:
     data = asdict(briefing)
     data["outlets"] = outlet_rows(briefing)
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return json_line(data, indent=2)
 
 
 def to_html(briefing: Briefing, standalone: bool = True) -> str:

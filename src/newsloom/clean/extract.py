@@ -7,13 +7,13 @@ every mode returns the same :class:`PageExtraction`.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from ..dates import iso_date
 from ..errors import InputRejected
+from ..jsonlines import json_line
 from ..markdown import escape_markdown as md
 from ..records import Document, Span
 from .html import extract_html, fragment_paragraphs
@@ -69,7 +69,7 @@ class PageExtraction:
         return out
 
     def as_json(self, furniture: bool = False) -> str:
-        return json.dumps(self.as_dict(furniture), ensure_ascii=False)
+        return json_line(self.as_dict(furniture))
 
     def as_markdown(self, furniture: bool = False) -> str:
         """The page's text escaped (``md``): markup in the page shows as text, never as live Markdown or HTML."""
@@ -106,8 +106,9 @@ class PageExtraction:
 def extract_page(document: Document, *, furniture: bool = True) -> PageExtraction:
     """Extract one document (see :class:`newsloom.records.Document`; ``format`` picks the cleaner).
 
-    A page without article text gives ``text == ''`` (its headlines, if any, are still returned). Raises
-    :class:`newsloom.errors.InputRejected` ('bad-html', 'unsupported') for pages that cannot be read at all.
+    A text page without article text gives ``text == ''`` (its headlines, if any, are still returned). Raises
+    :class:`newsloom.errors.InputRejected` ('bad-html', 'unsupported') for pages that cannot be read at all,
+    and 'no-content' for an HTML page in which no reading finds article text: an empty result is never silent.
     It runs in the calling process without a time limit; to bound time and memory, run :func:`extract_job` in
     :class:`newsloom.workers.DocumentWorkers`, as the pipeline and ``newsloom extract`` do.
     """
@@ -146,13 +147,7 @@ def _from_text(doc: Document) -> PageExtraction:
 
 
 def _from_html(doc: Document, furniture: bool) -> PageExtraction:
-    try:
-        page = extract_html(doc.content, doc.url, furniture=furniture)
-    except InputRejected as exc:
-        if exc.reason_code != "no-content":
-            raise
-        return PageExtraction("html", doc.title, "", (), None, iso_date(doc.published), None,
-                              _outlet(doc, None, doc.url), doc.url, uri=doc.uri)
+    page = extract_html(doc.content, doc.url, furniture=furniture)
     url = doc.url or page.url
     text = "\n\n".join(page.paragraphs)
     headlines = tuple(HeadlineItem(h, None, i) for i, h in enumerate(page.headlines))

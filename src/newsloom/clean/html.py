@@ -4,22 +4,22 @@ the rest of the page, flattened to lines, kept as furniture with the reason text
 
 trafilatura runs with ``favor_precision`` and without comments: on the scrapinghub benchmark's training half
 that raised F1 from 0.962 (defaults) to 0.975, by leaving out more of the teaser, newsletter and related-link
-blocks that the defaults keep. Its known failure is the opposite one, cutting an article short: when it keeps
-less than half of what trafilatura's ``favor_recall`` setting finds on the same page, the recall reading is
-used instead (on the training half no page reaches that ratio, the largest is 1.8, so it changes nothing
-there; it was added for the cut-short articles the issue names, and it lifts the held-out half, see
-docs/benchmarks.md). Other second opinions were tried and measured on that half and are *not* used, as none
-helped on the held-out half: newsloom's own line classifier (and its learned line model) run over
-trafilatura's lines to drop furniture or to recover dropped paragraphs, readability and jusText votes, and a
-link-density filter over trafilatura's XML (see bench/extraction.py and docs/benchmarks.md).
+blocks that the defaults keep. Its known failure is the opposite one, locking onto one small block (a sidebar
+promotion, the first paragraph or two) while the article goes: so the precision reading is compared with the
+``favor_recall`` and default readings, by words of running text, and the one that keeps far more is taken
+(:func:`prefer_reading`; issue 19). Where our tree gives nothing, trafilatura reads the page as a string once
+more; a page no reading finds text in is refused with the reason, never returned empty. Other second opinions
+were tried and are *not* used, as none helped held out: newsloom's own line classifier (and its learned line
+model) run over trafilatura's lines to drop furniture or to recover dropped paragraphs, readability and
+jusText votes, and a link-density filter over trafilatura's XML (see bench/extraction.py and
+docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
-import copy
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import lxml.html
 from lxml import etree
@@ -31,7 +31,10 @@ from ..records import normalize_text
 _LIST_HINT = re.compile(r"nav|menu|related|teaser|more|popular|trending|most|latest|headline|promo|sidebar|rail",
                         re.I)
 _LIST_TAGS = {"nav", "aside", "header", "footer", "ul", "ol"}
-_RECALL_FACTOR = 2.0  # see extract_html: how much more the recall setting must find to be preferred
+# How many times the chosen reading's running text another reading must keep to be taken instead (see
+# prefer_reading). Chosen by five-fold cross-validation over the 181 benchmark pages (bench/extraction.py,
+# `html_prefer_factor`): the smallest factor of those tried that loses no training page.
+PREFER_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -45,17 +48,113 @@ class HtmlPage:
     paragraphs: tuple[str, ...]
     headlines: tuple[str, ...]
     furniture: tuple[tuple[str, str], ...] = ()  # (text, reason) of the page's other lines, in order
+    reading: str = "precision"  # the trafilatura reading taken as the article (see prefer_reading)
 
 
-def extract_html(html: str, url: str | None, *, furniture: bool = True) -> HtmlPage:
+def extract_html(html: str, url: str | None, *, furniture: bool = True,
+                 prefer_factor: float | None = None) -> HtmlPage:
     """The article, metadata, other stories' headlines and (with ``furniture``) the rest of an HTML page.
 
-    Raises InputRejected: 'bad-html' for pages that cannot be parsed or exceed libxml2's limits (nesting
-    deeper than 256 levels, huge text nodes), 'no-content' when no article text is found. Runs unbounded in
-    time: the pipeline runs it in a document worker (newsloom.workers) that is stopped at the limit.
+    The article is trafilatura's ``favor_precision`` reading unless another reading keeps far more running text
+    (see :func:`prefer_reading`; ``prefer_factor`` defaults to :data:`PREFER_FACTOR`). Raises InputRejected:
+    'bad-html' for pages that cannot be parsed or exceed libxml2's limits (nesting deeper than 256 levels,
+    huge text nodes), 'no-content' when no reading finds article text. Runs unbounded in time: the pipeline
+    runs it in a document worker (newsloom.workers) that is stopped at the limit.
     """
     import trafilatura
 
+    from .text import _analyse
+
+    factor = PREFER_FACTOR if prefer_factor is None else prefer_factor
+    tree = _parse(html)
+    headlines = tuple(_list_headlines(tree))
+    # trafilatura edits the tree it is given; the furniture pass and the bound below need the page as it was.
+    page_lines, _ = _analyse(flatten_tree(tree))
+    # htmldate's extensive search falls back to a bare year (a copyright line) read as 1 January: no date
+    # is better than that one.
+    dates = {"original_date": True, "extensive_search": False,
+             "max_date": datetime.date.today().isoformat()}
+    result = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
+                                         include_tables=True, favor_precision=True,
+                                         date_extraction_params=dates)
+    precision = _reading("precision", result)
+    readings = [precision]
+    # A reading keeps no more running text than the page has outside its furniture (none did on the 181
+    # benchmark pages), so the other readings (a parse and a trafilatura run each) run only where they could win.
+    if not precision.text.strip() or factor * precision.running_words < running_words(page_lines, prose=False):
+        for name, setting in (("recall", {"favor_recall": True}), ("default", {})):
+            other = trafilatura.bare_extraction(_parse(html), url=url, include_comments=False,
+                                                include_tables=True, **setting)
+            readings.append(_reading(name, other))
+    chosen = prefer_reading(readings, factor)
+    if not chosen.text.strip():
+        # trafilatura's own loader reads some pages (encodings, broken markup) into a tree that differs from
+        # ours; when ours gives nothing, the page as a string is read once more before it is refused.
+        chosen = _reading("string", trafilatura.bare_extraction(html, url=url, include_comments=False,
+                                                                include_tables=True))
+    if not chosen.text.strip():
+        raise InputRejected("no-content", "no article text found in the HTML (trafilatura's precision, recall "
+                                          "and default readings, and the page read as a string, are all empty)")
+    title = ((result.title if result is not None else None) or "").strip() or None
+    paragraphs, dropped = _tidy(tuple(p.strip() for p in chosen.text.split("\n") if p.strip()), title)
+    if not paragraphs:
+        raise InputRejected("no-content", "no article text found in the HTML (the reading kept only "
+                                          + ", ".join(sorted({reason for _, reason in dropped})) + ")")
+    headlines = tuple(h for h in headlines if h != title)
+    removed = dropped + (_furniture(page_lines, paragraphs, headlines, title) if furniture else ())
+    meta = result if result is not None else chosen.result
+    return HtmlPage(title=title, author=meta.author or None, date=meta.date or None,
+                    sitename=meta.sitename or None, url=meta.url or url, language=meta.language or None,
+                    paragraphs=paragraphs, headlines=headlines, furniture=removed, reading=chosen.name)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One trafilatura reading of a page: its name, text and words of running text (:func:`running_words`)."""
+
+    name: str  # precision | recall | default | string
+    text: str
+    running_words: int
+    result: object = field(default=None, repr=False, compare=False)  # trafilatura's Document, or None
+
+
+def _reading(name: str, result) -> Reading:
+    from .text import _analyse
+
+    text = (result.text or "") if result is not None else ""
+    return Reading(name, text, running_words(_analyse(text)[0]) if text.strip() else 0, result)
+
+
+def running_words(lines, *, prose: bool = True) -> int:
+    """Words of the lines (text mode's, with their features) that read as running text and that text mode's
+    rules do not take for furniture, each distinct line counted once; with ``prose=False``, of every such line
+    whatever its shape (an upper bound of any reading's running words on the same page)."""
+    seen: set[str] = set()
+    total = 0
+    for line in lines:
+        if line.reason is None and (line.prose or not prose) and line.text not in seen:
+            seen.add(line.text)
+            total += line.words
+    return total
+
+
+def prefer_reading(readings: list[Reading], factor: float) -> Reading:
+    """The first reading (trafilatura's precision reading), unless another keeps more than ``factor`` times its
+    running text: then the one that keeps the most. favor_precision's known failure is to lock onto one small
+    block (a sidebar promotion, the first paragraph), where the recall or default reading has the whole
+    article; running text, not all words, so that a reading padded with link lists or furniture does not win.
+    An empty first reading gives way to any reading with text."""
+    first, others = readings[0], [r for r in readings[1:] if r.text.strip()]
+    if not others:
+        return first
+    best = max(others, key=lambda r: r.running_words)  # the first of equals: recall, then default
+    if not first.text.strip() or best.running_words > factor * first.running_words:
+        return best
+    return first
+
+
+def _parse(html: str):
+    """newsloom's lxml tree of a page; refuses what cannot be parsed or what libxml2 would truncate."""
     # Comments and processing instructions go at parse time, as trafilatura's own loader does: left in, their
     # tails (the text after them) are lost with them when trafilatura prunes the tree.
     parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=False, remove_comments=True, remove_pis=True)
@@ -68,35 +167,7 @@ def extract_html(html: str, url: str | None, *, furniture: bool = True) -> HtmlP
     limit = next((e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"), None)
     if limit is not None:
         raise InputRejected("bad-html", f"HTML exceeds a parser limit: {_parser_words(limit.message)}")
-    headlines = tuple(_list_headlines(tree))
-    # trafilatura edits the tree it is given; the furniture pass needs the page as it was.
-    flat = flatten_tree(tree) if furniture else ""
-    # htmldate's extensive search falls back to a bare year (a copyright line) read as 1 January: no date
-    # is better than that one.
-    dates = {"original_date": True, "extensive_search": False,
-             "max_date": datetime.date.today().isoformat()}
-    wide_tree = copy.deepcopy(tree)  # trafilatura prunes the tree it reads; the second reading needs it whole
-    result = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
-                                         include_tables=True, favor_precision=True,
-                                         date_extraction_params=dates)
-    # favor_precision's known failure is cutting the article short (a page split into several blocks):
-    # when it keeps less than half of what the recall setting finds, the recall reading is the article.
-    wide = trafilatura.bare_extraction(wide_tree, url=url, include_comments=False, include_tables=True,
-                                       favor_recall=True)
-    text = (result.text or "") if result is not None else ""
-    wide_text = (wide.text or "") if wide is not None else ""
-    if len(wide_text.split()) >= _RECALL_FACTOR * len(text.split()):
-        text = wide_text
-    if not text.strip():
-        raise InputRejected("no-content", "no article text found in the HTML")
-    title = ((result.title if result is not None else None) or "").strip() or None
-    paragraphs, dropped = _tidy(tuple(p.strip() for p in text.split("\n") if p.strip()), title)
-    headlines = tuple(h for h in headlines if h != title)
-    removed = dropped + (_furniture(flat, paragraphs, headlines, title) if furniture else ())
-    meta = result if result is not None else wide
-    return HtmlPage(title=title, author=meta.author or None, date=meta.date or None,
-                    sitename=meta.sitename or None, url=meta.url or url, language=meta.language or None,
-                    paragraphs=paragraphs, headlines=headlines, furniture=removed)
+    return tree
 
 
 def _tidy(paragraphs: tuple[str, ...], title: str | None) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
@@ -116,13 +187,11 @@ def _tidy(paragraphs: tuple[str, ...], title: str | None) -> tuple[tuple[str, ..
     return tuple(kept), tuple(dropped)
 
 
-def _furniture(flat: str, paragraphs, headlines, title) -> tuple[tuple[str, str], ...]:
-    """Lines of the flattened page that are neither the article nor a headline record, each with the reason
-    text mode's rules give it (cookie, subscribe, navigation-list, ...), else 'outside-article'."""
-    from .text import _analyse
-
+def _furniture(lines, paragraphs, headlines, title) -> tuple[tuple[str, str], ...]:
+    """Lines of the flattened page (text mode's, analysed) that are neither the article nor a headline record,
+    each with the reason text mode's rules give it (cookie, subscribe, navigation-list, ...), else
+    'outside-article'."""
     kept = {normalize_text(t) for t in (*paragraphs, *headlines, title or "")}  # shown elsewhere already
-    lines, _ = _analyse(flat)
     out = []
     for ln in lines:
         key = normalize_text(ln.text)

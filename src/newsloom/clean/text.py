@@ -223,6 +223,7 @@ class _Line:
     reason: str | None = None  # furniture reason, once known
     author: str | None = None  # for bylines
     kind: str | None = None  # final kind, once known
+    line_end: int = 0  # last input line it covers (a sentence broken over lines is rejoined, see _reflowed)
 
     @property
     def prose(self) -> bool:
@@ -294,13 +295,14 @@ def _features(line: _Line) -> None:
 def _line_furniture(line: _Line, core: str) -> str | None:
     """Furniture recognisable from the line alone; None when the line may be content."""
     text = line.text
-    alnum = sum(ch.isalnum() for ch in text)
+    # map over str's own predicates: the same counts as a generator, without a Python call per character
+    alnum = sum(map(str.isalnum, text))
     if alnum == 0:
         return "separator" if len(text) <= 200 else "garbage"
-    visible = sum(not ch.isspace() for ch in text)
+    visible = len(text) - sum(map(str.isspace, text))
     if len(_CONTROL.findall(text)) > 0.02 * visible:
         return "garbage"  # binary data decoded as text: real text has no control characters
-    letters = sum(ch.isalpha() for ch in text)
+    letters = sum(map(str.isalpha, text))
     if letters < 0.5 * visible and visible > 3:
         # Mostly digits and symbols: a table row when it has cells, otherwise noise.
         if text.count("|") >= 2 or text.count("\t") >= 2:
@@ -480,7 +482,7 @@ def _navigation_item(line: _Line) -> bool:
 
 def _gap(a: _Line, b: _Line, raw_lines: list[str]) -> str:
     """How two list items are separated: 'none', 'blank' lines, or a 'separator' line."""
-    between = [raw_lines[k].strip() for k in range(a.line, b.line - 1)]
+    between = [raw_lines[k].strip() for k in range(a.line_end, b.line - 1)]
     if not between:
         return "none"
     return "blank" if all(not s for s in between) else "separator"
@@ -757,10 +759,80 @@ def _lines(raw_lines: list[str]) -> list[_Line]:
     return lines
 
 
+# Markdown (html2text, markdownify): link targets, images, emphasis and heading marks are markup, not words.
+# They are blanked to spaces of the same length, so that every offset still points into the input.
+_MARKDOWN = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)"  # an image, alt text and all
+                       r"|\]\([^)\s]*(?:\s+\"[^\"\n]*\")?\)"  # a link's target: '](url "title")'
+                       r"|(?<![\w\\])\[(?=[^\]\n]*\]\()"  # the '[' that opens a link
+                       r"|\*\*|__|(?m:^#{1,6}(?=\s))|\\(?=[\\`*_{}\[\]()#+.!-])")
+
+
+def _plain(text: str) -> str:
+    """``text`` with Markdown markup blanked to spaces (same length: offsets are kept)."""
+    if "](" not in text and "**" not in text and "__" not in text and "#" not in text and "\\" not in text:
+        return text
+    return _MARKDOWN.sub(lambda m: " " * len(m.group()), text)
+
+
+# A line this long, or a long one that holds most of the page's words, is a whole page or article on one line
+# (a whitespace-joined scrape): it is cut into its sentences before the lines are classified, as the classifier
+# reads a page line by line.
+_ONE_LINE_WORDS = 2 * _PROSE_CAP
+
+
+def _reflowed(lines: list[_Line], plain: str) -> list[_Line]:
+    """Lines rejoined where a scraper broke a sentence: at inline tags (BeautifulSoup's get_text("\\n")), or by
+    hard-wrapping with an indent (lynx). A line is continued by the next one when no blank line parts them, it
+    does not end a sentence, the next begins in lower case or with punctuation that continues a sentence, one
+    of the two has the words of a sentence fragment (four or more: a menu's one-word items are never joined),
+    and the break shows it cut a text: a space left at it (the text around an inline tag keeps its spaces; a
+    flattener that writes whole blocks strips them) or the next line starting with that punctuation. Then a
+    line of over ``_ONE_LINE_WORDS`` words, or of over ``_PROSE_CAP`` with over half the page's words, is cut
+    into its sentences."""
+    from ..sentences import split_sentences
+
+    joined: list[_Line] = []
+    for ln in lines:
+        last = joined[-1] if joined else None
+        if (last is not None and ln.line == last.line_end + 1 and not _BULLET.match(ln.text)
+                and last.text.rstrip(_CLOSERS)[-1:] not in ".!?…:;|" and _CONTINUES.match(ln.text)
+                and max(len(last.text.split()), len(ln.text.split())) >= 4
+                and (plain[last.end:last.end + 1] in (" ", "\t") or plain[ln.start - 1:ln.start] in (" ", "\t")
+                     or not ln.text[0].isalnum())):
+            last.end, last.line_end = ln.end, ln.line
+            last.text = _flat_span(plain, last.start, last.end)
+            continue
+        ln.line_end = ln.line
+        joined.append(ln)
+    out: list[_Line] = []
+    page_words = sum(len(ln.text.split()) for ln in joined)
+    for ln in joined:
+        words = len(ln.text.split())
+        if words <= _ONE_LINE_WORDS and (words <= _PROSE_CAP or 2 * words <= page_words):
+            out.append(ln)
+            continue
+        for sentence, (start, end) in split_sentences(ln.text, ln.start):
+            stripped = sentence.strip()
+            if stripped:
+                first = start + len(sentence) - len(sentence.lstrip())
+                out.append(_Line(line=ln.line, start=first, end=first + len(stripped), text=stripped,
+                                 line_end=ln.line_end))
+    return out
+
+
+_CONTINUES = re.compile(r"^(?:[a-zß-ÿ]|[,;:.)’”%]|\d+%)")
+
+
+def _flat_span(plain: str, start: int, end: int) -> str:
+    """plain[start:end] on one line: line breaks read as spaces (same length)."""
+    return plain[start:end].replace("\r\n", "  ").replace("\n", " ")
+
+
 def _analyse(text: str) -> tuple[list[_Line], tuple[int, int] | None]:
     """Passes 1-3: every non-blank line with its features and furniture reason, and the rule-based main run."""
-    raw_lines = text.split("\n")  # '\n' only, as the hand labels count lines ('\r' is stripped with the rest)
-    lines = _lines(raw_lines)
+    plain = _plain(text)
+    raw_lines = plain.split("\n")  # '\n' only, as the hand labels count lines ('\r' is stripped with the rest)
+    lines = _reflowed(_lines(raw_lines), plain)
     for ln in lines:
         _features(ln)
     _mark_teaser_lists(lines)
