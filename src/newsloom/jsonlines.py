@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+
 def json_line(value: object, *, indent: int | None = None) -> str:
     """``value`` as JSON (UTF-8 text kept readable), with U+2028/U+2029 escaped; one line unless ``indent``."""
     text = json.dumps(value, ensure_ascii=False, indent=indent)

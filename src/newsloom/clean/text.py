@@ -778,6 +778,8 @@ def _plain(text: str) -> str:
 # (a whitespace-joined scrape): it is cut into its sentences before the lines are classified, as the classifier
 # reads a page line by line.
 _ONE_LINE_WORDS = 2 * _PROSE_CAP
+# A line that continues a sentence begins in lower case or with punctuation that continues one (see _reflowed).
+_CONTINUES = re.compile(r"^(?:[a-zß-ÿ]|[,;:.)’”%]|\d+%)")
 
 
 def _reflowed(lines: list[_Line], plain: str) -> list[_Line]:
@@ -818,9 +820,6 @@ def _reflowed(lines: list[_Line], plain: str) -> list[_Line]:
                 out.append(_Line(line=ln.line, start=first, end=first + len(stripped), text=stripped,
                                  line_end=ln.line_end))
     return out
-
-
-_CONTINUES = re.compile(r"^(?:[a-zß-ÿ]|[,;:.)’”%]|\d+%)")
 
 
 def _flat_span(plain: str, start: int, end: int) -> str:
