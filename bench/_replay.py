@@ -78,7 +78,7 @@ def capture(paths: list[str], db: Path, collection_of: Callable[[str], str], cac
         return pickle.loads(cached.read_bytes())
     from newsloom import Pipeline
     from newsloom.clean.stage import CleanStage
-    from newsloom.dedup.stage import DedupStage
+    from newsloom.dedup.stage import DedupStage, SignStage
     from newsloom.represent.embed import RepresentStage
 
     store = Store(db)
@@ -87,8 +87,9 @@ def capture(paths: list[str], db: Path, collection_of: Callable[[str], str], cac
             store.save_embeddings(seed_embeddings)
     pipeline = Pipeline(store, Config.load())
     taken: list = []
-    pipeline.record_stages = [cls(pipeline.ctx) for cls in (CleanStage, DedupStage, RepresentStage)]
-    pipeline.record_stages.append(_Capture(pipeline.ctx, taken))
+    pipeline.half.stages = [cls(pipeline.half.ctx) for cls in (CleanStage, SignStage, RepresentStage)]
+    pipeline.half.ctx.cached_embeddings = store.embeddings
+    pipeline.store_stages = [DedupStage(pipeline.ctx), _Capture(pipeline.ctx, taken)]
     pipeline.story_stages = []
     pipeline.run(paths)
     url = dict(store.db.execute("SELECT id, url FROM documents").fetchall())

@@ -197,7 +197,7 @@ def run_stages(paths: list[str], db: Path, cache: EmbeddingCache | None = None):
     from newsloom import Pipeline, Store
     from newsloom.clean.stage import CleanStage
     from newsloom.cluster.stage import ClusterStage
-    from newsloom.dedup.stage import DedupStage
+    from newsloom.dedup.stage import DedupStage, SignStage
     from newsloom.represent.embed import RepresentStage, model_key
 
     store = Store(db)
@@ -206,7 +206,9 @@ def run_stages(paths: list[str], db: Path, cache: EmbeddingCache | None = None):
         with store.db:
             store.save_embeddings(cache.rows(model_key(config.represent)))
     pipeline = Pipeline(store, config)
-    pipeline.record_stages = [cls(pipeline.ctx) for cls in (CleanStage, DedupStage, RepresentStage, ClusterStage)]
+    pipeline.half.stages = [cls(pipeline.half.ctx) for cls in (CleanStage, SignStage, RepresentStage)]
+    pipeline.half.ctx.cached_embeddings = store.embeddings
+    pipeline.store_stages = [cls(pipeline.ctx) for cls in (DedupStage, ClusterStage)]
     pipeline.story_stages = []
     report = pipeline.run(paths)
     if cache is not None:

@@ -1,7 +1,9 @@
-"""Stage wiring and the local executor.
+"""Stage wiring: the document half through an executor, then the store half, one batch at a time.
 
-Documents are read lazily and processed in batches; each batch runs through the record stages (clean, dedup,
-represent, cluster, facts), then the story stages (reconcile, brief) for the stories it touched, and is
+Documents are read lazily and cut into batches. An executor (:mod:`newsloom.executors`: this process, or Ray
+actors) runs each batch through the document half (:mod:`newsloom.document_half`: cleaning and all model
+inference) and gives the prepared batches back in order. The store half takes each one in turn: dedup matching
+and clustering (the store stages), the writes, then reconcile and brief for the stories the batch touched, all
 committed in one transaction. Documents already in the store are skipped, so a rerun changes nothing.
 """
 
@@ -10,26 +12,27 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .brief.stage import BriefStage
-from .clean.stage import CleanStage
 from .cluster.stage import ClusterStage
 from .config import Config
 from .dedup.stage import DedupStage
-from .facts.stage import FactsStage
+from .document_half import DocumentHalf, PreparedBatch
+from .executors import LocalExecutor
 from .ingest import read_inputs
 from .reconcile.stage import ReconcileStage
 from .records import Document, Rejection, Story
-from .represent.embed import RepresentStage
+from .represent.embed import model_key
 from .stages import RunContext, Stage, StageStats
 from .store import Store
 from .store.lock import writer_lock
+from .store.sqlite import to_blob
 from .workers import DocumentWorkers
 
-RECORD_STAGES: list[type[Stage]] = [CleanStage, DedupStage, RepresentStage, ClusterStage, FactsStage]
+STORE_STAGES: list[type[Stage]] = [DedupStage, ClusterStage]
 STORY_STAGES: list[type[Stage]] = [ReconcileStage, BriefStage]
 
 
@@ -58,15 +61,20 @@ class RunReport:
 
 class Pipeline:
     """``workers``: the document workers that read and clean under the limits (default: a pool of its own,
-    per ``[ingest]``, whose processes start on first use and stop with :meth:`close`)."""
+    per ``[ingest]``, whose processes start on first use and stop with :meth:`close`). ``executor``: what runs
+    the document half (default: :class:`LocalExecutor`, in this process, cleaning in ``workers``)."""
 
-    def __init__(self, store: Store, config: Config | None = None, workers: DocumentWorkers | None = None):
+    def __init__(self, store: Store, config: Config | None = None, workers: DocumentWorkers | None = None,
+                 executor=None):
         self.config = config or Config()
         self.store = store
         self.workers = workers or DocumentWorkers.from_config(self.config.ingest)
+        self.half = DocumentHalf(self.config, self.workers)
+        self.executor = executor or LocalExecutor(self.half)
         self.ctx = RunContext(self.config, store, workers=self.workers)
-        self.record_stages = [cls(self.ctx) for cls in RECORD_STAGES]
+        self.store_stages = [cls(self.ctx) for cls in STORE_STAGES]
         self.story_stages = [cls(self.ctx) for cls in STORY_STAGES]
+        self.document_stats: dict[str, StageStats] = {}
 
     def run(self, paths: Iterable[str], progress: Callable[[int], None] | None = None, *,
             wait_s: float | None = None, on_wait: Callable[[str], None] | None = None) -> RunReport:
@@ -76,7 +84,9 @@ class Pipeline:
         return self.run_items(items, report, progress, wait_s=wait_s, on_wait=on_wait)
 
     def close(self) -> None:
-        """Stop the document workers (a pipeline nobody closes stops them when it is collected)."""
+        """Stop the executor and the document workers (a pipeline nobody closes stops them when it is
+        collected)."""
+        self.executor.close()
         self.workers.close()
 
     def __enter__(self) -> "Pipeline":
@@ -98,8 +108,21 @@ class Pipeline:
     def _run_items(self, items: Iterable[Document | Rejection], report: RunReport,
                    progress: Callable[[int], None] | None) -> RunReport:
         start = time.perf_counter()
-        for stage in self.record_stages + self.story_stages:  # a report counts its own run only
+        # A report counts its own run only; the document half's counts come back with each prepared batch.
+        self.document_stats = {s.name: StageStats(s.name) for s in self.half.stages}
+        for stage in self.store_stages + self.story_stages:
             stage.stats = StageStats(stage.name)
+        for prepared in self.executor.prepare(self._batches(items, report)):
+            self._store_batch(prepared, report, progress)
+        report.stages = [s.as_dict() for s in self.document_stats.values()]
+        report.stages += [s.stats.as_dict() for s in self.store_stages + self.story_stages]
+        report.counts = self.store.counts()
+        report.seconds = time.perf_counter() - start
+        self._log(report)
+        return report
+
+    def _batches(self, items: Iterable[Document | Rejection], report: RunReport) -> Iterator[list[Document]]:
+        """The new documents, ``batch_docs`` at a time; refusals met while reading are recorded at once."""
         batch: list[Document] = []
         seen: set[str] = set()
         for item in items:
@@ -115,32 +138,40 @@ class Pipeline:
             seen.add(item.id)
             batch.append(item)
             if len(batch) >= self.config.batch_docs:
-                self._run_batch(batch, report, progress)
+                yield batch
                 batch = []
         if batch:
-            self._run_batch(batch, report, progress)
-        report.stages = [s.stats.as_dict() for s in self.record_stages + self.story_stages]
-        report.counts = self.store.counts()
-        report.seconds = time.perf_counter() - start
-        self._log(report)
-        return report
+            yield batch
 
-    def _run_batch(self, documents: list[Document], report: RunReport, progress) -> None:
-        self.ctx.vectors.clear()
+    def _store_batch(self, prepared: PreparedBatch, report: RunReport, progress) -> None:
+        """The store half of one batch, in one transaction."""
+        for stats in prepared.stats:
+            self.document_stats.setdefault(stats.name, StageStats(stats.name)).add(stats)
+        ctx = self.ctx
+        ctx.clear_batch()
+        ctx.vectors.update(prepared.vectors)
+        ctx.signatures.update(prepared.signatures)
+        documents = 0
         with self.store.transaction():
-            records: Iterable = documents
-            for stage in self.record_stages:
+            records: Iterable = prepared.records
+            for stage in self.store_stages:
                 records = stage.run(records)
             touched: list[Story] = []
             for record in records:
                 self.store.write(record)
                 if isinstance(record, Document):
-                    report.documents_new += 1
+                    documents += 1
                 elif isinstance(record, Story):
                     touched.append(record)
                 elif isinstance(record, Rejection):
                     report.rejected[record.code] += 1
-            for stage in self.record_stages:
+            for record in prepared.facts:
+                self.store.write(record)
+            key = model_key(self.config.represent)
+            self.store.save_embeddings([(rid, key, to_blob(v)) for rid, v in prepared.vectors.items()])
+            # Reconcile finds its sentences' vectors here, by content (a story is reconciled again as it grows).
+            self.store.save_embeddings([(rid, key, to_blob(v)) for rid, v in prepared.sentence_vectors.items()])
+            for stage in self.store_stages:
                 stage.finish_batch()
             self.store.refresh_story_counts([s.id for s in touched])
             records = touched
@@ -149,8 +180,9 @@ class Pipeline:
             for record in records:
                 if not isinstance(record, Story):
                     self.store.write(record)
+        report.documents_new += documents
         if progress:
-            progress(len(documents))
+            progress(documents + sum(isinstance(r, Rejection) for r in prepared.records))
 
     def _log(self, report: RunReport) -> None:
         """Append the run's counters to a JSON-lines log beside the store (kept out of the database, so that

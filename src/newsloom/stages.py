@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,14 @@ class StageStats:
     notes: Counter = field(default_factory=Counter)  # other counts worth reporting (copies linked, ...)
     seconds: float = 0.0
 
+    def add(self, other: "StageStats") -> None:
+        """Counts of the same stage from another batch or another process (the document half's workers)."""
+        self.records_in += other.records_in
+        self.records_out += other.records_out
+        self.dropped.update(other.dropped)
+        self.notes.update(other.notes)
+        self.seconds += other.seconds
+
     def as_dict(self) -> dict:
         return {"stage": self.name, "in": self.records_in, "out": self.records_out,
                 "dropped": dict(self.dropped), **dict(self.notes), "seconds": round(self.seconds, 3)}
@@ -31,12 +39,23 @@ class StageStats:
 
 @dataclass
 class RunContext:
-    """What stages share during one run: configuration, the store, and per-batch scratch data."""
+    """What stages share during one run: configuration, the store (None in the document half, which works
+    without one), and per-batch scratch data: what the document half computed and the store half uses."""
 
     config: "Config"
-    store: "Store"
+    store: "Store | None"
     vectors: dict[str, Any] = field(default_factory=dict)  # record id -> embedding, for the current batch
     workers: "DocumentWorkers | None" = None  # per-document work under time and memory limits (newsloom.workers)
+    signatures: dict[str, tuple] = field(default_factory=dict)  # article id -> (MinHash row, shingles, exact key)
+    sentence_vectors: dict[str, Any] = field(default_factory=dict)  # content_id("sen", sentence) -> embedding
+    # Embeddings computed before (record ids, model key) -> {id: vector}, or None: the benchmarks replay
+    # corpora with a cache; a pipeline run embeds only new documents, so it has nothing to look up.
+    cached_embeddings: Callable[[list[str], str], dict] | None = None
+
+    def clear_batch(self) -> None:
+        self.vectors.clear()
+        self.signatures.clear()
+        self.sentence_vectors.clear()
 
 
 class Stage:

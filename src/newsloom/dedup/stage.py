@@ -5,8 +5,8 @@ lineage; itself for an original) and its similarity to the article it matched (e
 shorter text in the longer; 1.0 for exact copies). Later stages count lineages, not articles, as independent
 sources, and still list every article and outlet.
 
-The work is streaming and incremental: each batch is signed at once (:mod:`.minhash`), checked against the
-store's LSH band table and the batch's own earlier articles (:mod:`.engine`), and its signatures, buckets and
+The work is streaming and incremental: each batch is signed at once (:mod:`.minhash`; in the document half, by
+:class:`SignStage`, since a signature needs the text alone), checked against the store's LSH band table and the batch's own earlier articles (:mod:`.engine`), and its signatures, buckets and
 passages are written in the batch's transaction (:mod:`.index`, :mod:`.passages`). Old signatures are never
 recomputed and nothing is held in memory between batches, so memory stays bounded as the store grows.
 """
@@ -16,15 +16,40 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+import numpy as np
+
 from ..errors import StoreError
 from ..records import Article
 from ..stages import BatchStage
 from .engine import Deduper
 from .index import SQLiteIndex
-from .minhash import Signer
+from .minhash import Signed, Signer
 from .passages import passages
 
 _BACKFILL_BATCH = 500
+
+
+def signer_of(ctx) -> Signer:
+    cfg = ctx.config.dedup
+    return Signer(num_perm=cfg.num_perm, shingle_words=cfg.shingle_words)
+
+
+class SignStage(BatchStage):
+    """The document half's part of dedup: each article's MinHash signature, for the store half to match."""
+
+    name = "sign"
+    consumes = (Article,)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.signer = signer_of(ctx)
+
+    def process_batch(self, batch: list[Article]) -> Iterable:
+        if batch:
+            signed = self.signer.sign([a.text for a in batch])
+            for i, article in enumerate(batch):
+                self.ctx.signatures[article.id] = (signed.signatures[i], int(signed.sizes[i]), int(signed.exact[i]))
+        return batch
 
 
 class DedupStage(BatchStage):
@@ -34,7 +59,7 @@ class DedupStage(BatchStage):
     def __init__(self, ctx):
         super().__init__(ctx)
         cfg = ctx.config.dedup
-        self.signer = Signer(num_perm=cfg.num_perm, shingle_words=cfg.shingle_words)
+        self.signer = signer_of(ctx)
         # near_threshold is the estimated Jaccard that makes a near copy; the containment rule (a truncated or
         # re-wrapped copy: at least half of the shorter text in the longer) keeps the engine's default.
         self.engine = Deduper(SQLiteIndex(ctx.store, num_perm=cfg.num_perm), self.signer,
@@ -64,7 +89,14 @@ class DedupStage(BatchStage):
         if not self._ready:
             self._prepare()
         merges = self.engine.merges
-        links = self.engine.add_batch([a.id for a in batch], [a.text for a in batch])
+        ids = [a.id for a in batch]
+        signed = [self.ctx.signatures.get(i) for i in ids]
+        if all(signed):  # signed in the document half
+            links = self.engine.add_signed(ids, Signed(np.stack([s[0] for s in signed]),
+                                                       np.array([s[1] for s in signed], dtype=np.int64),
+                                                       np.array([s[2] for s in signed], dtype=np.int64)))
+        else:
+            links = self.engine.add_batch(ids, [a.text for a in batch])
         if self.engine.merges > merges:
             self.note("lineages_joined", self.engine.merges - merges)
         rows = []

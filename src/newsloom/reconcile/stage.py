@@ -19,10 +19,10 @@ import numpy as np
 
 from ..facts.entities import resolve_story_keys
 from ..records import Article, Claim, Entity, Event, Figure, Story, content_id
-from ..stages import Stage
+from ..stages import BatchStage, Stage
 from .figures import claim_status, figure_time, group_figures, quantity_key
 from .sources import independent_sources, source_keys
-from .statements import statement_claims
+from .statements import candidate_sentences, statement_claims
 
 # Kept for callers of the first version.
 group_quantities = group_figures
@@ -77,6 +77,40 @@ def story_statement_claims(articles: list[Article], entities: list[Entity],
     return statement_claims(articles, keys_at, events, embed)
 
 
+class StatementSentencesStage(BatchStage):
+    """The document half's part of reconcile: the embeddings of each new article's candidate statement sentences
+    (those that name an entity or hold an event), computed once per article where the models run, so that
+    reconcile looks them up (by content, in the store's embedding cache) instead of running the encoder in the
+    sequential half. Candidacy is the article's own: the same sentences reconcile takes from it later."""
+
+    name = "sentences"
+    consumes = (Article, Entity, Event)
+
+    def process_batch(self, batch: list) -> Iterable:
+        from ..represent.embed import embed_texts, model_key
+
+        spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+        events: dict[str, list[Event]] = defaultdict(list)
+        for record in batch:
+            if isinstance(record, Entity):
+                spans[record.article_id].append((record.span[0], record.span[1], record.key))
+            elif isinstance(record, Event):
+                events[record.article_id].append(record)
+        sentences = [c["sentence"] for a in batch if isinstance(a, Article)
+                     for c in candidate_sentences([a], {a.id: spans[a.id]}, events[a.id])]
+        ids = list(dict.fromkeys(content_id("sen", t) for t in sentences))
+        text_of = {content_id("sen", t): t for t in sentences}
+        config = self.ctx.config.represent
+        lookup = self.ctx.cached_embeddings
+        known = lookup(ids, model_key(config)) if lookup is not None and ids else {}
+        missing = [i for i in ids if i not in known]
+        vectors = embed_texts([text_of[i] for i in missing], config)
+        self.ctx.sentence_vectors.update(known)
+        self.ctx.sentence_vectors.update(zip(missing, vectors))
+        self.note("sentences_embedded", len(missing))
+        return batch
+
+
 class ReconcileStage(Stage):
     name = "reconcile"
     consumes = (Story,)
@@ -108,7 +142,8 @@ class ReconcileStage(Stage):
         yield story  # after its claims, so that the brief stage finds them written
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        """Sentence vectors, cached in the store by content (a story is reconciled again as it grows)."""
+        """Sentence vectors from the store's cache by content, where the document half put them; encoded here
+        only for articles stored before it did (a store from an earlier version)."""
         from ..represent.embed import embed_texts, model_key
 
         config = self.ctx.config.represent
@@ -118,6 +153,7 @@ class ReconcileStage(Stage):
         missing = [i for i, rid in enumerate(ids) if rid not in cached]
         if missing:
             unique = list(dict.fromkeys(texts[i] for i in missing))
+            self.note("sentences_encoded", len(unique))
             vectors = embed_texts(unique, config)
             fresh = {content_id("sen", t): v for t, v in zip(unique, vectors)}
             self.ctx.store.save_embeddings([(rid, key, v.astype(np.float32).tobytes()) for rid, v in fresh.items()])

@@ -1,5 +1,5 @@
 """Sentence embeddings (all-MiniLM-L6-v2 by default), loaded offline from installed packages, computed in
-batches and cached in the store by record id."""
+batches in the document half; the store half keeps them by record id."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from ..config import RepresentConfig
 from ..errors import ModelMissingError
 from ..records import Article, Headline
 from ..stages import BatchStage
-from ..store.sqlite import to_blob
 
 log = logging.getLogger(__name__)
 _MODELS: dict[tuple, object] = {}
@@ -77,20 +76,21 @@ def record_text(record: Article | Headline) -> str:
 
 
 class RepresentStage(BatchStage):
+    """The document half's embeddings of articles and headlines (``ctx.vectors``); the store half keeps them."""
+
     name = "represent"
     consumes = (Article, Headline)
 
     def process_batch(self, batch: list) -> Iterable:
         config = self.ctx.config.represent
-        key = model_key(config)
         ids = [r.id for r in batch]
-        cached = self.ctx.store.embeddings(ids, key)
+        lookup = self.ctx.cached_embeddings
+        cached = lookup(ids, model_key(config)) if lookup is not None and ids else {}
         missing = [r for r in batch if r.id not in cached]
         if missing:
-            vectors = embed_texts([record_text(r) for r in missing], config)
-            self.ctx.store.save_embeddings([(r.id, key, to_blob(v)) for r, v in zip(missing, vectors)])
-            cached.update({r.id: v for r, v in zip(missing, vectors)})
+            cached.update(zip((r.id for r in missing), embed_texts([record_text(r) for r in missing], config)))
         self.note("embedded", len(missing))
-        self.note("from_cache", len(batch) - len(missing))
+        if lookup is not None:
+            self.note("from_cache", len(batch) - len(missing))
         self.ctx.vectors.update({i: cached[i] for i in ids})
         return batch

@@ -1,0 +1,62 @@
+"""The document half: the work each document needs alone, which holds all model inference.
+
+Cleaning (in the document workers, under the time and memory limits), MinHash signatures, the embeddings of
+articles and headlines, spaCy's entities, events and figures, and the embeddings of the sentences reconcile
+can use: none of it reads the store, so a batch can be prepared anywhere (this process, a Ray actor) and in
+any number of copies at once. What comes out is one :class:`PreparedBatch`, which the store half
+(:mod:`newsloom.pipeline`) takes in order: it matches copies against the index, places articles in stories
+and threads, writes, reconciles and briefs, with no model left to run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clean.stage import CleanStage
+from .config import Config
+from .dedup.stage import SignStage
+from .facts.stage import FactsStage
+from .records import Document, Entity, Event, Figure
+from .reconcile.stage import StatementSentencesStage
+from .represent.embed import RepresentStage
+from .stages import RunContext, Stage, StageStats
+
+DOCUMENT_STAGES: list[type[Stage]] = [CleanStage, SignStage, RepresentStage, FactsStage, StatementSentencesStage]
+FACT_TYPES = (Entity, Event, Figure)
+
+
+@dataclass
+class PreparedBatch:
+    """One batch of documents through the document half, in the documents' order."""
+
+    records: list  # documents, refusals, articles, headlines, furniture
+    facts: list  # entities, events and figures of the batch's articles
+    signatures: dict[str, tuple]  # article id -> (MinHash signature, shingle count, exact key)
+    vectors: dict[str, Any]  # article and headline id -> embedding
+    sentence_vectors: dict[str, Any]  # content_id("sen", sentence) -> embedding
+    stats: list[StageStats] = field(default_factory=list)
+
+
+class DocumentHalf:
+    """The document stages over one batch at a time. ``workers``: the document workers that clean under the
+    limits (None: clean in this process, unbounded, as a stage built by hand does)."""
+
+    def __init__(self, config: Config, workers=None, stages: list[type[Stage]] | None = None):
+        self.config = config
+        self.ctx = RunContext(config, None, workers=workers)
+        self.stages = [cls(self.ctx) for cls in (stages or DOCUMENT_STAGES)]
+
+    def prepare(self, documents: list[Document]) -> PreparedBatch:
+        self.ctx.clear_batch()
+        for stage in self.stages:  # each batch reports its own counts; the pipeline adds them up
+            stage.stats = StageStats(stage.name)
+        records = documents
+        for stage in self.stages:
+            records = stage.run(records)
+        records = list(records)
+        return PreparedBatch(records=[r for r in records if not isinstance(r, FACT_TYPES)],
+                             facts=[r for r in records if isinstance(r, FACT_TYPES)],
+                             signatures=dict(self.ctx.signatures), vectors=dict(self.ctx.vectors),
+                             sentence_vectors=dict(self.ctx.sentence_vectors),
+                             stats=[stage.stats for stage in self.stages])
