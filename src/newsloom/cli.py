@@ -116,7 +116,16 @@ def main(verbose: bool) -> None:
 @db_option
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML configuration file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON on stdout.")
-def run(paths: tuple[str, ...], db: str, config_path: str | None, as_json: bool) -> None:
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="What runs the document half (cleaning and the models): this machine's processes, or Ray.")
+@click.option("--address", help="Ray: 'auto' (the cluster this machine is in) or ray://host:10001; "
+                                "default: a local Ray instance.")
+@click.option("--workers", type=click.IntRange(min=1), help="Ray: actors for the document half (default: CPUs, "
+                                                             "at most 16).")
+@click.option("--gpus-per-worker", type=click.FloatRange(min=0), default=0, show_default=True,
+              help="Ray: GPU share per actor (embeddings on the GPU).")
+def run(paths: tuple[str, ...], db: str, config_path: str | None, as_json: bool, executor: str,
+        address: str | None, workers: int | None, gpus_per_worker: float) -> None:
     """Read PATHS (files, directories, or - for stdin) and update the store: clean, dedup, cluster,
     extract facts, reconcile and brief."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -124,12 +133,20 @@ def run(paths: tuple[str, ...], db: str, config_path: str | None, as_json: bool)
     from .pipeline import Pipeline
 
     config = Config.load(config_path)
+    if executor == "local" and (address or workers or gpus_per_worker):
+        raise click.UsageError("--address, --workers and --gpus-per-worker are for --executor ray")
     store = _store(db, create=True)
+    document_executor = None
+    if executor == "ray":
+        from .executors import RayExecutor
+
+        document_executor = RayExecutor(config, address=address, workers=workers, gpus_per_worker=gpus_per_worker)
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True) as progress:
+                  TimeElapsedColumn(), console=err, transient=True) as progress, \
+            Pipeline(store, config, executor=document_executor) as pipeline:
         task = progress.add_task("documents", total=None)
-        report = Pipeline(store, config).run(paths, progress=lambda n: progress.advance(task, n),
-                                             on_wait=lambda message: progress.console.print(terminal_safe(message)))
+        report = pipeline.run(paths, progress=lambda n: progress.advance(task, n),
+                              on_wait=lambda message: progress.console.print(terminal_safe(message)))
     _print_report(report)
     if as_json:
         click.echo(json.dumps(report.as_dict()))

@@ -88,11 +88,10 @@ class RayExecutor:
     def _start(self) -> None:
         import ray
 
-        if ray.is_initialized():
-            return
-        ray.init(address=self.address, num_cpus=self.num_cpus if self.address is None else None,
-                 include_dashboard=False, log_to_driver=False, configure_logging=False)
-        self._started_ray = True
+        if not ray.is_initialized():
+            ray.init(address=self.address, num_cpus=self.num_cpus if self.address is None else None,
+                     include_dashboard=False, log_to_driver=False, configure_logging=False)
+            self._started_ray = True
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
@@ -105,9 +104,9 @@ class RayExecutor:
         while window := list(islice(batches, self.workers * self.batches_per_worker)):
             rows = ray.data.from_items([{"documents": pickle.dumps(batch)} for batch in window],
                                        override_num_blocks=len(window))
+            actors = ray.data.ActorPoolStrategy(size=min(self.workers, len(window)))
             prepared = rows.map_batches(_RayDocumentHalf, fn_constructor_kwargs={"config": self.config},
-                                        batch_size=1, compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(window))),
-                                        num_cpus=1,
+                                        batch_size=1, compute=actors, num_cpus=1,
                                         num_gpus=self.gpus_per_worker or None, zero_copy_batch=True)
             for row in prepared.iter_rows():
                 yield pickle.loads(row["prepared"])

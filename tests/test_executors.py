@@ -1,0 +1,107 @@
+"""The two halves and the executors: the store half runs no model, and Ray stores exactly what the local
+executor stores (issue 21)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import replace
+
+import pytest
+
+from newsloom import Config, Pipeline, Store
+from newsloom.document_half import DocumentHalf
+from support import EXAMPLES, shared_or_skip
+
+# Tables whose rows are derived data of the run; the full-text index tables mirror articles and headlines.
+SKIPPED_TABLES = {"schema_version"}
+
+
+def table_rows(path) -> dict[str, list]:
+    db = sqlite3.connect(path)
+    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+              if name not in SKIPPED_TABLES and not name.startswith("sqlite")]
+    rows = {name: sorted(map(repr, db.execute(f"SELECT * FROM {name}"))) for name in tables}
+    db.close()
+    return rows
+
+
+def test_the_store_half_looks_up_sentence_vectors_and_runs_no_encoder(examples_store):
+    _, report = examples_store
+    stages = {s["stage"]: s for s in report.stages}
+    assert [s["stage"] for s in report.stages] == ["clean", "sign", "represent", "facts", "sentences", "dedup",
+                                                   "cluster", "reconcile", "brief"]
+    assert stages["sentences"]["sentences_embedded"] > 0
+    assert stages["reconcile"].get("statement_corroborated", 0) > 0  # statements were cross-checked ...
+    assert "sentences_encoded" not in stages["reconcile"]  # ... from the document half's vectors alone
+
+
+def test_reconcile_encodes_what_the_document_half_did_not(tmp_path):
+    """A store written before the document half embedded sentences: reconcile still finds its vectors."""
+    from newsloom.clean.stage import CleanStage
+    from newsloom.dedup.stage import SignStage
+    from newsloom.facts.stage import FactsStage
+    from newsloom.represent.embed import RepresentStage
+
+    store = Store(tmp_path / "news.db")
+    pipeline = Pipeline(store, Config())
+    pipeline.half.stages = [cls(pipeline.half.ctx) for cls in (CleanStage, SignStage, RepresentStage, FactsStage)]
+    report = pipeline.run([str(EXAMPLES)])
+    pipeline.close()
+    reconcile = next(s for s in report.stages if s["stage"] == "reconcile")
+    assert reconcile["sentences_encoded"] > 0 and reconcile["statement_corroborated"] > 0
+
+
+def test_a_document_half_needs_no_store():
+    from newsloom.records import Document, content_id
+
+    text = ("Flooding closed the main bridge into Kessmoor on Tuesday, the council said. " * 6).strip()
+    doc = Document(id=content_id("doc", text), uri="memory://flood.txt", format="text", content=text)
+    prepared = DocumentHalf(Config()).prepare([doc])
+    (article,) = [r for r in prepared.records if type(r).__name__ == "Article"]
+    assert set(prepared.signatures) == {article.id}
+    assert article.id in prepared.vectors and prepared.vectors[article.id].shape == (384,)
+    assert {type(f).__name__ for f in prepared.facts} >= {"Entity"}
+
+
+def _t17_jsonl(tmp_path, collection: str):
+    """A timeline17 collection as newsloom JSONL (date and outlet from the layout)."""
+    source = shared_or_skip("timeline17", collection, "articles.jsonl")
+    out = tmp_path / f"{collection}.jsonl"
+    with out.open("w", encoding="utf-8") as handle:
+        for line in source.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            handle.write(json.dumps({"text": row["text"], "published": row["time"], "source": "BBC",
+                                     "url": f"timeline17://{collection}/{row['id']}"}) + "\n")
+    return out
+
+
+def _run(db, paths, config, executor=None) -> dict:
+    with Pipeline(Store(db), config, executor=executor) as pipeline:
+        report = pipeline.run([str(p) for p in paths])
+    assert report.documents_new > 0
+    return table_rows(db)
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    ray = pytest.importorskip("ray", reason="Ray is part of newsloom[all]: pip install 'newsloom[ray]'")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def test_ray_executor_stores_what_the_local_executor_stores(tmp_path, ray_local):
+    """The examples, the seeds and a timeline17 collection, in batches of 40 documents and windows of two
+    batches, so that Ray's order across actors and windows is exercised."""
+    from newsloom.executors import RayExecutor
+
+    inputs = [EXAMPLES, shared_or_skip("seeds"), _t17_jsonl(tmp_path, "MJ_bbc")]
+    config = replace(Config(), batch_docs=40)
+    local = _run(tmp_path / "local.db", inputs, config)
+    ray_run = _run(tmp_path / "ray.db", inputs, config,
+                   RayExecutor(config, workers=2, batches_per_worker=1))
+    assert {t: len(r) for t, r in ray_run.items()} == {t: len(r) for t, r in local.items()}
+    assert len(local["documents"]) > 150 and len(local["stories"]) > 20 and len(local["claims"]) > 50
+    differing = [t for t in local if local[t] != ray_run[t]]
+    assert not differing, f"tables that differ between the executors: {differing}"
