@@ -64,6 +64,21 @@ def test_a_document_half_needs_no_store():
     assert {type(f).__name__ for f in prepared.facts} >= {"Entity"}
 
 
+def test_model_worker_processes_store_what_this_process_stores(tmp_path, examples_store):
+    store, _ = examples_store
+    config = replace(Config(), executor=replace(Config().executor, processes=2))
+    assert _run(tmp_path / "processes.db", [EXAMPLES], config) == table_rows(store.path)
+
+
+def test_executor_processes_is_checked():
+    from newsloom.errors import ConfigError
+    from newsloom.executors import model_processes
+
+    assert model_processes(Config.from_dict({"executor": {"processes": "auto"}})) >= 1
+    with pytest.raises(ConfigError, match="processes"):
+        model_processes(Config.from_dict({"executor": {"processes": -1}}))
+
+
 def _t17_jsonl(tmp_path, collection: str):
     """A timeline17 collection as newsloom JSONL (date and outlet from the layout)."""
     source = shared_or_skip("timeline17", collection, "articles.jsonl")

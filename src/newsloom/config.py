@@ -34,6 +34,13 @@ class IngestConfig:
 
 
 @dataclass(frozen=True)
+class ExecutorConfig:
+    # The local executor's model worker processes (the document half after cleaning): 0 runs the models in the
+    # pipeline's own process; "auto" sizes the pool from the cores other processes leave free when a run starts.
+    processes: int | str = 0
+
+
+@dataclass(frozen=True)
 class CleanConfig:
     min_article_words: int = 40  # shorter main text is kept as a headline, not an article
 
@@ -149,6 +156,7 @@ class CollectConfig:
 @dataclass(frozen=True)
 class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
     clean: CleanConfig = field(default_factory=CleanConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     represent: RepresentConfig = field(default_factory=RepresentConfig)

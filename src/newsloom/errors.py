@@ -28,6 +28,12 @@ class NotFoundError(NewsloomError):
     code = "E004"
 
 
+class WorkerError(NewsloomError):
+    """A model worker of the document half died on a batch (out of memory, killed); the batch was not stored."""
+
+    code = "E006"
+
+
 class InputRejected(NewsloomError):
     """Raised by readers and cleaners for one input; the pipeline records it and goes on."""
 

@@ -1,7 +1,9 @@
 """Executors run the document half (:mod:`newsloom.document_half`) over batches of documents and give the
 prepared batches back in the order the batches came, for the store half to take one at a time.
 
-- :class:`LocalExecutor`: in this process; cleaning in the pipeline's document workers, the models here.
+- :class:`LocalExecutor`: cleaning in the pipeline's document workers (under the per-document limits); the
+  models in this process, or in ``processes`` model worker processes that load them once and take whole
+  batches, so that the store half of one batch runs while the next batches are prepared.
 - :class:`RayExecutor`: Ray Data ``map_batches`` over a pool of actors that load the models once and clean
   in document workers of their own (the same time and memory limits), on a local Ray instance or an existing
   cluster. A batch is one row, so each batch is prepared exactly as the local executor prepares it and the
@@ -17,25 +19,89 @@ from dataclasses import replace
 from itertools import islice
 
 from .config import Config
-from .document_half import DocumentHalf, PreparedBatch
-from .errors import ConfigError
+from .document_half import DOCUMENT_STAGES, DocumentHalf, PreparedBatch
+from .errors import ConfigError, InputRejected, WorkerError
 from .records import Document
+from .stages import StageStats
 
 EXECUTORS = ("local", "ray")
 
 
+def free_cores() -> int:
+    """CPUs this process may use, less the ones other processes keep busy (the one-minute load average)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return max(1, min(cores, round(cores - busy)))
+
+
+def model_processes(config: Config) -> int:
+    wanted = config.executor.processes
+    if wanted == "auto":
+        return free_cores()
+    if not isinstance(wanted, int) or wanted < 0:
+        raise ConfigError(f"[executor] processes must be a number of processes (0: none) or \"auto\", not {wanted!r}")
+    return wanted
+
+
+_MODEL_HALVES: dict[tuple, DocumentHalf] = {}
+
+
+def prepare_cleaned(job: tuple[Config, int, list, StageStats]) -> PreparedBatch:
+    """A model worker's task: the document half after cleaning, for one batch's cleaned records (with the clean
+    stage's counts, passed through). Models load on the worker's first batch, with ``threads`` intra-op threads
+    for torch, and stay loaded."""
+    config, threads, records, clean_stats = job
+    half = _MODEL_HALVES.get((config, threads))
+    if half is None:
+        import torch
+
+        torch.set_num_threads(threads)
+        half = _MODEL_HALVES[(config, threads)] = DocumentHalf(config, stages=DOCUMENT_STAGES[1:])
+    prepared = half.prepare(records)
+    prepared.stats.insert(0, clean_stats)
+    return prepared
+
+
 class LocalExecutor:
+    """``processes`` 0: the models run in this process (``half`` holds them); N: in N model worker processes,
+    each with an equal share of the cores as torch threads and spaCy in one process."""
+
     name = "local"
 
-    def __init__(self, half: DocumentHalf):
-        self.half = half
+    def __init__(self, half: DocumentHalf, processes: int = 0):
+        self.half, self.processes = half, processes
+        self._pool = None
 
     def prepare(self, batches: Iterable[list[Document]]) -> Iterator[PreparedBatch]:
+        if not self.processes:
+            for batch in batches:
+                yield self.half.prepare(batch)
+            return
+        from .workers import DocumentWorkers
+
+        if self._pool is None:  # no time limit per batch: cleaning, the only stage input can hang, has its own
+            self._pool = DocumentWorkers(timeout_s=0, memory_mb=None, processes=self.processes)
+        for prepared in self._pool.map(prepare_cleaned, self._cleaned(batches)):
+            if isinstance(prepared, InputRejected):
+                raise WorkerError(f"a model worker failed on a batch ({prepared.reason}); nothing of the batch "
+                                    f"was stored, and running again resumes from it")
+            yield prepared
+
+    def _cleaned(self, batches: Iterable[list[Document]]) -> Iterator[tuple]:
+        config = replace(self.half.config, facts=replace(self.half.config.facts, n_process=1))
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        threads = max(1, cores // self.processes)
+        clean = self.half.stages[0]
         for batch in batches:
-            yield self.half.prepare(batch)
+            clean.stats = StageStats(clean.name)
+            records = list(clean.run(batch))
+            yield config, threads, records, clean.stats
 
     def close(self) -> None:
-        """Nothing of its own to stop: the document workers belong to the pipeline."""
+        """Stops the model workers; the document workers belong to the pipeline."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
 
 class _RayDocumentHalf:

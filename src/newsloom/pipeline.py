@@ -21,7 +21,7 @@ from .cluster.stage import ClusterStage
 from .config import Config
 from .dedup.stage import DedupStage
 from .document_half import DocumentHalf, PreparedBatch
-from .executors import LocalExecutor
+from .executors import LocalExecutor, model_processes
 from .ingest import read_inputs
 from .reconcile.stage import ReconcileStage
 from .records import Document, Rejection, Story
@@ -47,6 +47,7 @@ class RunReport:
     stages: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    store_half_seconds: float = 0.0  # the sequential half alone: matching, clustering, writes, reconcile, brief
 
     @property
     def rejected_total(self) -> int:
@@ -56,7 +57,8 @@ class RunReport:
         return {"inputs": self.inputs, "documents_read": self.documents_read, "documents_new": self.documents_new,
                 "documents_already_stored": self.documents_seen,
                 "skipped_files": self.skipped_files, "rejected": dict(self.rejected),
-                "stages": self.stages, "store": self.counts, "seconds": round(self.seconds, 2)}
+                "stages": self.stages, "store": self.counts, "seconds": round(self.seconds, 2),
+                "store_half_seconds": round(self.store_half_seconds, 2)}
 
 
 class Pipeline:
@@ -70,7 +72,7 @@ class Pipeline:
         self.store = store
         self.workers = workers or DocumentWorkers.from_config(self.config.ingest)
         self.half = DocumentHalf(self.config, self.workers)
-        self.executor = executor or LocalExecutor(self.half)
+        self.executor = executor or LocalExecutor(self.half, processes=model_processes(self.config))
         self.ctx = RunContext(self.config, store, workers=self.workers)
         self.store_stages = [cls(self.ctx) for cls in STORE_STAGES]
         self.story_stages = [cls(self.ctx) for cls in STORY_STAGES]
@@ -145,6 +147,7 @@ class Pipeline:
 
     def _store_batch(self, prepared: PreparedBatch, report: RunReport, progress) -> None:
         """The store half of one batch, in one transaction."""
+        start = time.perf_counter()
         for stats in prepared.stats:
             self.document_stats.setdefault(stats.name, StageStats(stats.name)).add(stats)
         ctx = self.ctx
@@ -181,6 +184,7 @@ class Pipeline:
                 if not isinstance(record, Story):
                     self.store.write(record)
         report.documents_new += documents
+        report.store_half_seconds += time.perf_counter() - start
         if progress:
             progress(documents + sum(isinstance(r, Rejection) for r in prepared.records))
 
