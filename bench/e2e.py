@@ -1,22 +1,189 @@
 """End-to-end throughput: the whole pipeline on the seed pages and all of timeline17, into a fresh store.
 
-    python bench/e2e.py [--json] [--limit N] [--db FILE]
+    python bench/e2e.py [--json] [--limit N] [--db FILE] [--processes N] [--executor local|ray] [--no-ceiling]
+    python bench/e2e.py --growth [--json]      # the same 300 articles into a fresh and into a grown store
+    python bench/e2e.py --busy [--json]        # idle, then beside a process that keeps one core busy
 
-Prints one JSON object as its last line with docs, stories, seconds, docs_per_s and peak_rss_mb, plus each
-stage's seconds. There is no end-to-end peer tool doing all of newsloom's stages; the per-stage benchmarks
-compare with peers (trafilatura, datasketch, ...).
+Prints one JSON object as its last line: docs, stories, seconds, docs_per_s, peak_rss_mb, each stage's
+seconds, ``store_half_docs_per_s`` (the sequential half alone: matching, clustering, writes, reconcile,
+brief) and ``ceiling_ratio``: the run's docs/s over the models' own docs/s, where the models alone are MiniLM
+on every text the run embedded (articles, headlines, reconcile's candidate sentences) and spaCy on every text it
+parsed, run again after the pipeline on the same documents in the same process. There is no end-to-end peer
+tool doing all of newsloom's stages; the per-stage benchmarks compare with peers.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import multiprocessing
+import resource
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _shared import emit, machine, peak_rss_mb, require, shared_data, timeline17_jsonl  # noqa: E402
+
+GROWTH_TOPIC = "bpoil"  # five outlets on one long story: its late articles join stories of 100+ articles
+GROWTH_NEW = 300
+
+
+def _config(args):
+    from newsloom import Config
+
+    config = Config.load()
+    if args.processes is not None:
+        config = replace(config, executor=replace(config.executor, processes=args.processes))
+    return config
+
+
+def _executor(args, config):
+    if args.executor != "ray":
+        return None
+    from newsloom.executors import RayExecutor
+
+    return RayExecutor(config, workers=args.workers)
+
+
+def run_once(paths: list[str], db: Path, args) -> tuple:
+    from newsloom import Pipeline, Store
+
+    config = _config(args)
+    store = Store(db)
+    start = time.perf_counter()
+    with Pipeline(store, config, executor=_executor(args, config)) as pipeline:
+        report = pipeline.run(paths)
+    return store, report, time.perf_counter() - start
+
+
+def model_ceiling_seconds(store, config) -> dict:
+    """The models alone on the texts the run gave them: MiniLM on article and headline texts and on reconcile's
+    candidate sentences, spaCy (as the facts stage loads it) on the articles' texts."""
+    from newsloom.facts.entities import _cut, load_spacy
+    from newsloom.records import Headline
+    from newsloom.reconcile.statements import candidate_sentences
+    from newsloom.represent.embed import embed_texts, record_text
+
+    articles = list(store.articles())
+    headlines = [Headline(id=r["id"], doc_id=r["doc_id"], text=r["text"], position=0, span=(0, 0),
+                          teaser=r["teaser"])
+                 for r in store.db.execute("SELECT id, doc_id, text, teaser FROM headlines")]
+    ids = [a.id for a in articles]
+    spans, events = {}, {}
+    for e in store.entities_for(ids):
+        spans.setdefault(e.article_id, []).append((e.span[0], e.span[1], e.key))
+    for e in store.events_for(ids):
+        events.setdefault(e.article_id, []).append(e)
+    sentences = list(dict.fromkeys(c["sentence"] for a in articles for c in candidate_sentences(
+        [a], {a.id: spans.get(a.id, [])}, events.get(a.id, []))))
+    facts = config.facts
+    nlp = load_spacy(facts.spacy_model, parse=facts.events)
+    texts = [_cut(a.text, facts.ner_max_chars) for a in articles]
+    embed_texts(["warm up"], config.represent)
+    start = time.perf_counter()
+    embed_texts([record_text(r) for r in articles + headlines], config.represent)
+    embed_texts(sentences, config.represent)
+    encoder = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=facts.batch_size, n_process=facts.n_process if len(texts) >= 64 else 1):
+        pass
+    parser = time.perf_counter() - start
+    return {"encoder_s": round(encoder, 1), "parser_s": round(parser, 1), "sentences": len(sentences),
+            "records": len(articles) + len(headlines), "parsed": len(texts)}
+
+
+def _inputs(tmp: Path, limit: int | None) -> list[str]:
+    seeds = require(shared_data() / "seeds")
+    jsonl = tmp / "timeline17.jsonl"
+    timeline17_jsonl(require(shared_data() / "timeline17"), jsonl)
+    if limit:
+        lines = jsonl.read_text(encoding="utf-8").splitlines()[:limit]
+        jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [str(seeds), str(jsonl)]
+
+
+def main_run(args) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _inputs(Path(tmp), args.limit)
+        if args.db and args.db.exists():
+            sys.exit(f"{args.db} exists; the benchmark needs a fresh store")
+        store, report, seconds = run_once(paths, args.db or Path(tmp) / "bench.db", args)
+        counts = store.counts()
+        result = {
+            "docs": report.documents_new, "articles": counts["articles"],
+            "stories": len(store.stories(include_headline_only=False)),
+            "stories_with_headline_only": counts["stories"], "threads": counts["threads"],
+            "seconds": round(seconds, 1), "docs_per_s": round(report.documents_new / seconds, 2),
+            "store_half_seconds": round(report.store_half_seconds, 1),
+            "store_half_docs_per_s": round(report.documents_new / max(report.store_half_seconds, 1e-9), 1),
+            "peak_rss_mb": round(peak_rss_mb()),
+            "peak_rss_worker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+            "rejected": report.rejected_total,
+            "stage_seconds": {s["stage"]: s["seconds"] for s in report.stages},
+            "executor": args.executor, "processes": _config(args).executor.processes,
+        }
+        if not args.no_ceiling:
+            ceiling = model_ceiling_seconds(store, _config(args))
+            models_s = ceiling["encoder_s"] + ceiling["parser_s"]
+            result.update({"ceiling": ceiling, "ceiling_docs_per_s": round(report.documents_new / models_s, 2),
+                           "ceiling_ratio": round(models_s / seconds, 3)})
+    return result
+
+
+def _bpoil(tmp: Path) -> tuple[list[str], list[str]]:
+    """The bpoil collections pooled in publication order: (all but the last GROWTH_NEW, the last GROWTH_NEW)."""
+    jsonl = tmp / "t17.jsonl"
+    timeline17_jsonl(require(shared_data() / "timeline17"), jsonl)
+    rows = [line for line in jsonl.read_text(encoding="utf-8").splitlines()
+            if json.loads(line)["url"].startswith(f"timeline17://{GROWTH_TOPIC}")]
+    rows.sort(key=lambda line: json.loads(line)["published"])
+    return rows[:-GROWTH_NEW], rows[-GROWTH_NEW:]
+
+
+def growth_run(args) -> dict:
+    """The last 300 bpoil articles into a fresh store, and into a store grown with the bpoil articles before
+    them; only the 300-article runs are timed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        old, new = _bpoil(tmp)
+        (tmp / "old.jsonl").write_text("\n".join(old) + "\n", encoding="utf-8")
+        (tmp / "new.jsonl").write_text("\n".join(new) + "\n", encoding="utf-8")
+        _, fresh, fresh_s = run_once([str(tmp / "new.jsonl")], tmp / "fresh.db", args)
+        grown_store, _, grow_s = run_once([str(tmp / "old.jsonl")], tmp / "grown.db", args)
+        before = {s["id"]: s["articles"] for s in grown_store.stories(include_headline_only=False)}
+        grown_store, grown, grown_s = run_once([str(tmp / "new.jsonl")], tmp / "grown.db", args)
+        joined = [before[s["id"]] for s in grown_store.stories(include_headline_only=False)
+                  if s["id"] in before and s["articles"] > before[s["id"]]]
+        stages = lambda report: {s["stage"]: s["seconds"] for s in report.stages}  # noqa: E731
+        return {"new_articles": GROWTH_NEW, "grown_store_articles": len(old), "grow_seconds": round(grow_s, 1),
+                "fresh_seconds": round(fresh_s, 1), "grown_seconds": round(grown_s, 1),
+                "growth_ratio": round(grown_s / fresh_s, 3),
+                "largest_grown_story_joined": max(joined, default=0), "grown_stories_joined": len(joined),
+                "fresh_stage_seconds": stages(fresh), "grown_stage_seconds": stages(grown)}
+
+
+def _spin() -> None:
+    while True:
+        pass
+
+
+def busy_run(args) -> dict:
+    """The same documents twice: on the machine as it is, then beside a process that keeps one core busy."""
+    limit = args.limit or 600
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _inputs(Path(tmp), limit)
+        _, idle, idle_s = run_once(paths, Path(tmp) / "idle.db", args)
+        spinner = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
+        spinner.start()
+        try:
+            _, busy, busy_s = run_once(paths, Path(tmp) / "busy.db", args)
+        finally:
+            spinner.kill()
+    return {"docs": idle.documents_new, "idle_docs_per_s": round(idle.documents_new / idle_s, 2),
+            "busy_docs_per_s": round(busy.documents_new / busy_s, 2), "busy_ratio": round(idle_s / busy_s, 3)}
 
 
 def main() -> None:
@@ -25,36 +192,18 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="use only the first N timeline17 articles")
     parser.add_argument("--db", type=Path, default=None,
                         help="keep the store in this (new) file, e.g. for bench/web.py; default a temporary one")
+    parser.add_argument("--processes", default=None,
+                        help="[executor] processes for this run: a number, or auto (default: the configuration)")
+    parser.add_argument("--executor", choices=["local", "ray"], default="local")
+    parser.add_argument("--workers", type=int, default=None, help="Ray actors")
+    parser.add_argument("--no-ceiling", action="store_true", help="skip running the models alone afterwards")
+    parser.add_argument("--growth", action="store_true", help="fresh against grown store, 300 articles")
+    parser.add_argument("--busy", action="store_true", help="idle against one core kept busy")
     args = parser.parse_args()
-
-    from newsloom import Config, Pipeline, Store
-
-    seeds = require(shared_data() / "seeds")
-    t17 = require(shared_data() / "timeline17")
-    with tempfile.TemporaryDirectory() as tmp:
-        inputs = Path(tmp) / "inputs"
-        inputs.mkdir()
-        jsonl = inputs / "timeline17.jsonl"
-        timeline17_jsonl(t17, jsonl)
-        if args.limit:
-            lines = jsonl.read_text(encoding="utf-8").splitlines()[: args.limit]
-            jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        if args.db and args.db.exists():
-            sys.exit(f"{args.db} exists; the benchmark needs a fresh store")
-        store = Store(args.db or Path(tmp) / "bench.db")
-        start = time.perf_counter()
-        report = Pipeline(store, Config()).run([str(seeds), str(jsonl)])
-        seconds = time.perf_counter() - start
-        counts = store.counts()
-        articles_stories = len(store.stories(include_headline_only=False))
-    result = {
-        "docs": report.documents_new, "articles": counts["articles"], "stories": articles_stories,
-        "stories_with_headline_only": counts["stories"], "threads": counts["threads"],
-        "seconds": round(seconds, 1), "docs_per_s": round(report.documents_new / seconds, 2),
-        "peak_rss_mb": round(peak_rss_mb()), "rejected": report.rejected_total,
-        "stage_seconds": {s["stage"]: s["seconds"] for s in report.stages}, "machine": machine(),
-        "date": time.strftime("%Y-%m-%d"),
-    }
+    if args.processes is not None and args.processes != "auto":
+        args.processes = int(args.processes)
+    result = growth_run(args) if args.growth else busy_run(args) if args.busy else main_run(args)
+    result.update({"machine": machine(), "date": time.strftime("%Y-%m-%d")})
     emit(result, args.json)
 
 
