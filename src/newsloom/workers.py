@@ -144,8 +144,11 @@ class DocumentWorkers:
     @staticmethod
     def _stop_all(idle: list[_Worker], running: dict, closed: threading.Event) -> None:
         closed.set()
-        for worker in [*idle, *running]:
+        for worker in running:  # busy with a task that nobody will read
             worker.kill()
+        for worker in [*idle, *running]:
+            # An idle worker exits on its own when its pipe closes, so what it set up is released (a worker
+            # killed with torch loaded leaves a semaphore that the resource tracker warns about at exit).
             worker.stop()
         idle.clear()
         running.clear()
