@@ -424,3 +424,23 @@ def test_section_titles_never_name_one_entity_by_two_of_its_names():
     titles = [s.title for s in make_sections(sentences, sentences, 2, names=entity_names(story))]
     assert len(titles) == 2 and sum("British Petroleum" in t or "BP" in t.split() for t in titles) == 1, titles
     assert "Overview" not in titles, titles
+
+
+def test_the_trigram_index_finds_exactly_the_articles_that_contain_a_sentence():
+    """The index only narrows the search: its answer equals searching every article (issue 21)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from newsloom.brief.summarize import _contains, _Containing
+
+    words = st.sampled_from(["oil", "spill", "bp", "well", "gulf", "cap", "the", "a", "said"])
+    texts = st.lists(st.lists(words, min_size=0, max_size=30).map(" ".join), min_size=1, max_size=6)
+
+    @settings(max_examples=300, deadline=None)
+    @given(texts, st.lists(words, min_size=1, max_size=6).map(" ".join))
+    def check(articles, needle):
+        normalized = {f"a{i}": text for i, text in enumerate(articles)}
+        found = sorted(_Containing(normalized).articles(needle))
+        assert found == sorted(a for a, text in normalized.items() if _contains(text, needle))
+
+    check()
