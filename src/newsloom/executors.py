@@ -18,20 +18,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from itertools import islice
 
+from .clean.stage import CleanStage
 from .config import Config
 from .document_half import DOCUMENT_STAGES, DocumentHalf, PreparedBatch
 from .errors import ConfigError, InputRejected, WorkerError
 from .records import Document
 from .stages import StageStats
 
-EXECUTORS = ("local", "ray")
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def free_cores() -> int:
     """CPUs this process may use, less the ones other processes keep busy (the one-minute load average)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return max(1, min(cores, round(cores - busy)))
+    return max(1, min(_cores(), round(_cores() - busy)))
 
 
 def model_processes(config: Config) -> int:
@@ -63,8 +64,9 @@ def prepare_cleaned(job: tuple[Config, int, list, StageStats]) -> PreparedBatch:
 
 
 class LocalExecutor:
-    """``processes`` 0: the models run in this process (``half`` holds them); N: in N model worker processes,
-    each with an equal share of the cores as torch threads and spaCy in one process."""
+    """``processes`` 0: ``half`` runs in this process; N: cleaning runs here (its stage in ``half``, with the
+    pipeline's document workers), and the rest of :data:`DOCUMENT_STAGES` in N model worker processes, each with
+    an equal share of the cores as torch threads and spaCy in one process."""
 
     name = "local"
 
@@ -84,14 +86,13 @@ class LocalExecutor:
         for prepared in self._pool.map(prepare_cleaned, self._cleaned(batches)):
             if isinstance(prepared, InputRejected):
                 raise WorkerError(f"a model worker failed on a batch ({prepared.reason}); nothing of the batch "
-                                    f"was stored, and running again resumes from it")
+                                  f"was stored, and running again resumes from it")
             yield prepared
 
     def _cleaned(self, batches: Iterable[list[Document]]) -> Iterator[tuple]:
         config = replace(self.half.config, facts=replace(self.half.config.facts, n_process=1))
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        threads = max(1, cores // self.processes)
-        clean = self.half.stages[0]
+        threads = max(1, _cores() // self.processes)
+        (clean,) = (s for s in self.half.stages if isinstance(s, CleanStage))
         for batch in batches:
             clean.stats = StageStats(clean.name)
             records = list(clean.run(batch))
