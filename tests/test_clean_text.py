@@ -659,3 +659,21 @@ def test_hard_wrapped_paragraphs_are_rejoined():
     # Unwrapped, the same paragraphs (one a line, no blank lines) are never joined, whatever their lengths.
     flat = "\n".join(["Harbour Pipes to Be Replaced", *paragraphs, *paragraphs[::-1]])
     assert len(split_text_page(flat, use_model=False).blocks) == 1 + 2 * len(paragraphs)
+
+
+def test_one_line_page_is_segmented_before_the_lines_are_classified():
+    """A page joined into one line keeps its menu, title and headline list in front of and after the article's
+    sentences. They are cut apart again at the separators between them, after the Title-Case title that runs
+    into the first sentence, and around an other-stories label: the title is found, the headlines are kept as
+    headlines and stay out of the article."""
+    headlines = ["Ferry fares to rise by five percent from June", "Why the lake's water level keeps falling",
+                 "New timetable promises more evening crossings"]
+    text = " ".join(["Home | News | Sport |", "Harbour Pipes to Be Replaced", *ARTICLE, MORE, "Most Read",
+                     " - ".join(headlines)])
+    page = split_text_page(text)
+    check_invariants(text, page)
+    assert page.title == "Harbour Pipes to Be Replaced"
+    body = article_text(page)
+    assert ARTICLE[0] in body and MORE.split(". ")[-1] in body
+    assert "Home" not in body and "Most Read" not in body
+    assert [b.text for b in page.blocks if b.kind == "headline"] == headlines

@@ -823,13 +823,76 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Lin
         if words <= _ONE_LINE_WORDS and (words <= _PROSE_CAP or 2 * words <= page_words):
             out.append(ln)
             continue
-        for sentence, (start, end) in split_sentences(ln.text, ln.start):
-            stripped = sentence.strip()
-            if stripped:
-                first = start + len(sentence) - len(sentence.lstrip())
-                out.append(_Line(line=ln.line, start=first, end=first + len(stripped), text=stripped,
+        for sentence, (start, _) in split_sentences(ln.text, ln.start):
+            for first, last in _one_line_pieces(sentence, start):
+                out.append(_Line(line=ln.line, start=first, end=last, text=_flat_span(plain, first, last),
                                  line_end=ln.line_end))
     return out
+
+
+# Words that open an English sentence, capitalised there ("The", "For", "It"): in one-line text, where a
+# Title-Case heading or title runs into the sentence below it, the last of them before the sentence's lower-case
+# words is where the sentence begins.
+_SENTENCE_OPENERS = frozenset(
+    "the a an this these that those it its he she they we i you his her their our my there here in on at for "
+    "from with by as after before when while if but and so yet since during over under about despite".split())
+_TOKEN = re.compile(r"\S+")
+# Capitalised labels of other stories' lists ("Most Read", "Related stories", "More from Garden"), which one-line
+# text runs into the headlines that follow them (see _OTHER_STORIES)
+_SECTION_LABEL = re.compile(r"(?:Most (?:[Rr]ead|[Pp]opular|[Vv]iewed|[Ss]hared)|Related(?: [Aa]rticles| [Ss]tories"
+                            r"| [Pp]osts| [Nn]ews)?|Read [Mm]ore|More (?:[Ff]rom \w+|[Ss]tories|[Nn]ews)|Trending(?: [Nn]ow)?"
+                            r"|You [Mm](?:ay|ight) [Aa]lso [Ll]ike|Recommended|Don'?t [Mm]iss|Read [Nn]ext|Up [Nn]ext"
+                            r"|Further [Rr]eading|Also [Rr]ead|Editor'?s [Pp]icks?):?(?=\s)")
+# A separator line's text ("-", "|", "•", "* * *"), not a dash in a sentence ("–", "—")
+_SEPARATOR_TOKEN = re.compile(r"^[-|•·*/»~=_]{1,3}$")
+
+
+def _one_line_pieces(sentence: str, offset: int) -> list[tuple[int, int]]:
+    """Offsets of the pieces a sentence of one-line text is cut into, as the lines it was joined from: at a
+    separator token ("-", "|", "•") followed by a capitalised word (the lines of a headline list joined with
+    the separator lines between them; the separator is a piece of its own), and after a run of Title-Case words
+    that opens it (a heading, a title or a menu in front of the sentence's first words); and around a label of
+    other stories' list followed by a capitalised word ("Related stories Ferry fares to rise ...")."""
+    tokens = [(m.start() + offset, m.end() + offset, m.group()) for m in _TOKEN.finditer(sentence)]
+    cuts = {0}
+    for i in range(len(tokens) - 1):
+        if _SEPARATOR_TOKEN.match(tokens[i][2]) and _capitalised(tokens[i + 1][2]):
+            cuts.update((i, i + 1))
+        elif label := _SECTION_LABEL.match(sentence, tokens[i][0] - offset):
+            after = i + 1 + label.group().count(" ")
+            if after < len(tokens) and _capitalised(tokens[after][2]):
+                cuts.update((i, after))
+    for begin in sorted(cuts):
+        opener = _title_case_lead(tokens, begin)
+        if opener is not None:
+            cuts.add(opener)
+    bounds = sorted(cuts) + [len(tokens)]
+    return [(tokens[a][0], tokens[b - 1][1]) for a, b in zip(bounds, bounds[1:]) if a < b]
+
+
+def _capitalised(token: str) -> bool:
+    core = token.lstrip("\"'“‘(")
+    return bool(core) and (core[0].isupper() or core[0].isdigit())
+
+
+def _title_case_lead(tokens: list[tuple[int, int, str]], begin: int) -> int | None:
+    """Index of the token where a sentence starts after a Title-Case run that opens the piece at ``begin``:
+    the last capitalised sentence opener before the piece's first two lower-case words, when at least two
+    tokens come before it and they are Title-Case (three in four of the longer words capitalised)."""
+    for k in range(begin, len(tokens) - 1):
+        if tokens[k][2][:1].islower() and tokens[k + 1][2][:1].islower():
+            break
+        if k > begin and _SEPARATOR_TOKEN.match(tokens[k][2]):
+            return None  # the next separator comes first
+    else:
+        return None
+    opener = next((j for j in range(k - 1, begin + 1, -1)
+                   if tokens[j][2].lower().strip("\"'“‘(") in _SENTENCE_OPENERS and _capitalised(tokens[j][2])),
+                  None)
+    if opener is None:
+        return None
+    long_words = [t for _, _, t in tokens[begin:opener] if len(t) > 3 and t[0].isalpha()]
+    return opener if long_words and sum(t[0].isupper() for t in long_words) >= 0.75 * len(long_words) else None
 
 
 # Hard-wrapping (lynx and w3m dumps, mail, fixed-width text): every line of a paragraph but its last is filled
