@@ -3,7 +3,8 @@
 Such pages keep every bit of page furniture as plain lines: navigation headline lists, ticker tables, site
 self-descriptions, calls to action, labels, bylines and teaser lists of other stories, with the article buried
 somewhere in between. :func:`split_text_page` classifies every non-blank line in four passes, all linear in
-the size of the input:
+the size of the input, after the lines a flattener broke are mended (see _reflowed: sentences broken at inline
+tags or by hard-wrapping are rejoined, a page on one line is cut into sentences and the pieces run into them):
 
 1. per-line features (length in words, end punctuation, sentence breaks, symbol density) and furniture
    recognised on the line alone (separators, tables, labels, calls to action, bylines, blurbs, tag clouds,
@@ -840,7 +841,8 @@ _TOKEN = re.compile(r"\S+")
 # Capitalised labels of other stories' lists ("Most Read", "Related stories", "More from Garden"), which one-line
 # text runs into the headlines that follow them (see _OTHER_STORIES)
 _SECTION_LABEL = re.compile(r"(?:Most (?:[Rr]ead|[Pp]opular|[Vv]iewed|[Ss]hared)|Related(?: [Aa]rticles| [Ss]tories"
-                            r"| [Pp]osts| [Nn]ews)?|Read [Mm]ore|More (?:[Ff]rom \w+|[Ss]tories|[Nn]ews)|Trending(?: [Nn]ow)?"
+                            r"| [Pp]osts| [Nn]ews)?|Read [Mm]ore|More (?:[Ff]rom \w+|[Ss]tories|[Nn]ews)"
+                            r"|Trending(?: [Nn]ow)?"
                             r"|You [Mm](?:ay|ight) [Aa]lso [Ll]ike|Recommended|Don'?t [Mm]iss|Read [Nn]ext|Up [Nn]ext"
                             r"|Further [Rr]eading|Also [Rr]ead|Editor'?s [Pp]icks?):?(?=\s)")
 # A separator line's text ("-", "|", "•", "* * *"), not a dash in a sentence ("–", "—")
