@@ -659,6 +659,9 @@ def test_hard_wrapped_paragraphs_are_rejoined():
     # Unwrapped, the same paragraphs (one a line, no blank lines) are never joined, whatever their lengths.
     flat = "\n".join(["Harbour Pipes to Be Replaced", *paragraphs, *paragraphs[::-1]])
     assert len(split_text_page(flat, use_model=False).blocks) == 1 + 2 * len(paragraphs)
+    # Nor are the items of a list of lines of one length, which only look filled to a width.
+    items = "\n".join(f"Harbour story number {n} draws a crowd at the quay" for n in range(40))
+    assert len(split_text_page(items, use_model=False).blocks) == 40
 
 
 def test_one_line_page_is_segmented_before_the_lines_are_classified():

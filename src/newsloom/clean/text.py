@@ -907,6 +907,7 @@ def _title_case_lead(tokens: list[tuple[int, int, str]], begin: int) -> int | No
 _WRAP_OUTLIERS = 0.02
 _WRAP_MIN_BREAKS = 8
 _WRAP_MIN_SHARE = 0.5
+_WRAP_MIN_ENDS = 4  # distinct columns the broken lines end at (hand-set, after a list of equal lines was joined)
 _WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
 
 
@@ -935,7 +936,9 @@ def _wrap_width(raw_lines: list[str]) -> int | None:
     if best < _WRAP_MIN_BREAKS:
         return None
     longer = sum(columns > best_width / 2 for columns, _ in pairs)
-    return best_width if best >= _WRAP_MIN_SHARE * longer else None
+    # A wrapper's breaks fall where words end, at varying columns; a list of items of one length only looks filled.
+    ends = {columns for columns, word in pairs if best_width / 2 < columns <= best_width < columns + 1 + word}
+    return best_width if best >= _WRAP_MIN_SHARE * longer and len(ends) >= _WRAP_MIN_ENDS else None
 
 
 def _broken_at_width(raw: str, following: str, width: int) -> bool:
