@@ -630,3 +630,53 @@ def test_one_line_page_is_cut_into_sentences():
     assert len(page.blocks) > 3  # sentences, not one block
     assert "Subscribe to our newsletter" not in article_text(page)
     assert ARTICLE[1].split(". ")[0] in article_text(page)
+
+
+MORE = ("The board will hold a second meeting in April to hear from the shop owners on the quay. Its chair said the "
+        "cost would be shared with the port authority, which owns most of the land along the water. A public "
+        "exhibition of the plans opens at the market hall next week and runs for a month. Engineers will also "
+        "survey the sea wall, which was last repaired more than forty years ago.")
+
+
+def test_hard_wrapped_paragraphs_are_rejoined():
+    """w3m -dump wraps at 80 columns with no indent: every line of a paragraph but its last is filled to the
+    width, and breaks fall before capitals and after full stops as well. The page is seen to be wrapped, and each
+    paragraph comes back as one block; short lines (a menu, a heading) are not filled to the width and stay."""
+    import textwrap
+
+    paragraphs = [*ARTICLE, MORE, "Shops on the quay will stay open. Their owners asked the board to keep one lane of "
+                  "the road open to vans in the mornings, and to put up signs at both ends of the works so that "
+                  "visitors know the market is still trading."]
+    lines = ["Home", "News", "Sport", "", "Harbour Pipes to Be Replaced", ""]
+    for paragraph in paragraphs:
+        lines += [*textwrap.wrap(paragraph, width=79), ""]
+    text = "\n".join(lines)
+    page = split_text_page(text)
+    check_invariants(text, page)
+    body = [" ".join(b.text.split()) for b in page.article_blocks if b.kind == "paragraph"]
+    assert body == paragraphs
+    assert page.title == "Harbour Pipes to Be Replaced"
+    # Unwrapped, the same paragraphs (one a line, no blank lines) are never joined, whatever their lengths.
+    flat = "\n".join(["Harbour Pipes to Be Replaced", *paragraphs, *paragraphs[::-1]])
+    assert len(split_text_page(flat, use_model=False).blocks) == 1 + 2 * len(paragraphs)
+    # Nor are the items of a list of lines of one length, which only look filled to a width.
+    items = "\n".join(f"Harbour story number {n} draws a crowd at the quay" for n in range(40))
+    assert len(split_text_page(items, use_model=False).blocks) == 40
+
+
+def test_one_line_page_is_segmented_before_the_lines_are_classified():
+    """A page joined into one line keeps its menu, title and headline list in front of and after the article's
+    sentences. They are cut apart again at the separators between them, after the Title-Case title that runs
+    into the first sentence, and around an other-stories label: the title is found, the headlines are kept as
+    headlines and stay out of the article."""
+    headlines = ["Ferry fares to rise by five percent from June", "Why the lake's water level keeps falling",
+                 "New timetable promises more evening crossings"]
+    text = " ".join(["Home | News | Sport |", "Harbour Pipes to Be Replaced", *ARTICLE, MORE, "Most Read",
+                     " - ".join(headlines)])
+    page = split_text_page(text)
+    check_invariants(text, page)
+    assert page.title == "Harbour Pipes to Be Replaced"
+    body = article_text(page)
+    assert ARTICLE[0] in body and MORE.split(". ")[-1] in body
+    assert "Home" not in body and "Most Read" not in body
+    assert [b.text for b in page.blocks if b.kind == "headline"] == headlines

@@ -3,7 +3,8 @@
 Such pages keep every bit of page furniture as plain lines: navigation headline lists, ticker tables, site
 self-descriptions, calls to action, labels, bylines and teaser lists of other stories, with the article buried
 somewhere in between. :func:`split_text_page` classifies every non-blank line in four passes, all linear in
-the size of the input:
+the size of the input, after the lines a flattener broke are mended (see _reflowed: sentences broken at inline
+tags or by hard-wrapping are rejoined, a page on one line is cut into sentences and the pieces run into them):
 
 1. per-line features (length in words, end punctuation, sentence breaks, symbol density) and furniture
    recognised on the line alone (separators, tables, labels, calls to action, bylines, blurbs, tag clouds,
@@ -782,9 +783,10 @@ _ONE_LINE_WORDS = 2 * _PROSE_CAP
 _CONTINUES = re.compile(r"^(?:[a-zß-ÿ]|[,;:.)’”%]|\d+%)")
 
 
-def _reflowed(lines: list[_Line], plain: str) -> list[_Line]:
+def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Line]:
     """Lines rejoined where a scraper broke a sentence: at inline tags (BeautifulSoup's get_text("\\n")), or by
-    hard-wrapping with an indent (lynx). A line is continued by the next one when no blank line parts them, it
+    hard-wrapping. A line is continued by the next one when no blank line parts them, the next is no list item,
+    and either the page is hard-wrapped and the line was broken at its width (see _wrap_width), or the line
     does not end a sentence, the next begins in lower case or with punctuation that continues a sentence, one
     of the two has the words of a sentence fragment (four or more: a menu's one-word items are never joined),
     and the break shows it cut a text: a space left at it (the text around an inline tag keeps its spaces; a
@@ -793,19 +795,28 @@ def _reflowed(lines: list[_Line], plain: str) -> list[_Line]:
     into its sentences."""
     from ..sentences import split_sentences
 
+    width = _wrap_width(raw_lines)
     joined: list[_Line] = []
+    words: list[int] = []  # words of each joined line so far (its text is set once it is complete)
+    previous = None  # the input line before this one
     for ln in lines:
         last = joined[-1] if joined else None
         if (last is not None and ln.line == last.line_end + 1 and not _BULLET.match(ln.text)
-                and last.text.rstrip(_CLOSERS)[-1:] not in ".!?…:;|" and _CONTINUES.match(ln.text)
-                and max(len(last.text.split()), len(ln.text.split())) >= 4
-                and (plain[last.end:last.end + 1] in (" ", "\t") or plain[ln.start - 1:ln.start] in (" ", "\t")
-                     or not ln.text[0].isalnum())):
+                and ((width and _broken_at_width(raw_lines[ln.line - 2], raw_lines[ln.line - 1], width))
+                     or (previous.text.rstrip(_CLOSERS)[-1:] not in ".!?…:;|" and _CONTINUES.match(ln.text)
+                         and max(words[-1], len(ln.text.split())) >= 4
+                         and (plain[last.end:last.end + 1] in (" ", "\t")
+                              or plain[ln.start - 1:ln.start] in (" ", "\t") or not ln.text[0].isalnum())))):
             last.end, last.line_end = ln.end, ln.line
-            last.text = _flat_span(plain, last.start, last.end)
-            continue
-        ln.line_end = ln.line
-        joined.append(ln)
+            words[-1] += len(ln.text.split())
+        else:
+            ln.line_end = ln.line
+            joined.append(ln)
+            words.append(len(ln.text.split()))
+        previous = ln
+    for ln in joined:
+        if ln.line_end > ln.line:
+            ln.text = _flat_span(plain, ln.start, ln.end)
     out: list[_Line] = []
     page_words = sum(len(ln.text.split()) for ln in joined)
     for ln in joined:
@@ -813,13 +824,127 @@ def _reflowed(lines: list[_Line], plain: str) -> list[_Line]:
         if words <= _ONE_LINE_WORDS and (words <= _PROSE_CAP or 2 * words <= page_words):
             out.append(ln)
             continue
-        for sentence, (start, end) in split_sentences(ln.text, ln.start):
-            stripped = sentence.strip()
-            if stripped:
-                first = start + len(sentence) - len(sentence.lstrip())
-                out.append(_Line(line=ln.line, start=first, end=first + len(stripped), text=stripped,
+        for sentence, (start, _) in split_sentences(ln.text, ln.start):
+            for first, last in _one_line_pieces(sentence, start):
+                out.append(_Line(line=ln.line, start=first, end=last, text=_flat_span(plain, first, last),
                                  line_end=ln.line_end))
     return out
+
+
+# Words that open an English sentence, capitalised there ("The", "For", "It"): in one-line text, where a
+# Title-Case heading or title runs into the sentence below it, the last of them before the sentence's lower-case
+# words is where the sentence begins.
+_SENTENCE_OPENERS = frozenset(
+    "the a an this these that those it its he she they we i you his her their our my there here in on at for "
+    "from with by as after before when while if but and so yet since during over under about despite".split())
+_TOKEN = re.compile(r"\S+")
+# Capitalised labels of other stories' lists ("Most Read", "Related stories", "More from Garden"), which one-line
+# text runs into the headlines that follow them (see _OTHER_STORIES)
+_SECTION_LABEL = re.compile(r"(?:Most (?:[Rr]ead|[Pp]opular|[Vv]iewed|[Ss]hared)|Related(?: [Aa]rticles| [Ss]tories"
+                            r"| [Pp]osts| [Nn]ews)?|Read [Mm]ore|More (?:[Ff]rom \w+|[Ss]tories|[Nn]ews)"
+                            r"|Trending(?: [Nn]ow)?"
+                            r"|You [Mm](?:ay|ight) [Aa]lso [Ll]ike|Recommended|Don'?t [Mm]iss|Read [Nn]ext|Up [Nn]ext"
+                            r"|Further [Rr]eading|Also [Rr]ead|Editor'?s [Pp]icks?):?(?=\s)")
+# A separator line's text ("-", "|", "•", "* * *"), not a dash in a sentence ("–", "—")
+_SEPARATOR_TOKEN = re.compile(r"^[-|•·*/»~=_]{1,3}$")
+
+
+def _one_line_pieces(sentence: str, offset: int) -> list[tuple[int, int]]:
+    """Offsets of the pieces a sentence of one-line text is cut into, as the lines it was joined from: at a
+    separator token ("-", "|", "•") followed by a capitalised word (the lines of a headline list joined with
+    the separator lines between them; the separator is a piece of its own), and after a run of Title-Case words
+    that opens it (a heading, a title or a menu in front of the sentence's first words); and around a label of
+    other stories' list followed by a capitalised word ("Related stories Ferry fares to rise ...")."""
+    tokens = [(m.start() + offset, m.end() + offset, m.group()) for m in _TOKEN.finditer(sentence)]
+    cuts = {0}
+    for i in range(len(tokens) - 1):
+        if _SEPARATOR_TOKEN.match(tokens[i][2]) and _capitalised(tokens[i + 1][2]):
+            cuts.update((i, i + 1))
+        elif label := _SECTION_LABEL.match(sentence, tokens[i][0] - offset):
+            after = i + 1 + label.group().count(" ")
+            if after < len(tokens) and _capitalised(tokens[after][2]):
+                cuts.update((i, after))
+    for begin in sorted(cuts):
+        opener = _title_case_lead(tokens, begin)
+        if opener is not None:
+            cuts.add(opener)
+    bounds = sorted(cuts) + [len(tokens)]
+    return [(tokens[a][0], tokens[b - 1][1]) for a, b in zip(bounds, bounds[1:]) if a < b]
+
+
+def _capitalised(token: str) -> bool:
+    core = token.lstrip("\"'“‘(")
+    return bool(core) and (core[0].isupper() or core[0].isdigit())
+
+
+def _title_case_lead(tokens: list[tuple[int, int, str]], begin: int) -> int | None:
+    """Index of the token where a sentence starts after a Title-Case run that opens the piece at ``begin``:
+    the last capitalised sentence opener before the piece's first two lower-case words, when at least two
+    tokens come before it and they are Title-Case (three in four of the longer words capitalised)."""
+    for k in range(begin, len(tokens) - 1):
+        if tokens[k][2][:1].islower() and tokens[k + 1][2][:1].islower():
+            break
+        if k > begin and _SEPARATOR_TOKEN.match(tokens[k][2]):
+            return None  # the next separator comes first
+    else:
+        return None
+    opener = next((j for j in range(k - 1, begin + 1, -1)
+                   if tokens[j][2].lower().strip("\"'“‘(") in _SENTENCE_OPENERS and _capitalised(tokens[j][2])),
+                  None)
+    if opener is None:
+        return None
+    long_words = [t for _, _, t in tokens[begin:opener] if len(t) > 3 and t[0].isalpha()]
+    return opener if long_words and sum(t[0].isupper() for t in long_words) >= 0.75 * len(long_words) else None
+
+
+# Hard-wrapping (lynx and w3m dumps, mail, fixed-width text): every line of a paragraph but its last is filled
+# up to one width, as far as the next word allows. The width is the widest line length, once the widest
+# _WRAP_OUTLIERS of the lines with a space are set aside (a long link, a preformatted row), that most lines
+# were broken at; a page is hard-wrapped when at least _WRAP_MIN_BREAKS lines, and _WRAP_MIN_SHARE of those
+# longer than half the width with a line below, were broken there. Set by hand from the line lengths of the
+# benchmark's even half under each flattening (none of ours, BeautifulSoup, markdownify or inscriptis passes;
+# 84 of 91 lynx and 86 of 91 w3m pages do, the others holding little text), not tuned on F1.
+_WRAP_OUTLIERS = 0.02
+_WRAP_MIN_BREAKS = 8
+_WRAP_MIN_SHARE = 0.5
+_WRAP_MIN_ENDS = 4  # distinct columns the broken lines end at (hand-set, after a list of equal lines was joined)
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+
+
+def _columns(raw: str) -> int:
+    """Terminal columns a line takes (East Asian wide characters take two, as text browsers count them)."""
+    raw = raw.rstrip()
+    return len(raw) + (len(_WIDE.findall(raw)) if not raw.isascii() else 0)
+
+
+def _wrap_width(raw_lines: list[str]) -> int | None:
+    """The width the page was hard-wrapped at, or None when it was not (see _WRAP_MIN_BREAKS)."""
+    pairs = [(_columns(a), len(b.split()[0])) for a, b in zip(raw_lines, raw_lines[1:])
+             if b.strip() and len(a.split()) >= 2]
+    widths = sorted(_columns(raw) for raw in raw_lines if len(raw.split()) >= 2)
+    if len(pairs) < _WRAP_MIN_BREAKS:
+        return None
+    floor = widths[int((1 - _WRAP_OUTLIERS) * (len(widths) - 1))]
+    # breaks[w]: lines that a wrapper at width w would have broken where they are (counted per width a line
+    # fits, which sums to no more than the text's length)
+    breaks: Counter = Counter()
+    for columns, word in pairs:
+        breaks.update(range(max(columns, floor), min(columns + word, 2 * columns - 1) + 1))
+    if not breaks:
+        return None
+    best_width, best = max(breaks.items(), key=lambda item: (item[1], -item[0]))
+    if best < _WRAP_MIN_BREAKS:
+        return None
+    longer = sum(columns > best_width / 2 for columns, _ in pairs)
+    # A wrapper's breaks fall where words end, at varying columns; a list of items of one length only looks filled.
+    ends = {columns for columns, word in pairs if best_width / 2 < columns <= best_width < columns + 1 + word}
+    return best_width if best >= _WRAP_MIN_SHARE * longer and len(ends) >= _WRAP_MIN_ENDS else None
+
+
+def _broken_at_width(raw: str, following: str, width: int) -> bool:
+    """The line was filled to ``width`` and broken because the next line's first word did not fit on it."""
+    columns = _columns(raw)
+    return width / 2 < columns <= width < columns + 1 + len(following.split()[0])
 
 
 def _flat_span(plain: str, start: int, end: int) -> str:
@@ -831,7 +956,7 @@ def _analyse(text: str) -> tuple[list[_Line], tuple[int, int] | None]:
     """Passes 1-3: every non-blank line with its features and furniture reason, and the rule-based main run."""
     plain = _plain(text)
     raw_lines = plain.split("\n")  # '\n' only, as the hand labels count lines ('\r' is stripped with the rest)
-    lines = _reflowed(_lines(raw_lines), plain)
+    lines = _reflowed(_lines(raw_lines), plain, raw_lines)
     for ln in lines:
         _features(ln)
     _mark_teaser_lists(lines)
