@@ -2,7 +2,8 @@
 
     python bench/scale.py [--json] [--limit N] [--local 0,1,2] [--ray 1,2] [--gpu]
 
-Runs the seed pages and the first ``--limit`` timeline17 articles into a fresh store once per setting: the
+Runs the seed pages and the first ``--limit`` timeline17 articles, ``--batch-docs`` a batch (each worker
+prepares one batch at a time), into a fresh store once per setting: the
 local executor with 0 (the models in the pipeline's own process), 1 and 2 model worker processes, and Ray with
 1 and 2 actors on a local Ray instance (more where the machine has the cores: ``--ray 1,2,4,8,16``; ``--gpu``
 adds a run with one GPU embedding actor). Each row gives docs/s, the store half's seconds and its ratio to the
@@ -27,11 +28,11 @@ def _numbers(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
 
-def run(paths: list[str], db: Path, executor: str, workers: int, gpus: float = 0.0) -> dict:
+def run(paths: list[str], db: Path, executor: str, workers: int, gpus: float, batch_docs: int) -> dict:
     from newsloom import Config, Pipeline, Store
     from newsloom.executors import RayExecutor
 
-    config = Config.load()
+    config = replace(Config.load(), batch_docs=batch_docs)
     runner = None
     if executor == "local":
         config = replace(config, executor=replace(config.executor, processes=workers))
@@ -54,6 +55,9 @@ def main() -> None:
     parser.add_argument("--local", default="0,1,2", help="model worker processes of the local executor")
     parser.add_argument("--ray", default="1,2", help="Ray actors")
     parser.add_argument("--gpu", action="store_true", help="also Ray with one GPU embedding actor")
+    parser.add_argument("--batch-docs", type=int, default=100,
+                        help="documents per batch (default 100: workers share a batch each, so a run needs "
+                             "several batches per worker to keep them busy)")
     args = parser.parse_args()
 
     seeds = require(shared_data() / "seeds")
@@ -68,14 +72,14 @@ def main() -> None:
         if args.gpu:
             settings.append(("ray", 1, 1.0))
         for i, (executor, workers, gpus) in enumerate(settings):
-            rows.append(run(paths, Path(tmp) / f"run{i}.db", executor, workers, gpus))
+            rows.append(run(paths, Path(tmp) / f"run{i}.db", executor, workers, gpus, args.batch_docs))
             print(rows[-1], file=sys.stderr)
     for row in rows:
         one = next((r for r in rows if r["executor"] == row["executor"] and r["workers"] == 1
                     and not r["gpus_per_worker"]), None)
         row["speedup_vs_1"] = round(row["docs_per_s"] / one["docs_per_s"], 3) if one else None
     ray = {r["workers"]: r["docs_per_s"] for r in rows if r["executor"] == "ray" and not r["gpus_per_worker"]}
-    result = {"rows": rows, "ray_scaling": [r for r in rows if r["executor"] == "ray"],
+    result = {"batch_docs": args.batch_docs, "rows": rows, "ray_scaling": [r for r in rows if r["executor"] == "ray"],
               "parallel_efficiency_8": round(ray[8] / (8 * ray[1]), 3) if 8 in ray and 1 in ray else None,
               "machine": machine(), "date": time.strftime("%Y-%m-%d")}
     emit(result, args.json)

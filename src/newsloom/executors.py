@@ -20,7 +20,7 @@ from itertools import islice
 
 from .clean.stage import CleanStage
 from .config import Config
-from .document_half import DOCUMENT_STAGES, DocumentHalf, PreparedBatch
+from .document_half import DocumentHalf, PreparedBatch, document_stages
 from .errors import ConfigError, InputRejected, WorkerError
 from .records import Document
 from .stages import StageStats
@@ -57,7 +57,8 @@ def prepare_cleaned(job: tuple[Config, int, list, StageStats]) -> PreparedBatch:
         import torch
 
         torch.set_num_threads(threads)
-        half = _MODEL_HALVES[(config, threads)] = DocumentHalf(config, stages=DOCUMENT_STAGES[1:])
+        stages = [s for s in document_stages(config, parallel=True) if s is not CleanStage]
+        half = _MODEL_HALVES[(config, threads)] = DocumentHalf(config, stages=stages)
     prepared = half.prepare(records)
     prepared.stats.insert(0, clean_stats)
     return prepared
@@ -65,7 +66,7 @@ def prepare_cleaned(job: tuple[Config, int, list, StageStats]) -> PreparedBatch:
 
 class LocalExecutor:
     """``processes`` 0: ``half`` runs in this process; N: cleaning runs here (its stage in ``half``, with the
-    pipeline's document workers), and the rest of :data:`DOCUMENT_STAGES` in N model worker processes, each with
+    pipeline's document workers), and the rest of the document half in N model worker processes, each with
     an equal share of the cores as torch threads and spaCy in one process."""
 
     name = "local"

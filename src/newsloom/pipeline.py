@@ -20,7 +20,7 @@ from .brief.stage import BriefStage
 from .cluster.stage import ClusterStage
 from .config import Config
 from .dedup.stage import DedupStage
-from .document_half import DocumentHalf, PreparedBatch
+from .document_half import DocumentHalf, PreparedBatch, document_stages
 from .executors import LocalExecutor, model_processes
 from .ingest import read_inputs
 from .reconcile.stage import ReconcileStage
@@ -71,8 +71,11 @@ class Pipeline:
         self.config = config or Config()
         self.store = store
         self.workers = workers or DocumentWorkers.from_config(self.config.ingest)
-        self.half = DocumentHalf(self.config, self.workers)
-        self.executor = executor or LocalExecutor(self.half, processes=model_processes(self.config))
+        processes = model_processes(self.config)
+        # The pipeline's own document half: the local executor's (a Ray executor builds one per actor).
+        self.half = DocumentHalf(self.config, self.workers,
+                                 document_stages(self.config, parallel=executor is not None or processes > 0))
+        self.executor = executor or LocalExecutor(self.half, processes=processes)
         self.ctx = RunContext(self.config, store, workers=self.workers)
         self.store_stages = [cls(self.ctx) for cls in STORE_STAGES]
         self.story_stages = [cls(self.ctx) for cls in STORY_STAGES]
