@@ -39,10 +39,10 @@ class ExecutorConfig:
     # pipeline's own process; "auto" sizes the pool from the cores other processes leave free when a run starts.
     processes: int | str = 0
     # Where reconcile's candidate sentences are embedded: "document" in the document half, for every new article
-    # (parallel, but also for the many articles of single-source stories, which reconcile never cross-checks);
-    # "store" by reconcile, for the stories it cross-checks, cached by content; "auto": the document half when it
-    # runs in parallel (model processes or Ray), else the store half. Measured in docs/benchmarks.md (issue 21):
-    # in one process, "document" cost 40% of the throughput on single-outlet collections.
+    # (in parallel, but also for the many articles of single-source stories, which reconcile never cross-checks);
+    # "store" by reconcile, for the stories it cross-checks, cached by content; "auto": the document half on Ray
+    # (scale-out, where the sequential half bounds the run), else the store half. On one 2-core machine "document"
+    # cost 25-40% of the throughput on a single-outlet collection (docs/benchmarks.md, issue 21).
     sentence_vectors: str = "auto"
 
 

@@ -1,7 +1,7 @@
 """The document half: the work each document needs alone, which holds all model inference.
 
 Cleaning (in the document workers, under the time and memory limits), MinHash signatures, the embeddings of
-articles and headlines, spaCy's entities, events and figures, and (when it runs in parallel, see
+articles and headlines, spaCy's entities, events and figures, and (on Ray, or when configured, see
 :func:`document_stages`) the embeddings of the sentences reconcile can use: none of it reads the store, so a batch can be prepared anywhere (this process, a Ray actor) and in
 any number of copies at once. What comes out is one :class:`PreparedBatch`, which the store half
 (:mod:`newsloom.pipeline`) takes in order: it matches copies against the index, places articles in stories
@@ -28,13 +28,13 @@ FACT_TYPES = (Entity, Event, Figure)
 SENTENCE_VECTORS = ("auto", "document", "store")
 
 
-def document_stages(config: Config, parallel: bool) -> list[type[Stage]]:
+def document_stages(config: Config, scale_out: bool) -> list[type[Stage]]:
     """The document half's stages: reconcile's sentences are embedded here per ``[executor] sentence_vectors``
-    (``parallel``: whether this half runs beside the store half, in model processes or Ray actors)."""
+    (``scale_out``: whether this half runs on other machines' cores, Ray actors)."""
     mode = config.executor.sentence_vectors
     if mode not in SENTENCE_VECTORS:
         raise ConfigError(f"[executor] sentence_vectors must be one of {', '.join(SENTENCE_VECTORS)}, not {mode!r}")
-    here = mode == "document" or (mode == "auto" and parallel)
+    here = mode == "document" or (mode == "auto" and scale_out)
     return [stage for stage in DOCUMENT_STAGES if here or stage is not StatementSentencesStage]
 
 
@@ -57,7 +57,7 @@ class DocumentHalf:
     def __init__(self, config: Config, workers=None, stages: list[type[Stage]] | None = None):
         self.config = config
         self.ctx = RunContext(config, None, workers=workers)
-        self.stages = [cls(self.ctx) for cls in (stages or document_stages(config, parallel=True))]
+        self.stages = [cls(self.ctx) for cls in (stages or document_stages(config, scale_out=True))]
 
     def prepare(self, documents: list[Document]) -> PreparedBatch:
         self.ctx.clear_batch()

@@ -57,7 +57,7 @@ def prepare_cleaned(job: tuple[Config, int, list, StageStats]) -> PreparedBatch:
         import torch
 
         torch.set_num_threads(threads)
-        stages = [s for s in document_stages(config, parallel=True) if s is not CleanStage]
+        stages = [s for s in document_stages(config, scale_out=False) if s is not CleanStage]
         half = _MODEL_HALVES[(config, threads)] = DocumentHalf(config, stages=stages)
     prepared = half.prepare(records)
     prepared.stats.insert(0, clean_stats)

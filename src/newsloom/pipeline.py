@@ -74,7 +74,7 @@ class Pipeline:
         processes = model_processes(self.config)
         # The pipeline's own document half: the local executor's (a Ray executor builds one per actor).
         self.half = DocumentHalf(self.config, self.workers,
-                                 document_stages(self.config, parallel=executor is not None or processes > 0))
+                                 document_stages(self.config, scale_out=executor is not None))
         self.executor = executor or LocalExecutor(self.half, processes=processes)
         self.ctx = RunContext(self.config, store, workers=self.workers)
         self.store_stages = [cls(self.ctx) for cls in STORE_STAGES]
