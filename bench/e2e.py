@@ -63,7 +63,7 @@ def model_ceiling_seconds(store, config) -> dict:
     """The models alone on the texts the run gave them: MiniLM on article and headline texts and on reconcile's
     candidate sentences, spaCy (as the facts stage loads it) on the articles' texts."""
     from newsloom.facts.entities import _cut, load_spacy
-    from newsloom.records import Headline
+    from newsloom.records import Headline, content_id
     from newsloom.reconcile.statements import candidate_sentences
     from newsloom.represent.embed import embed_texts, record_text
 
@@ -77,8 +77,10 @@ def model_ceiling_seconds(store, config) -> dict:
         spans.setdefault(e.article_id, []).append((e.span[0], e.span[1], e.key))
     for e in store.events_for(ids):
         events.setdefault(e.article_id, []).append(e)
-    sentences = list(dict.fromkeys(c["sentence"] for a in articles for c in candidate_sentences(
-        [a], {a.id: spans.get(a.id, [])}, events.get(a.id, []))))
+    # Those the run embedded: all candidates where the document half embeds them, else the cross-checked stories'.
+    embedded = {row[0] for row in store.db.execute("SELECT record_id FROM embeddings")}
+    sentences = [t for t in dict.fromkeys(c["sentence"] for a in articles for c in candidate_sentences(
+        [a], {a.id: spans.get(a.id, [])}, events.get(a.id, []))) if content_id("sen", t) in embedded]
     facts = config.facts
     nlp = load_spacy(facts.spacy_model, parse=facts.events)
     texts = [_cut(a.text, facts.ner_max_chars) for a in articles]
