@@ -450,14 +450,16 @@ def main() -> None:
         names = tuple(flatteners()) if args.flattenings == "all" else tuple(args.flattenings.split(","))
         runs = [run_cv(pages, names=names)] + [run_cv(pages, seed=seed, names=names)
                                                for seed in CV_DEAL_SEEDS[:args.deals - 1]]
-        cv = runs[0]["ours"]
-        detail["text_cv5"] = cv
-        result.update(text_f1_cv5=cv["f1"], text_precision_cv5=cv["precision"], text_recall_cv5=cv["recall"],
-                      text_f1_cv5_even=cv["even"]["f1"], text_f1_cv5_odd=cv["odd"]["f1"])
         deals = {name: [run[name]["f1"] for run in runs] for name in names}
         by_flattening = {name: round(statistics.mean(f1s), 4) for name, f1s in deals.items()}
-        result.update(text_f1_cv5_deals=deals["ours"], text_f1_cv5_mean=by_flattening["ours"],
-                      text_f1_cv5_min=min(deals["ours"]), text_f1_cv5_mean_by_flattening=by_flattening,
+        if "ours" in names:  # the keys of our own flattening (absent when --flattenings leaves it out)
+            cv = runs[0]["ours"]
+            detail["text_cv5"] = cv
+            result.update(text_f1_cv5=cv["f1"], text_precision_cv5=cv["precision"], text_recall_cv5=cv["recall"],
+                          text_f1_cv5_even=cv["even"]["f1"], text_f1_cv5_odd=cv["odd"]["f1"],
+                          text_f1_cv5_deals=deals["ours"], text_f1_cv5_mean=by_flattening["ours"],
+                          text_f1_cv5_min=min(deals["ours"]))
+        result.update(text_f1_cv5_mean_by_flattening=by_flattening,
                       text_f1_cv5_mean_min_flattening=min(by_flattening.values()),
                       text_f1_cv5_deals_by_flattening=deals,
                       keep_all_by_flattening={name: score(pages, {p["id"]: p["flats"][name] for p in pages})["f1"]
