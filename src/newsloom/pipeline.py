@@ -71,11 +71,10 @@ class Pipeline:
         self.config = config or Config()
         self.store = store
         self.workers = workers or DocumentWorkers.from_config(self.config.ingest)
-        processes = model_processes(self.config)
         # The pipeline's own document half: the local executor's (a Ray executor builds one per actor).
         self.half = DocumentHalf(self.config, self.workers,
                                  document_stages(self.config, scale_out=executor is not None))
-        self.executor = executor or LocalExecutor(self.half, processes=processes)
+        self.executor = executor or LocalExecutor(self.half, processes=model_processes(self.config))
         self.ctx = RunContext(self.config, store, workers=self.workers)
         self.store_stages = [cls(self.ctx) for cls in STORE_STAGES]
         self.story_stages = [cls(self.ctx) for cls in STORY_STAGES]

@@ -15,6 +15,7 @@ after "Tony Hayward"), is passed over; without them, capitalised words stand in 
 from __future__ import annotations
 
 import calendar
+import functools
 import math
 import re
 from collections import Counter
@@ -68,10 +69,12 @@ def make_sections(sentences: list[str], story_sentences: list[str], max_sections
         groups.setdefault(label, []).append(i)
     ordered = sorted(groups.values(), key=lambda members: members[0])
     tags = tagger(sentences) if tagger else [None] * len(sentences)
+    story = story_sentences or sentences
+    story_df = Counter(p for s in story for p in _phrase_set(s))
     used: set[str] = set()
     sections = []
     for members in ordered:
-        title = _title([(sentences[i], tags[i]) for i in members], story_sentences or sentences, used, names or {})
+        title = _title([(sentences[i], tags[i]) for i in members], story_df, len(story), used, names or {})
         sections.append(BriefSection(title=title, sentences=tuple(members)))
     return tuple(sections)
 
@@ -141,6 +144,13 @@ def _phrases(text: str, tags: list[tuple[int, str]] | None = None) -> list[str]:
     return found
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _phrase_set(sentence: str) -> frozenset[str]:
+    """A sentence's distinct phrases, lower-cased: what the story's document frequencies count. Cached by text,
+    because a growing story's briefing is written again with each batch over mostly the same sentences."""
+    return frozenset(p.lower() for p in _phrases(sentence))
+
+
 def _tag_at(tags: list[tuple[int, str]], offset: int) -> str:
     """The tag of the token holding ``offset`` (the last token starting at or before it)."""
     tag = ""
@@ -155,17 +165,16 @@ def _noun_phrase(tags: list[str]) -> bool:
     return tags[-1].startswith("NN") and all(t.startswith(_TITLE_TAGS) for t in tags)
 
 
-def _title(group: list[tuple[str, list | None]], story: list[str], used: set[str], names: Mapping[str, str]) -> str:
-    story_df = Counter()
-    for s in story:
-        story_df.update({p.lower() for p in _phrases(s)})
+def _title(group: list[tuple[str, list | None]], story_df: Counter, story_size: int, used: set[str],
+           names: Mapping[str, str]) -> str:
+    """``story_df``: in how many of the story's ``story_size`` sentences each phrase occurs."""
     in_group = Counter()
     surface: dict[str, Counter] = {}
     for s, tags in group:
         for p in _phrases(s, tags):
             in_group[p.lower()] += 1
             surface.setdefault(p.lower(), Counter())[p] += 1
-    n = max(len(story), 1)
+    n = max(story_size, 1)
     scored = []
     for p, tf in in_group.items():
         words = p.split()

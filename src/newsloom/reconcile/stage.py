@@ -87,7 +87,7 @@ class StatementSentencesStage(BatchStage):
     consumes = (Article, Entity, Event)
 
     def process_batch(self, batch: list) -> Iterable:
-        from ..represent.embed import embed_texts, model_key
+        from ..represent.embed import cached_or_encoded
 
         spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         events: dict[str, list[Event]] = defaultdict(list)
@@ -96,18 +96,11 @@ class StatementSentencesStage(BatchStage):
                 spans[record.article_id].append((record.span[0], record.span[1], record.key))
             elif isinstance(record, Event):
                 events[record.article_id].append(record)
-        sentences = [c["sentence"] for a in batch if isinstance(a, Article)
-                     for c in candidate_sentences([a], {a.id: spans[a.id]}, events[a.id])]
-        ids = list(dict.fromkeys(content_id("sen", t) for t in sentences))
-        text_of = {content_id("sen", t): t for t in sentences}
-        config = self.ctx.config.represent
-        lookup = self.ctx.cached_embeddings
-        known = lookup(ids, model_key(config)) if lookup is not None and ids else {}
-        missing = [i for i in ids if i not in known]
-        vectors = embed_texts([text_of[i] for i in missing], config)
-        self.ctx.sentence_vectors.update(known)
-        self.ctx.sentence_vectors.update(zip(missing, vectors))
-        self.note("sentences_embedded", len(missing))
+        sentences = {content_id("sen", c["sentence"]): c["sentence"] for a in batch if isinstance(a, Article)
+                     for c in candidate_sentences([a], {a.id: spans[a.id]}, events[a.id])}
+        vectors, fresh = cached_or_encoded(sentences, self.ctx.config.represent, self.ctx.cached_embeddings)
+        self.ctx.sentence_vectors.update(vectors)
+        self.note("sentences_embedded", len(fresh))
         return batch
 
 
@@ -142,20 +135,15 @@ class ReconcileStage(Stage):
         yield story  # after its claims, so that the brief stage finds them written
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        """Sentence vectors from the store's cache by content, where the document half put them; encoded here
-        only for articles stored before it did (a store from an earlier version)."""
-        from ..represent.embed import embed_texts, model_key
+        """Sentence vectors from the store's cache by content (the document half's, or this stage's from an earlier
+        batch); the others are encoded here and kept (see ``[executor] sentence_vectors``)."""
+        from ..represent.embed import cached_or_encoded, model_key
 
         config = self.ctx.config.represent
-        key = model_key(config)
         ids = [content_id("sen", t) for t in texts]
-        cached = self.ctx.store.embeddings(list(dict.fromkeys(ids)), key)
-        missing = [i for i, rid in enumerate(ids) if rid not in cached]
-        if missing:
-            unique = list(dict.fromkeys(texts[i] for i in missing))
-            self.note("sentences_encoded", len(unique))
-            vectors = embed_texts(unique, config)
-            fresh = {content_id("sen", t): v for t, v in zip(unique, vectors)}
-            self.ctx.store.save_embeddings([(rid, key, v.astype(np.float32).tobytes()) for rid, v in fresh.items()])
-            cached.update(fresh)
-        return np.vstack([cached[rid] for rid in ids]).astype(np.float32)
+        vectors, fresh = cached_or_encoded(dict(zip(ids, texts)), config, self.ctx.store.embeddings)
+        if fresh:
+            self.note("sentences_encoded", len(fresh))
+            self.ctx.store.save_embeddings([(rid, model_key(config), v.astype(np.float32).tobytes())
+                                            for rid, v in fresh.items()])
+        return np.vstack([vectors[rid] for rid in ids]).astype(np.float32)

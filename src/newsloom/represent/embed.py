@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -67,6 +67,17 @@ def embed_texts(texts: list[str], config: RepresentConfig) -> np.ndarray:
     return vectors.astype(np.float32)
 
 
+def cached_or_encoded(texts: dict[str, str], config: RepresentConfig,
+                      lookup: Callable[[list[str], str], dict] | None) -> tuple[dict[str, np.ndarray], dict]:
+    """Vectors of ``texts`` (record id -> text): those ``lookup`` (ids, model key -> {id: vector}) already
+    holds, the others encoded. Returns (all vectors by id, the freshly encoded ones by id)."""
+    ids = list(texts)
+    known = lookup(ids, model_key(config)) if lookup is not None and ids else {}
+    missing = [i for i in ids if i not in known]
+    fresh = dict(zip(missing, embed_texts([texts[i] for i in missing], config)))
+    return {**known, **fresh}, fresh
+
+
 def record_text(record: Article | Headline) -> str:
     if isinstance(record, Headline):
         return f"{record.text}. {record.teaser}" if record.teaser else record.text
@@ -82,15 +93,10 @@ class RepresentStage(BatchStage):
     consumes = (Article, Headline)
 
     def process_batch(self, batch: list) -> Iterable:
-        config = self.ctx.config.represent
-        ids = [r.id for r in batch]
-        lookup = self.ctx.cached_embeddings
-        cached = lookup(ids, model_key(config)) if lookup is not None and ids else {}
-        missing = [r for r in batch if r.id not in cached]
-        if missing:
-            cached.update(zip((r.id for r in missing), embed_texts([record_text(r) for r in missing], config)))
-        self.note("embedded", len(missing))
-        if lookup is not None:
-            self.note("from_cache", len(batch) - len(missing))
-        self.ctx.vectors.update({i: cached[i] for i in ids})
+        vectors, fresh = cached_or_encoded({r.id: record_text(r) for r in batch}, self.ctx.config.represent,
+                                           self.ctx.cached_embeddings)
+        self.note("embedded", len(fresh))
+        if self.ctx.cached_embeddings is not None:
+            self.note("from_cache", len(vectors) - len(fresh))
+        self.ctx.vectors.update(vectors)
         return batch
