@@ -12,6 +12,7 @@ prepared batches back in the order the batches came, for the store half to take 
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 from collections.abc import Iterable, Iterator
@@ -163,6 +164,8 @@ class RayExecutor:
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
+        # Ray Data logs each window's execution plan at INFO on stderr, among newsloom's own progress lines.
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
 
     def prepare(self, batches: Iterable[list[Document]]) -> Iterator[PreparedBatch]:
         import ray

@@ -9,6 +9,7 @@ Every sentence of the summary and of the timeline is an exact slice of the artic
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -68,23 +69,29 @@ def usable_sentence(sentence: str, min_words: int = 8, max_words: int = 60) -> b
     return sentence[0].isupper() or sentence[0] in "\"“'‘" or sentence[0].isdigit()
 
 
-def article_sentences(article: Article):
-    """(sentence, span, position) for the article's sentences, with a leading list bullet left out of the
+def article_sentences(text: str):
+    """(sentence, span, position) for an article text's sentences, with a leading list bullet left out of the
     sentence (the span moves with it, so the text stays an exact slice of the article)."""
-    for position, (sentence, (start, end)) in enumerate(split_sentences(article.text)):
+    for position, (sentence, (start, end)) in enumerate(split_sentences(text)):
         bullet = _BULLET.match(sentence)
         if bullet:
             sentence, start = sentence[bullet.end():], start + bullet.end()
         yield sentence, (start, end), position
 
 
+@functools.lru_cache(maxsize=4096)
+def usable_sentences(text: str) -> tuple[tuple[str, tuple[int, int], int, str], ...]:
+    """(sentence, span, position, normalised sentence) of an article text's sentences fit for a briefing.
+    Cached by text: a growing story's briefing (and timeline) is written again with every batch that adds to
+    it, over mostly the same articles, so each article's sentences are split and filtered once per process."""
+    return tuple((sentence, span, position, normalize_text(sentence))
+                 for sentence, span, position in article_sentences(text) if usable_sentence(sentence))
+
+
 def candidates(articles: list[Article]) -> list[_Candidate]:
     seen, found = set(), []
     for article in articles:
-        for sentence, span, position in article_sentences(article):
-            if not usable_sentence(sentence):
-                continue
-            norm = normalize_text(sentence)
+        for sentence, span, position, norm in usable_sentences(article.text):
             if norm in seen:
                 continue
             seen.add(norm)

@@ -33,6 +33,7 @@ briefing sentence. Dates at month or year precision ("June 2024", "in 1961") are
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -114,7 +115,10 @@ def _key(start: str, end: str, precision: str) -> str | None:
     return None
 
 
-def _references(text: str, published: str | None, precisions: tuple[str, ...]) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def _references(text: str, published: str | None, precisions: tuple[str, ...]) -> tuple[str, ...]:
+    """The dates a sentence refers to, as keys of their precision. Cached: a growing story's timeline is built
+    again with every batch that adds to it, over mostly the same sentences."""
     found = []
     for t in find_times(text, published):
         if not t.start or not t.end:
@@ -129,7 +133,7 @@ def _references(text: str, published: str | None, precisions: tuple[str, ...]) -
             key = None
         if key and key not in found:
             found.append(key)
-    return found
+    return tuple(found)
 
 
 def _in_range(key: str, start: date | None, end: date | None) -> bool:
@@ -239,7 +243,7 @@ class TimelineAnalysis:
             for position, (text, span) in enumerate(doc.sentences):
                 if not _usable(text, min_words, max_words):
                     continue
-                refs = [k for k in _references(text, doc.published, precisions) if _in_range(k, start, end)]
+                refs = [k for k in _references(text, doc.published, tuple(precisions)) if _in_range(k, start, end)]
                 # A sentence can only report what happened by its publication day.
                 if day:
                     refs = [k for k in refs if k <= day[:len(k)]]
@@ -439,10 +443,10 @@ def story_timeline(articles, max_dates: int = 8, precisions: tuple[str, ...] = (
     topic): up to ``max_dates`` dates between ``start`` and ``end``, chronological, each with one sentence, or two
     where at least three sentences refer to it. Sentences pass the briefing's furniture filter; copies of one
     text count once."""
-    from .summarize import article_sentences, usable_sentence
+    from .summarize import usable_sentences
 
     docs = [TimelineDoc(id=a.id, published=a.published, group=a.lineage,
-                        sentences=tuple((s, span) for s, span, _ in article_sentences(a) if usable_sentence(s)))
+                        sentences=tuple((s, span) for s, span, _, _ in usable_sentences(a.text)))
             for a in articles]
     timeline = build_timeline([d for d in docs if d.sentences], n_dates=max_dates, per_date=2, query=query,
                               start=start, end=end, precisions=precisions, lead_sentences=2, min_words=8,

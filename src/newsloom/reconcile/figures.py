@@ -214,6 +214,12 @@ def same_quantity(a: Figure, b: Figure, time_a, time_b, weights=None) -> float:
     return same_quantity_probability(pair_features(a, b, time_a, time_b), weights)
 
 
+# A story's figures are compared pairwise each time the story is reconciled, which is with every batch that
+# adds to it; a pair's probability depends on the two figures (and their articles' dates) alone, so it is
+# computed once per process.
+_same_quantity_cached = lru_cache(maxsize=1 << 18)(same_quantity)
+
+
 def _cluster(members: list[Figure], articles: dict[str, Article], weights) -> list[list[Figure]]:
     n = len(members)
     if n == 1:
@@ -223,7 +229,8 @@ def _cluster(members: list[Figure], articles: dict[str, Article], weights) -> li
     probability = np.zeros((n, n))
     for i in range(n):
         for j in range(i + 1, n):
-            probability[i, j] = probability[j, i] = same_quantity(members[i], members[j], times[i], times[j], weights)
+            probability[i, j] = probability[j, i] = _same_quantity_cached(members[i], members[j], times[i], times[j],
+                                                                          weights)
     linkable = probability >= threshold
     # Average linkage on the model's decisions: repeatedly merge the two clusters with the highest mean
     # probability while at least half of the pairs between them are linked (sums kept per cluster pair).
