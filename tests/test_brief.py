@@ -444,3 +444,22 @@ def test_the_trigram_index_finds_exactly_the_articles_that_contain_a_sentence():
         assert found == sorted(a for a, text in normalized.items() if _contains(text, needle))
 
     check()
+
+
+def test_a_growing_storys_briefing_from_warm_caches_is_the_one_written_cold():
+    """Brief keeps each article's sentences, their dates and phrases between briefings (a growing story is briefed
+    again with every batch); nothing of one briefing may leak into the next."""
+    from newsloom.brief import sections, summarize as summarize_module, timeline
+
+    def clear():
+        for cached in (summarize_module.usable_sentences, timeline._references, sections._phrase_set):
+            cached.cache_clear()
+
+    clear()
+    cold = summarize("st_1", "Flood", ARTICLES, BriefConfig())
+    clear()
+    summarize("st_1", "Flood", ARTICLES[:2], BriefConfig())  # the story as it was one batch earlier
+    assert summarize_module.usable_sentences.cache_info().currsize == 2
+    warm = summarize("st_1", "Flood", ARTICLES, BriefConfig())
+    assert summarize_module.usable_sentences.cache_info().hits >= 2
+    assert warm == cold

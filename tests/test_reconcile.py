@@ -252,3 +252,20 @@ def test_values_within_their_written_rounding_agree_and_possibilities_dispute_no
     assert reconcile(reported, possible) == [(["a", "b"], "single-source")]
     later = replace(possible, published="2010-08-06")
     assert all(status not in ("conflicting", "update") for _, status in reconcile(reported, later))  # nor updates it
+
+
+
+def test_figure_pairs_remembered_between_reconciles_answer_for_the_weights_asked():
+    """Pair probabilities are kept between reconciles of a growing story; a model with other weights (the bench
+    scores folds with their own) is never answered from another model's pairs."""
+    from newsloom.reconcile import figures
+
+    a = article("a", "Officials said 11 workers died in the explosion on the rig.", "2010-04-21")
+    b = article("b", "The blast on the platform killed 11 men, the company said.", "2010-04-22")
+    fa, fb = story_figures(a, b)
+    times = figures.figure_time(fa, a), figures.figure_time(fb, b)
+    coef, _, threshold = figures._weights()
+    never, always = (tuple(0.0 for _ in coef), -30.0, threshold), (tuple(0.0 for _ in coef), 30.0, threshold)
+    assert figures.same_quantity(fa, fb, *times, never) < threshold < figures.same_quantity(fa, fb, *times, always)
+    for weights in (never, always, figures._weights(), never, always):
+        assert figures._same_quantity_cached(fa, fb, *times, weights) == figures.same_quantity(fa, fb, *times, weights)
