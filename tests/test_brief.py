@@ -452,7 +452,8 @@ def test_a_growing_storys_briefing_from_warm_caches_is_the_one_written_cold():
     from newsloom.brief import sections, summarize as summarize_module, timeline
 
     def clear():
-        for cached in (summarize_module.usable_sentences, timeline._references, sections._phrase_set):
+        for cached in (summarize_module.usable_sentences, summarize_module._normalized,
+                       summarize_module._trigram_hashes, timeline._references, sections._phrase_set):
             cached.cache_clear()
 
     clear()

@@ -113,7 +113,7 @@ def summarize(story_id: str, title: str, articles: list[Article], config: BriefC
     pool = candidates(articles)
     lineages = {a.lineage for a in articles}
     wanted = max(config.min_sentences, min(config.max_sentences, 3 + len(lineages)))
-    containing = _Containing({a.id: normalize_text(a.text) for a in articles})
+    containing = _Containing({a.id: _normalized(a.text) for a in articles})
     lineage_of = {a.id: a.lineage for a in articles}
     info = _describe(pool, containing, lineage_of, facts, passages)
     chosen = _select(pool, wanted, info)
@@ -156,22 +156,32 @@ _GRAM = 3  # words of a text looked up in the index before it is searched for
 
 class _Containing:
     """Which articles contain a normalised text (whole words). Only the articles that hold the text's first
-    three words in a row can, so an index of each article's word trigrams picks them and only they are
-    searched: searching every article for every candidate sentence cost a story's size squared (a story of
-    200 articles, 200 x 4,000 searches; issue 21)."""
+    three words in a row can, so each article's set of word trigrams picks them and only they are searched:
+    searching every article for every candidate sentence cost a story's size squared (a story of 200 articles,
+    200 x 4,000 searches; issue 21). The sets are of the trigrams' hashes (a collision only adds an article to
+    search) and are kept per article text, so a growing story's next briefing builds only its new articles'."""
 
     def __init__(self, normalized: dict[str, str]):
         self.normalized = normalized
-        self.index: dict[tuple[str, ...], set[str]] = {}
-        for article_id, norm in normalized.items():
-            words = norm.split()
-            for i in range(len(words) - _GRAM + 1):
-                self.index.setdefault(tuple(words[i:i + _GRAM]), set()).add(article_id)
+        self.trigrams = {article_id: _trigram_hashes(norm) for article_id, norm in normalized.items()}
 
     def articles(self, needle: str) -> list[str]:
         words = needle.split()
-        among = self.index.get(tuple(words[:_GRAM]), ()) if len(words) >= _GRAM else self.normalized
-        return [a for a in among if _contains(self.normalized[a], needle)]
+        if len(words) < _GRAM:
+            return [a for a, norm in self.normalized.items() if _contains(norm, needle)]
+        first = hash(tuple(words[:_GRAM]))
+        return [a for a, grams in self.trigrams.items() if first in grams and _contains(self.normalized[a], needle)]
+
+
+@functools.lru_cache(maxsize=2048)
+def _trigram_hashes(normalized: str) -> frozenset[int]:
+    words = normalized.split()
+    return frozenset(hash(tuple(words[i:i + _GRAM])) for i in range(len(words) - _GRAM + 1))
+
+
+@functools.lru_cache(maxsize=2048)
+def _normalized(text: str) -> str:
+    return normalize_text(text)
 
 
 def _describe(pool: list[_Candidate], containing: _Containing, lineage_of: dict, facts, passages) -> _Scored:
