@@ -177,7 +177,42 @@ def growth_run(args) -> dict:
                 "grown_store_half_seconds": round(grown.store_half_seconds, 1),
                 "store_half_growth_ratio": round(grown.store_half_seconds / fresh.store_half_seconds, 3),
                 "largest_grown_story_joined": max(joined, default=0), "grown_stories_joined": len(joined),
-                "fresh_stage_seconds": stages(fresh), "grown_stage_seconds": stages(grown)}
+                "fresh_stage_seconds": stages(fresh), "grown_stage_seconds": stages(grown),
+                "brief_seconds_by_story_articles": story_brief_seconds(grown_store, _config(args))}
+
+
+def story_brief_seconds(store, config) -> dict:
+    """One briefing written again, for the grown store's largest story and for its story closest to 20 articles:
+    with cold caches (as in a new process) and warm (as in the next batch of a run, or in ``serve``; the median of
+    three)."""
+    from newsloom.brief import sections, summarize, timeline
+    from newsloom.brief.stage import BriefStage
+    from newsloom.records import Story
+    from newsloom.stages import RunContext, StageStats
+
+    stage = BriefStage(RunContext(config, store))
+    stage.stats = StageStats(stage.name)
+    tag = stage._tagger()
+    if tag:
+        tag(["The spaCy pipeline loads before the clock starts."])
+    caches = (summarize.usable_sentences, summarize._normalized, summarize._trigram_hashes, timeline._references,
+              sections._phrase_set)
+    stories = store.stories(include_headline_only=False)
+    picked = {max(stories, key=lambda s: s["articles"])["id"]: None,
+              min(stories, key=lambda s: abs(s["articles"] - 20))["id"]: None}
+    out = {}
+    for story in (s for s in stories if s["id"] in picked):
+        record = Story(id=story["id"], title=story["title"], article_ids=())
+        timings = []
+        for cold in (True, False, False, False):
+            if cold:
+                for cache in caches:
+                    cache.cache_clear()
+            start = time.perf_counter()
+            list(stage.process(record))
+            timings.append(time.perf_counter() - start)
+        out[str(story["articles"])] = {"cold": round(timings[0], 2), "warm": round(sorted(timings[1:])[1], 2)}
+    return out
 
 
 def _spin() -> None:
