@@ -224,6 +224,7 @@ class _Line:
     reason: str | None = None  # furniture reason, once known
     author: str | None = None  # for bylines
     kind: str | None = None  # final kind, once known
+    pair_run: int = 0  # 1 + the index of the first line of its run of heading / paragraph pairs (0: none)
     line_end: int = 0  # last input line it covers (a sentence broken over lines is rejoined, see _reflowed)
 
     @property
@@ -410,7 +411,11 @@ def _mark_teaser_lists(lines: list[_Line]) -> None:
 
     A section heading followed by one short paragraph has the same shape, so the pattern is only accepted
     where both sides are typical: teasers are single short sentences, headlines are title-case or long
-    enough not to be section labels.
+    enough not to be section labels. And it is decided for the whole run, not pair by pair: a run whose
+    words mostly continue the subject of the page's other prose (``_SECTION_COHESION``) is the article's own
+    sections (a how-to's steps, a listicle's picks), each short line a heading, and its lines stay free.
+    Either way the run's lines are marked as one ``pair_run``, which the line model takes in or puts out as a
+    whole (see _pair_run_changes).
     """
     content = [ln for ln in lines if ln.reason != "separator"]
     i = 0
@@ -419,7 +424,13 @@ def _mark_teaser_lists(lines: list[_Line]) -> None:
         while (j + 1 < len(content) and _is_free(content[j]) and _is_free(content[j + 1])
                and _teaser_headline(content[j]) and content[j + 1].teaser_shaped):
             j += 2
-        if (j - i) // 2 >= 3:
+        if (j - i) // 2 >= 3 and _run_cohesion(content, i, j) >= _SECTION_COHESION:
+            for k in range(i, j):
+                content[k].pair_run = i + 1
+            i = j
+        elif (j - i) // 2 >= 3:
+            for k in range(i, j):
+                content[k].pair_run = i + 1
             for k in range(i, j, 2):
                 content[k].reason, content[k].kind = "teaser-list", "headline"
                 content[k + 1].reason, content[k + 1].kind = "teaser-list", "teaser"
@@ -431,6 +442,31 @@ def _mark_teaser_lists(lines: list[_Line]) -> None:
             i = j
         else:
             i += 1
+
+
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # words of four letters or more: the ones that carry a subject
+
+
+def _content_words(line: _Line) -> set[str]:
+    return {w for w in map(str.lower, _CONTENT_WORD.findall(line.text[:_LANGUAGE_SAMPLE])) if w not in _ALL_STOPWORDS}
+
+
+# "Mostly": half of a run's content words. On the benchmark's even half (the only pages looked at), runs of
+# other stories' headlines and teasers share 0.07-0.38 of their words with the page's other prose, the
+# article's own sections 0.60 and 0.88 (a quoted-sources list 0.64 and an interview's questions 0.25 fall on
+# the wrong sides); hand-set there, not tuned on F1.
+_SECTION_COHESION = 0.5
+
+
+def _run_cohesion(content: list[_Line], first: int, end: int) -> float:
+    """Share of the content words of the pairs content[first:end] that the page's prose outside them uses too:
+    an article's own sections continue its subject, other stories' headlines and teasers mostly do not."""
+    outside: set[str] = set()
+    for k, ln in enumerate(content):
+        if not first <= k < end and ln.prose and _is_free(ln):
+            outside |= _content_words(ln)
+    words = [w for ln in content[first:end] for w in _content_words(ln)]
+    return sum(w in outside for w in words) / len(words) if words else 0.0
 
 
 def _teaser_headline(line: _Line) -> bool:
@@ -995,10 +1031,12 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
     end = next((i for i in range(last + 1, len(lines)) if lines[i].ends_article), len(lines))
     headings = [i for i, ln in enumerate(lines) if ln.kind == "heading" and revisable[i]]
     changes = []
+    eligible = [False] * len(lines)
     for i, (ln, p) in enumerate(zip(lines, probabilities)):
         outside = ln.kind in ("furniture", "headline", "teaser")
         if not revisable[i] or ln.kind == "title" or (i >= end and outside):
             continue
+        eligible[i] = True
         if ln.kind == "paragraph" and p < _REJECT:
             changes.append((ln, "furniture", "outside-article"))
         elif outside and p >= _ACCEPT:
@@ -1007,6 +1045,8 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
             changes.append((ln, kind, None))
             if kind == "heading" and ln.reason not in _TABLE_REASONS:
                 headings.append(i)
+    changes = [change for change in changes if not change[0].pair_run] + _pair_run_changes(
+        lines, probabilities, eligible)
     # The model weighs lines against each other; on a page of one or two paragraphs (unlike any it was trained
     # on) it can put out everything. It revises the rules' article, it does not empty it: it may move it, to
     # the sentences outside it that it doubts least (the rules' run can be a site blurb beside a short
@@ -1026,6 +1066,27 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
     for i in sorted(headings):
         if i + 1 == len(lines) or lines[i + 1].kind != "paragraph":
             lines[i].kind, lines[i].reason = "furniture", "outside-article"
+
+
+def _pair_run_changes(lines: list[_Line], probabilities, eligible: list[bool]) -> list[tuple[_Line, str, str | None]]:
+    """The model's verdict on the ``eligible`` lines of each run of heading / paragraph pairs (see
+    _mark_teaser_lists), for the run as a whole: its lines' probabilities averaged by their words, against the bar for
+    putting a line of the rules' article out (``_REJECT``) or taking one in (``_ACCEPT``). Pair by pair, the
+    model puts out a one-sentence section far from the intro, or takes in some of other stories' teasers."""
+    runs: dict[int, list[int]] = {}
+    for i, ln in enumerate(lines):
+        if ln.pair_run and eligible[i]:
+            runs.setdefault(ln.pair_run, []).append(i)
+    changes = []
+    for run in runs.values():
+        weights = [max(1, lines[i].words) for i in run]
+        p = sum(probabilities[i] * w for i, w in zip(run, weights)) / sum(weights)
+        inside = any(lines[i].kind in ARTICLE_KINDS for i in run)
+        if inside and p < _REJECT:
+            changes += [(lines[i], "furniture", "outside-article") for i in run if lines[i].kind in ARTICLE_KINDS]
+        elif not inside and p >= _ACCEPT:
+            changes += [(lines[i], "paragraph" if lines[i].body else "heading", None) for i in run]
+    return changes
 
 
 _NUMBERED = re.compile(r"^\(?(\d{1,3})[.)]\s")
