@@ -224,7 +224,10 @@ class _Line:
     reason: str | None = None  # furniture reason, once known
     author: str | None = None  # for bylines
     kind: str | None = None  # final kind, once known
-    pair_run: int = 0  # 1 + the index of the first line of its run of heading / paragraph pairs (0: none)
+    segmented: bool = False  # a piece of a line cut into sentences (see _reflowed), not a line of the input
+    # The list it is an item of, decided as a whole (see _list_run_changes): a navigation list's first line
+    # number, or minus (1 + the index of) the first line of a run of heading / paragraph pairs; 0: none
+    list_run: int = 0
     line_end: int = 0  # last input line it covers (a sentence broken over lines is rejoined, see _reflowed)
 
     @property
@@ -414,8 +417,8 @@ def _mark_teaser_lists(lines: list[_Line]) -> None:
     enough not to be section labels. And it is decided for the whole run, not pair by pair: a run whose
     words mostly continue the subject of the page's other prose (``_SECTION_COHESION``) is the article's own
     sections (a how-to's steps, a listicle's picks), each short line a heading, and its lines stay free.
-    Either way the run's lines are marked as one ``pair_run``, which the line model takes in or puts out as a
-    whole (see _pair_run_changes).
+    Either way the run's lines are marked as one ``list_run``, which the line model takes in or puts out as a
+    whole (see _list_run_changes).
     """
     content = [ln for ln in lines if ln.reason != "separator"]
     i = 0
@@ -426,11 +429,11 @@ def _mark_teaser_lists(lines: list[_Line]) -> None:
             j += 2
         if (j - i) // 2 >= 3 and _run_cohesion(content, i, j) >= _SECTION_COHESION:
             for k in range(i, j):
-                content[k].pair_run = i + 1
+                content[k].list_run = -(i + 1)
             i = j
         elif (j - i) // 2 >= 3:
             for k in range(i, j):
-                content[k].pair_run = i + 1
+                content[k].list_run = -(i + 1)
             for k in range(i, j, 2):
                 content[k].reason, content[k].kind = "teaser-list", "headline"
                 content[k + 1].reason, content[k + 1].kind = "teaser-list", "teaser"
@@ -494,7 +497,7 @@ def _mark_navigation_lists(lines: list[_Line], raw_lines: list[str]) -> None:
             run.pop()
         if len(run) >= 3:
             for item in run:
-                item.reason, item.kind = "navigation-list", "headline"
+                item.reason, item.kind, item.list_run = "navigation-list", "headline", run[0].line
         run, gaps = [], []
 
 
@@ -863,7 +866,7 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Lin
         for sentence, (start, _) in split_sentences(ln.text, ln.start):
             for first, last in _one_line_pieces(sentence, start):
                 out.append(_Line(line=ln.line, start=first, end=last, text=_flat_span(plain, first, last),
-                                 line_end=ln.line_end))
+                                 line_end=ln.line_end, segmented=True))
     return out
 
 
@@ -1045,7 +1048,7 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
             changes.append((ln, kind, None))
             if kind == "heading" and ln.reason not in _TABLE_REASONS:
                 headings.append(i)
-    changes = [change for change in changes if not change[0].pair_run] + _pair_run_changes(
+    changes = [change for change in changes if not change[0].list_run] + _list_run_changes(
         lines, probabilities, eligible)
     # The model weighs lines against each other; on a page of one or two paragraphs (unlike any it was trained
     # on) it can put out everything. It revises the rules' article, it does not empty it: it may move it, to
@@ -1068,15 +1071,16 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
             lines[i].kind, lines[i].reason = "furniture", "outside-article"
 
 
-def _pair_run_changes(lines: list[_Line], probabilities, eligible: list[bool]) -> list[tuple[_Line, str, str | None]]:
-    """The model's verdict on the ``eligible`` lines of each run of heading / paragraph pairs (see
-    _mark_teaser_lists), for the run as a whole: its lines' probabilities averaged by their words, against the bar for
-    putting a line of the rules' article out (``_REJECT``) or taking one in (``_ACCEPT``). Pair by pair, the
-    model puts out a one-sentence section far from the intro, or takes in some of other stories' teasers."""
+def _list_run_changes(lines: list[_Line], probabilities, eligible: list[bool]) -> list[tuple[_Line, str, str | None]]:
+    """The model's verdict on the ``eligible`` lines of each list run (a navigation list, or a run of heading /
+    paragraph pairs, see _mark_teaser_lists), for the run as a whole: its lines' probabilities averaged by
+    their words, against the bar for putting a line of the rules' article out (``_REJECT``) or taking one in
+    (``_ACCEPT``). Line by line, the model puts out a one-sentence section far from the intro, or takes in
+    the first items of other stories' list below the article."""
     runs: dict[int, list[int]] = {}
     for i, ln in enumerate(lines):
-        if ln.pair_run and eligible[i]:
-            runs.setdefault(ln.pair_run, []).append(i)
+        if ln.list_run and eligible[i]:
+            runs.setdefault(ln.list_run, []).append(i)
     changes = []
     for run in runs.values():
         weights = [max(1, lines[i].words) for i in run]
@@ -1085,7 +1089,8 @@ def _pair_run_changes(lines: list[_Line], probabilities, eligible: list[bool]) -
         if inside and p < _REJECT:
             changes += [(lines[i], "furniture", "outside-article") for i in run if lines[i].kind in ARTICLE_KINDS]
         elif not inside and p >= _ACCEPT:
-            changes += [(lines[i], "paragraph" if lines[i].body else "heading", None) for i in run]
+            changes += [(lines[i], "paragraph" if lines[i].body or lines[i].list_run > 0 else "heading", None)
+                        for i in run]
     return changes
 
 
@@ -1159,17 +1164,25 @@ def _mark_repeated_content(lines: list[_Line]) -> None:
             seen |= grams
 
 
+def is_one_line_page(lines: list[_Line]) -> bool:
+    """Most of the page's words are in pieces of a line cut into sentences (a whitespace-joined scrape): its
+    lines are sentences, not paragraphs, and the line model has a second model for such pages."""
+    return 2 * sum(ln.words for ln in lines if ln.segmented) > sum(ln.words for ln in lines)
+
+
 def split_text_page(text: str, *, use_model: bool = True, model=None) -> TextPage:
     """Classify every non-blank line of a flattened page; see the module docstring for how.
 
     With ``use_model`` (the default) a line model decides which free lines are the article's: ``model`` (a
-    ``linemodel.LineModel``), else the shipped one; without it, or when the model file is absent, the
+    ``linemodel.LineModel``, or its ``one_line`` model on a page that came as one line), else the shipped one; without it, or when the model file is absent, the
     rule-based main run does.
     """
     from .linemodel import line_features, load_model
 
     lines, span = _analyse(text)
     model = (model or load_model()) if use_model and span is not None else None
+    if model is not None and getattr(model, "one_line", None) is not None and is_one_line_page(lines):
+        model = model.one_line
     # The model's features are read here, as in training (bench/extraction.py): _assign_kinds gives lines
     # outside the run, and short ones inside it, a "label" reason that a training page never showed.
     features = line_features(lines, span) if model is not None else None
