@@ -123,6 +123,23 @@ def test_removed_blocks_are_shown_with_reasons(extracted, mode, name):
         assert sum(f.reason == "repeated-paragraph" for f in page.furniture) == labels["duplicates"]
 
 
+@pytest.mark.parametrize("mode", ["flattened-html", "text-nodes"])
+def test_section_headings_are_decided_by_the_whole_run(mode):
+    """Issue 19, item 2: the planner's Title-Case headings each over one sentence have the shape of the other
+    stories' cards below it; the text-mode rules alone, before any line model, keep the run that continues
+    the article as its headings and paragraphs, and the cards as headlines with their teasers."""
+    from newsloom.clean.text import split_text_page
+
+    name = "market-day-planner.html"
+    page = split_text_page(FLATTENINGS[mode]((GOLDEN / name).read_text(encoding="utf-8")), use_model=False)
+    kinds = {b.text: b.kind for b in page.blocks}
+    body = LABELS[name]["body"]
+    assert [kinds[line] for line in body[1:9]] == ["heading", "paragraph"] * 4
+    assert [h.text for h, _ in page.headline_items] == ["Council Approves New Cycle Bridge Over the River",
+                                                       "Library Extends Its Opening Hours for Exams",
+                                                       "Hospital Car Park Charges Rise in June"]
+
+
 def test_html_metadata(extracted):
     page = extracted["html", "lakeside-ferry.html"]
     assert (page.author, page.date, page.language, page.outlet) == ("Ines Marrow", "2026-04-14", "en",
