@@ -9,8 +9,10 @@ tags or by hard-wrapping are rejoined, a page on one line is cut into sentences 
 1. per-line features (length in words, end punctuation, sentence breaks, symbol density) and furniture
    recognised on the line alone (separators, tables, labels, calls to action, bylines, blurbs, tag clouds,
    ...);
-2. list structures recognised from neighbouring lines: teaser lists (headline / one-sentence teaser pairs)
-   and navigation lists (runs of headline-shaped lines, each item possibly with its own byline and time),
+2. list structures recognised from neighbouring lines: teaser lists (headline / one-sentence teaser pairs,
+   unless the run as a whole continues the subject of the page's other prose: then they are the article's
+   own section headings and paragraphs) and navigation lists (runs of headline-shaped lines with no text
+   under them, each item possibly with its own byline and time),
    then exact duplicate lines (a short line that comes back three times or more is a formula of the article,
    such as an interview's question to each guest, not a repeat), and a readers' comment thread (a run of
    "jdoe says:" lines);
@@ -26,8 +28,9 @@ tags or by hard-wrapping are rejoined, a page on one line is cut into sentences 
    it doubts least (a short article beside a long site blurb). Lines the rules recognised as furniture
    (tables and bare links excepted) or duplicates are never revised, nor are list items, except those of a
    list inside the rules' run or just below it (tour dates, a results table, ingredients); a section
-   heading goes with the paragraph below it, and a numbered list the article took some items of is taken in
-   whole. Last, an article line whose word 4-grams mostly repeat the
+   heading goes with the paragraph below it, a list run (a navigation list, a run of heading / paragraph
+   pairs) is taken in or put out as a whole, and a numbered list the article took some items of is taken in
+   whole. A page that came as one line is read by a model of its own, trained on such pages. Last, an article line whose word 4-grams mostly repeat the
    article's earlier lines is a duplicate (a page carrying its story twice).
 
 Everything is driven by general shape and vocabulary, never by the names of particular sites.
