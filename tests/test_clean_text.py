@@ -760,3 +760,26 @@ def test_one_line_page_is_segmented_before_the_lines_are_classified():
     assert ARTICLE[0] in body and MORE.split(". ")[-1] in body
     assert "Home" not in body and "Most Read" not in body
     assert [b.text for b in page.blocks if b.kind == "headline"] == headlines
+
+
+def test_a_page_that_came_as_one_line_is_read_by_the_one_line_model():
+    """A page cut into sentences from one line has sentences for lines, not paragraphs: the line model's own
+    model for such pages reads it; a page with its lines is read by the main model."""
+    import numpy as np
+
+    read_by = []
+
+    class Model:
+        def __init__(self, name: str):
+            self.name, self.one_line = name, None
+
+        def probabilities(self, X, rows=None):
+            read_by.append(self.name)
+            return np.full(len(X), 0.9)
+
+    model = Model("main")
+    model.one_line = Model("one line")
+    one_line = " ".join(["Harbour Pipes to Be Replaced", *ARTICLE, MORE])
+    split_text_page(one_line, model=model)
+    split_text_page("\n".join(["Harbour Pipes to Be Replaced", *ARTICLE, MORE]), model=model)
+    assert read_by == ["one line", "main"]
