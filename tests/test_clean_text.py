@@ -638,7 +638,8 @@ def test_pairs_about_other_subjects_stay_a_headline_list():
     lines = HOWTO.split("\n")
     text = "\n".join(lines[:3] + lines[-5:-4] + others + lines[-4:])
     page = split_text_page(text, use_model=False)
-    assert [(h.text, t.text if t else None) for h, t in page.headline_items][:3] == list(zip(others[::2], others[1::2]))
+    items = [(h.text, t.text if t else None) for h, t in page.headline_items]
+    assert items[:3] == list(zip(others[::2], others[1::2]))
     assert not any(line in article_text(page) for line in others)
 
 

@@ -30,8 +30,9 @@ tags or by hard-wrapping are rejoined, a page on one line is cut into sentences 
    list inside the rules' run or just below it (tour dates, a results table, ingredients); a section
    heading goes with the paragraph below it, a list run (a navigation list, a run of heading / paragraph
    pairs) is taken in or put out as a whole, and a numbered list the article took some items of is taken in
-   whole. A page that came as one line is read by a model of its own, trained on such pages. Last, an article line whose word 4-grams mostly repeat the
-   article's earlier lines is a duplicate (a page carrying its story twice).
+   whole. A page that came as one line is read by a model of its own, trained on such pages. Last, an
+   article line whose word 4-grams mostly repeat the article's earlier lines is a duplicate (a page carrying
+   its story twice).
 
 Everything is driven by general shape and vocabulary, never by the names of particular sites.
 """
@@ -430,13 +431,12 @@ def _mark_teaser_lists(lines: list[_Line]) -> None:
         while (j + 1 < len(content) and _is_free(content[j]) and _is_free(content[j + 1])
                and _teaser_headline(content[j]) and content[j + 1].teaser_shaped):
             j += 2
-        if (j - i) // 2 >= 3 and _run_cohesion(content, i, j) >= _SECTION_COHESION:
-            for k in range(i, j):
-                content[k].list_run = -(i + 1)
-            i = j
-        elif (j - i) // 2 >= 3:
-            for k in range(i, j):
-                content[k].list_run = -(i + 1)
+        if (j - i) // 2 < 3:
+            i += 1
+            continue
+        for k in range(i, j):
+            content[k].list_run = -(i + 1)
+        if _run_cohesion(content, i, j) < _SECTION_COHESION:  # other stories: headlines and their teasers
             for k in range(i, j, 2):
                 content[k].reason, content[k].kind = "teaser-list", "headline"
                 content[k + 1].reason, content[k + 1].kind = "teaser-list", "teaser"
@@ -445,16 +445,15 @@ def _mark_teaser_lists(lines: list[_Line]) -> None:
             if (i > 0 and _is_free(content[i - 1]) and content[i - 1].teaser_shaped
                     and (i == 1 or not content[i - 2].body)):
                 content[i - 1].reason, content[i - 1].kind = "teaser-list", "headline"
-            i = j
-        else:
-            i += 1
+        i = j
 
 
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # words of four letters or more: the ones that carry a subject
 
 
 def _content_words(line: _Line) -> set[str]:
-    return {w for w in map(str.lower, _CONTENT_WORD.findall(line.text[:_LANGUAGE_SAMPLE])) if w not in _ALL_STOPWORDS}
+    words = map(str.lower, _CONTENT_WORD.findall(line.text[:_LANGUAGE_SAMPLE]))
+    return {w for w in words if w not in _ALL_STOPWORDS}
 
 
 # "Mostly": half of a run's content words. On the benchmark's even half (the only pages looked at), runs of
@@ -1074,7 +1073,8 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
             lines[i].kind, lines[i].reason = "furniture", "outside-article"
 
 
-def _list_run_changes(lines: list[_Line], probabilities, eligible: list[bool]) -> list[tuple[_Line, str, str | None]]:
+def _list_run_changes(lines: list[_Line], probabilities,
+                      eligible: list[bool]) -> list[tuple[_Line, str, str | None]]:
     """The model's verdict on the ``eligible`` lines of each list run (a navigation list, or a run of heading /
     paragraph pairs, see _mark_teaser_lists), for the run as a whole: its lines' probabilities averaged by
     their words, against the bar for putting a line of the rules' article out (``_REJECT``) or taking one in
@@ -1177,8 +1177,8 @@ def split_text_page(text: str, *, use_model: bool = True, model=None) -> TextPag
     """Classify every non-blank line of a flattened page; see the module docstring for how.
 
     With ``use_model`` (the default) a line model decides which free lines are the article's: ``model`` (a
-    ``linemodel.LineModel``, or its ``one_line`` model on a page that came as one line), else the shipped one; without it, or when the model file is absent, the
-    rule-based main run does.
+    ``linemodel.LineModel``, or its ``one_line`` model on a page that came as one line), else the shipped one;
+    without it, or when the model file is absent, the rule-based main run does.
     """
     from .linemodel import line_features, load_model
 
