@@ -587,6 +587,87 @@ def test_a_heading_the_model_takes_in_needs_text_below_it():
 
 
 # --------------------------------------------------------------------------------------------------------
+# Section headings decided by the whole run (issue 19, item 2)
+
+HOWTO_SECTIONS = [
+    "Choose a Sunny Spot",
+    "Most vegetables need six hours of sun, so put the beds where the garden gets the most light.",
+    "Build Raised Beds",
+    "Raised beds warm up early in spring and keep the soil loose for young vegetable roots.",
+    "Pick Easy Vegetables",
+    "Beans, lettuce and courgettes grow quickly in small beds and forgive a beginner's mistakes.",
+    "Water in the Morning",
+    "Water the beds early so the vegetable leaves dry before evening and the soil stays moist.",
+]
+HOWTO_RELATED = ["Ten shrubs that flower in the depth of winter", "The best compost bins for a small garden, tested",
+                 "Why your tomatoes split and how to stop it"]
+HOWTO = "\n".join([
+    "Home | Gardening | Recipes | Travel",
+    "How to Plan a Vegetable Garden for Small Spaces",
+    "A small garden can feed a household through the summer if the vegetable beds are planned before the first "
+    "seeds go in. Four decisions matter most: a sunny spot for the beds, raised beds that keep the soil warm and "
+    "loose, easy vegetables that grow quickly, and watering early in the morning so the leaves dry.",
+    *HOWTO_SECTIONS,
+    "With the beds built and the first seeds sown, the garden needs an hour a week of weeding and watering; by "
+    "midsummer a small garden can supply most of the vegetables and lettuce a household eats.",
+    "Related stories",
+    *HOWTO_RELATED,
+])
+
+
+def test_short_sections_that_continue_the_article_are_its_headings():
+    """Headings each with a one-sentence paragraph have the shape of a list of other stories' headlines and
+    teasers; here the pairs continue the subject of the article around them, so the run is the article's own
+    sections, and the related list below it, with no text under its items, stays a headline list."""
+    for page in (split_text_page(HOWTO), split_text_page(HOWTO, use_model=False)):
+        check_invariants(HOWTO, page)
+        assert page.title == "How to Plan a Vegetable Garden for Small Spaces"
+        kinds = {b.text: b.kind for b in page.blocks}
+        assert [kinds[s] for s in HOWTO_SECTIONS] == ["heading", "paragraph"] * 4
+        assert [h.text for h, _ in page.headline_items] == HOWTO_RELATED
+
+
+def test_pairs_about_other_subjects_stay_a_headline_list():
+    """The same shape below the article, each pair on a subject of its own that the article does not share, is
+    a list of other stories for the rules: headlines with their teasers. (Whether the model takes such a run in
+    is its call, for the run as a whole: see the next test.)"""
+    others = ["Storm Closes the Coastal Road Again",
+              "Drivers face a forty-mile detour while engineers inspect the damaged sea wall.",
+              "Council Votes on the New Budget", "Councillors approved higher parking charges after a long debate.",
+              "Museum Opens Its New Wing", "The extension doubles the space given to the textile collection."]
+    lines = HOWTO.split("\n")
+    text = "\n".join(lines[:3] + lines[-5:-4] + others + lines[-4:])
+    page = split_text_page(text, use_model=False)
+    items = [(h.text, t.text if t else None) for h, t in page.headline_items]
+    assert items[:3] == list(zip(others[::2], others[1::2]))
+    assert not any(line in article_text(page) for line in others)
+
+
+def test_the_model_keeps_or_drops_a_run_of_sections_as_a_whole():
+    """The model's doubts about one pair of a run of sections (a short paragraph far from the intro) do not
+    take that pair out alone: the run is judged on its mean probability, by its words."""
+    odds = {line: 0.9 for line in HOWTO.split("\n")[1:-4]}
+    odds.update({HOWTO_SECTIONS[6]: 0.1, HOWTO_SECTIONS[7]: 0.1})
+    page = split_text_page(HOWTO, model=_Scores(HOWTO, odds))
+    assert all(line in article_text(page) for line in HOWTO_SECTIONS)
+    doubted = {**odds, **dict.fromkeys(HOWTO_SECTIONS, 0.1)}
+    page = split_text_page(HOWTO, model=_Scores(HOWTO, doubted))
+    assert not any(line in article_text(page) for line in HOWTO_SECTIONS)
+    # Other stories' pairs that the rules put out are taken in only as a whole, at the bar for taking in.
+    others = ["Storm Closes the Coastal Road Again",
+              "Drivers face a forty-mile detour while engineers inspect the damaged sea wall.",
+              "Council Votes on the New Budget", "Councillors approved higher parking charges after a long debate.",
+              "Museum Opens Its New Wing", "The extension doubles the space given to the textile collection."]
+    lines = HOWTO.split("\n")
+    text = "\n".join(lines[:3] + lines[-5:-4] + others + lines[-4:])
+    article = dict.fromkeys(lines[1:3] + lines[-5:-4], 0.9)
+    one_pair = {**article, **dict.fromkeys(others[:2], 0.9), **dict.fromkeys(others[2:], 0.2)}
+    assert not any(line in article_text(split_text_page(text, model=_Scores(text, one_pair))) for line in others)
+    every_pair = {**article, **dict.fromkeys(others, 0.9)}
+    assert all(line in article_text(split_text_page(text, model=_Scores(text, every_pair))) for line in others)
+
+
+# --------------------------------------------------------------------------------------------------------
 # Text from other flatteners (issue 19): sentences broken at inline tags, Markdown, one long line
 
 
@@ -680,3 +761,26 @@ def test_one_line_page_is_segmented_before_the_lines_are_classified():
     assert ARTICLE[0] in body and MORE.split(". ")[-1] in body
     assert "Home" not in body and "Most Read" not in body
     assert [b.text for b in page.blocks if b.kind == "headline"] == headlines
+
+
+def test_a_page_that_came_as_one_line_is_read_by_the_one_line_model():
+    """A page cut into sentences from one line has sentences for lines, not paragraphs: the line model's own
+    model for such pages reads it; a page with its lines is read by the main model."""
+    import numpy as np
+
+    read_by = []
+
+    class Model:
+        def __init__(self, name: str):
+            self.name, self.one_line = name, None
+
+        def probabilities(self, X, rows=None):
+            read_by.append(self.name)
+            return np.full(len(X), 0.9)
+
+    model = Model("main")
+    model.one_line = Model("one line")
+    one_line = " ".join(["Harbour Pipes to Be Replaced", *ARTICLE, MORE])
+    split_text_page(one_line, model=model)
+    split_text_page("\n".join(["Harbour Pipes to Be Replaced", *ARTICLE, MORE]), model=model)
+    assert read_by == ["one line", "main"]

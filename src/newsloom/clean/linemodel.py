@@ -234,7 +234,12 @@ def _depth(tree: list) -> int:
 
 
 class LineModel:
-    """The two stages; :meth:`probabilities` gives each line's probability of being article text."""
+    """The two stages; :meth:`probabilities` gives each line's probability of being article text.
+
+    ``one_line``, when the spec has one, is a second such model for pages that came as one line and were cut
+    into sentences (``text.is_one_line_page``), trained on pages flattened so: there a line is a sentence, not
+    a paragraph, and a model trained on both kinds of page lost on the others (see docs/benchmarks.md).
+    """
 
     def __init__(self, spec: dict):
         if tuple(spec["features"]) != FEATURES or tuple(spec["context"]) != CONTEXT:
@@ -242,6 +247,7 @@ class LineModel:
         self.threshold = float(spec.get("threshold", 0.5))
         self.first = _Trees(spec["first"])
         self.second = _Trees(spec["second"])
+        self.one_line = LineModel(spec["one_line"]) if spec.get("one_line") else None
 
     def probabilities(self, X: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Each line's probability; with ``rows`` (a boolean mask), only those lines' (the others get 0).

@@ -9,8 +9,10 @@ tags or by hard-wrapping are rejoined, a page on one line is cut into sentences 
 1. per-line features (length in words, end punctuation, sentence breaks, symbol density) and furniture
    recognised on the line alone (separators, tables, labels, calls to action, bylines, blurbs, tag clouds,
    ...);
-2. list structures recognised from neighbouring lines: teaser lists (headline / one-sentence teaser pairs)
-   and navigation lists (runs of headline-shaped lines, each item possibly with its own byline and time),
+2. list structures recognised from neighbouring lines: teaser lists (headline / one-sentence teaser pairs,
+   unless the run as a whole continues the subject of the page's other prose: then they are the article's
+   own section headings and paragraphs) and navigation lists (runs of headline-shaped lines with no text
+   under them, each item possibly with its own byline and time),
    then exact duplicate lines (a short line that comes back three times or more is a formula of the article,
    such as an interview's question to each guest, not a repeat), and a readers' comment thread (a run of
    "jdoe says:" lines);
@@ -26,9 +28,11 @@ tags or by hard-wrapping are rejoined, a page on one line is cut into sentences 
    it doubts least (a short article beside a long site blurb). Lines the rules recognised as furniture
    (tables and bare links excepted) or duplicates are never revised, nor are list items, except those of a
    list inside the rules' run or just below it (tour dates, a results table, ingredients); a section
-   heading goes with the paragraph below it, and a numbered list the article took some items of is taken in
-   whole. Last, an article line whose word 4-grams mostly repeat the
-   article's earlier lines is a duplicate (a page carrying its story twice).
+   heading goes with the paragraph below it, a list run (a navigation list, a run of heading / paragraph
+   pairs) is taken in or put out as a whole, and a numbered list the article took some items of is taken in
+   whole. A page that came as one line is read by a model of its own, trained on such pages. Last, an
+   article line whose word 4-grams mostly repeat the article's earlier lines is a duplicate (a page carrying
+   its story twice).
 
 Everything is driven by general shape and vocabulary, never by the names of particular sites.
 """
@@ -224,6 +228,10 @@ class _Line:
     reason: str | None = None  # furniture reason, once known
     author: str | None = None  # for bylines
     kind: str | None = None  # final kind, once known
+    segmented: bool = False  # a piece of a line cut into sentences (see _reflowed), not a line of the input
+    # The list it is an item of, decided as a whole (see _list_run_changes): a navigation list's first line
+    # number, or minus (1 + the index of) the first line of a run of heading / paragraph pairs; 0: none
+    list_run: int = 0
     line_end: int = 0  # last input line it covers (a sentence broken over lines is rejoined, see _reflowed)
 
     @property
@@ -410,7 +418,11 @@ def _mark_teaser_lists(lines: list[_Line]) -> None:
 
     A section heading followed by one short paragraph has the same shape, so the pattern is only accepted
     where both sides are typical: teasers are single short sentences, headlines are title-case or long
-    enough not to be section labels.
+    enough not to be section labels. And it is decided for the whole run, not pair by pair: a run whose
+    words mostly continue the subject of the page's other prose (``_SECTION_COHESION``) is the article's own
+    sections (a how-to's steps, a listicle's picks), each short line a heading, and its lines stay free.
+    Either way the run's lines are marked as one ``list_run``, which the line model takes in or puts out as a
+    whole (see _list_run_changes).
     """
     content = [ln for ln in lines if ln.reason != "separator"]
     i = 0
@@ -419,7 +431,12 @@ def _mark_teaser_lists(lines: list[_Line]) -> None:
         while (j + 1 < len(content) and _is_free(content[j]) and _is_free(content[j + 1])
                and _teaser_headline(content[j]) and content[j + 1].teaser_shaped):
             j += 2
-        if (j - i) // 2 >= 3:
+        if (j - i) // 2 < 3:
+            i += 1
+            continue
+        for k in range(i, j):
+            content[k].list_run = -(i + 1)
+        if _run_cohesion(content, i, j) < _SECTION_COHESION:  # other stories: headlines and their teasers
             for k in range(i, j, 2):
                 content[k].reason, content[k].kind = "teaser-list", "headline"
                 content[k + 1].reason, content[k + 1].kind = "teaser-list", "teaser"
@@ -428,9 +445,33 @@ def _mark_teaser_lists(lines: list[_Line]) -> None:
             if (i > 0 and _is_free(content[i - 1]) and content[i - 1].teaser_shaped
                     and (i == 1 or not content[i - 2].body)):
                 content[i - 1].reason, content[i - 1].kind = "teaser-list", "headline"
-            i = j
-        else:
-            i += 1
+        i = j
+
+
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # words of four letters or more: the ones that carry a subject
+
+
+def _content_words(line: _Line) -> set[str]:
+    words = map(str.lower, _CONTENT_WORD.findall(line.text[:_LANGUAGE_SAMPLE]))
+    return {w for w in words if w not in _ALL_STOPWORDS}
+
+
+# "Mostly": half of a run's content words. On the benchmark's even half (the only pages looked at), runs of
+# other stories' headlines and teasers share 0.07-0.38 of their words with the page's other prose, the
+# article's own sections 0.60 and 0.88 (a quoted-sources list 0.64 and an interview's questions 0.25 fall on
+# the wrong sides); hand-set there, not tuned on F1.
+_SECTION_COHESION = 0.5
+
+
+def _run_cohesion(content: list[_Line], first: int, end: int) -> float:
+    """Share of the content words of the pairs content[first:end] that the page's prose outside them uses too:
+    an article's own sections continue its subject, other stories' headlines and teasers mostly do not."""
+    outside: set[str] = set()
+    for k, ln in enumerate(content):
+        if not first <= k < end and ln.prose and _is_free(ln):
+            outside |= _content_words(ln)
+    words = [w for ln in content[first:end] for w in _content_words(ln)]
+    return sum(w in outside for w in words) / len(words) if words else 0.0
 
 
 def _teaser_headline(line: _Line) -> bool:
@@ -458,7 +499,7 @@ def _mark_navigation_lists(lines: list[_Line], raw_lines: list[str]) -> None:
             run.pop()
         if len(run) >= 3:
             for item in run:
-                item.reason, item.kind = "navigation-list", "headline"
+                item.reason, item.kind, item.list_run = "navigation-list", "headline", run[0].line
         run, gaps = [], []
 
 
@@ -827,7 +868,7 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Lin
         for sentence, (start, _) in split_sentences(ln.text, ln.start):
             for first, last in _one_line_pieces(sentence, start):
                 out.append(_Line(line=ln.line, start=first, end=last, text=_flat_span(plain, first, last),
-                                 line_end=ln.line_end))
+                                 line_end=ln.line_end, segmented=True))
     return out
 
 
@@ -995,10 +1036,12 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
     end = next((i for i in range(last + 1, len(lines)) if lines[i].ends_article), len(lines))
     headings = [i for i, ln in enumerate(lines) if ln.kind == "heading" and revisable[i]]
     changes = []
+    eligible = [False] * len(lines)
     for i, (ln, p) in enumerate(zip(lines, probabilities)):
         outside = ln.kind in ("furniture", "headline", "teaser")
         if not revisable[i] or ln.kind == "title" or (i >= end and outside):
             continue
+        eligible[i] = True
         if ln.kind == "paragraph" and p < _REJECT:
             changes.append((ln, "furniture", "outside-article"))
         elif outside and p >= _ACCEPT:
@@ -1007,6 +1050,8 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
             changes.append((ln, kind, None))
             if kind == "heading" and ln.reason not in _TABLE_REASONS:
                 headings.append(i)
+    changes = [change for change in changes if not change[0].list_run] + _list_run_changes(
+        lines, probabilities, eligible)
     # The model weighs lines against each other; on a page of one or two paragraphs (unlike any it was trained
     # on) it can put out everything. It revises the rules' article, it does not empty it: it may move it, to
     # the sentences outside it that it doubts least (the rules' run can be a site blurb beside a short
@@ -1026,6 +1071,30 @@ def _revise_by_model(lines: list[_Line], span: tuple[int, int] | None, revisable
     for i in sorted(headings):
         if i + 1 == len(lines) or lines[i + 1].kind != "paragraph":
             lines[i].kind, lines[i].reason = "furniture", "outside-article"
+
+
+def _list_run_changes(lines: list[_Line], probabilities,
+                      eligible: list[bool]) -> list[tuple[_Line, str, str | None]]:
+    """The model's verdict on the ``eligible`` lines of each list run (a navigation list, or a run of heading /
+    paragraph pairs, see _mark_teaser_lists), for the run as a whole: its lines' probabilities averaged by
+    their words, against the bar for putting a line of the rules' article out (``_REJECT``) or taking one in
+    (``_ACCEPT``). Line by line, the model puts out a one-sentence section far from the intro, or takes in
+    the first items of other stories' list below the article."""
+    runs: dict[int, list[int]] = {}
+    for i, ln in enumerate(lines):
+        if ln.list_run and eligible[i]:
+            runs.setdefault(ln.list_run, []).append(i)
+    changes = []
+    for run in runs.values():
+        weights = [max(1, lines[i].words) for i in run]
+        p = sum(probabilities[i] * w for i, w in zip(run, weights)) / sum(weights)
+        inside = any(lines[i].kind in ARTICLE_KINDS for i in run)
+        if inside and p < _REJECT:
+            changes += [(lines[i], "furniture", "outside-article") for i in run if lines[i].kind in ARTICLE_KINDS]
+        elif not inside and p >= _ACCEPT:
+            changes += [(lines[i], "paragraph" if lines[i].body or lines[i].list_run > 0 else "heading", None)
+                        for i in run]
+    return changes
 
 
 _NUMBERED = re.compile(r"^\(?(\d{1,3})[.)]\s")
@@ -1098,17 +1167,25 @@ def _mark_repeated_content(lines: list[_Line]) -> None:
             seen |= grams
 
 
+def is_one_line_page(lines: list[_Line]) -> bool:
+    """Most of the page's words are in pieces of a line cut into sentences (a whitespace-joined scrape): its
+    lines are sentences, not paragraphs, and the line model has a second model for such pages."""
+    return 2 * sum(ln.words for ln in lines if ln.segmented) > sum(ln.words for ln in lines)
+
+
 def split_text_page(text: str, *, use_model: bool = True, model=None) -> TextPage:
     """Classify every non-blank line of a flattened page; see the module docstring for how.
 
     With ``use_model`` (the default) a line model decides which free lines are the article's: ``model`` (a
-    ``linemodel.LineModel``), else the shipped one; without it, or when the model file is absent, the
-    rule-based main run does.
+    ``linemodel.LineModel``, or its ``one_line`` model on a page that came as one line), else the shipped one;
+    without it, or when the model file is absent, the rule-based main run does.
     """
     from .linemodel import line_features, load_model
 
     lines, span = _analyse(text)
     model = (model or load_model()) if use_model and span is not None else None
+    if model is not None and getattr(model, "one_line", None) is not None and is_one_line_page(lines):
+        model = model.one_line
     # The model's features are read here, as in training (bench/extraction.py): _assign_kinds gives lines
     # outside the run, and short ones inside it, a "label" reason that a training page never showed.
     features = line_features(lines, span) if model is not None else None
