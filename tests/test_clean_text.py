@@ -627,16 +627,24 @@ def test_short_sections_that_continue_the_article_are_its_headings():
         assert [h.text for h, _ in page.headline_items] == HOWTO_RELATED
 
 
+# Other stories' headline / teaser pairs, each on a subject of its own that the how-to does not share.
+OTHER_PAIRS = ["Storm Closes the Coastal Road Again",
+               "Drivers face a forty-mile detour while engineers inspect the damaged sea wall.",
+               "Council Votes on the New Budget", "Councillors approved higher parking charges after a long debate.",
+               "Museum Opens Its New Wing", "The extension doubles the space given to the textile collection."]
+
+
+def howto_with_other_pairs() -> str:
+    """The how-to with OTHER_PAIRS where its own sections were."""
+    lines = HOWTO.split("\n")
+    return "\n".join(lines[:3] + lines[-5:-4] + OTHER_PAIRS + lines[-4:])
+
+
 def test_pairs_about_other_subjects_stay_a_headline_list():
     """The same shape below the article, each pair on a subject of its own that the article does not share, is
     a list of other stories for the rules: headlines with their teasers. (Whether the model takes such a run in
     is its call, for the run as a whole: see the next test.)"""
-    others = ["Storm Closes the Coastal Road Again",
-              "Drivers face a forty-mile detour while engineers inspect the damaged sea wall.",
-              "Council Votes on the New Budget", "Councillors approved higher parking charges after a long debate.",
-              "Museum Opens Its New Wing", "The extension doubles the space given to the textile collection."]
-    lines = HOWTO.split("\n")
-    text = "\n".join(lines[:3] + lines[-5:-4] + others + lines[-4:])
+    others, text = OTHER_PAIRS, howto_with_other_pairs()
     page = split_text_page(text, use_model=False)
     items = [(h.text, t.text if t else None) for h, t in page.headline_items]
     assert items[:3] == list(zip(others[::2], others[1::2]))
@@ -654,12 +662,8 @@ def test_the_model_keeps_or_drops_a_run_of_sections_as_a_whole():
     page = split_text_page(HOWTO, model=_Scores(HOWTO, doubted))
     assert not any(line in article_text(page) for line in HOWTO_SECTIONS)
     # Other stories' pairs that the rules put out are taken in only as a whole, at the bar for taking in.
-    others = ["Storm Closes the Coastal Road Again",
-              "Drivers face a forty-mile detour while engineers inspect the damaged sea wall.",
-              "Council Votes on the New Budget", "Councillors approved higher parking charges after a long debate.",
-              "Museum Opens Its New Wing", "The extension doubles the space given to the textile collection."]
     lines = HOWTO.split("\n")
-    text = "\n".join(lines[:3] + lines[-5:-4] + others + lines[-4:])
+    others, text = OTHER_PAIRS, howto_with_other_pairs()
     article = dict.fromkeys(lines[1:3] + lines[-5:-4], 0.9)
     one_pair = {**article, **dict.fromkeys(others[:2], 0.9), **dict.fromkeys(others[2:], 0.2)}
     assert not any(line in article_text(split_text_page(text, model=_Scores(text, one_pair))) for line in others)
