@@ -156,7 +156,9 @@ def _bpoil(tmp: Path) -> tuple[list[str], list[str]]:
 def growth_run(args) -> dict:
     """300 bpoil articles into a fresh store, and into a store grown with the other 700; only the 300-article
     runs are compared. The 700 run first, so that both compared runs find the models loaded, and each of them
-    starts without the per-text caches a run fills (``clear_text_caches``), as a new process would."""
+    starts without the per-text caches a run fills (``clear_process_caches``), as a new process would."""
+    from newsloom.stages import clear_process_caches
+
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         old, new = _bpoil(tmp)
@@ -164,9 +166,9 @@ def growth_run(args) -> dict:
         (tmp / "new.jsonl").write_text("\n".join(new) + "\n", encoding="utf-8")
         grown_store, _, grow_s = run_once([str(tmp / "old.jsonl")], tmp / "grown.db", args)
         before = {s["id"]: s["articles"] for s in grown_store.stories(include_headline_only=False)}
-        clear_text_caches()
+        clear_process_caches()
         _, fresh, fresh_s = run_once([str(tmp / "new.jsonl")], tmp / "fresh.db", args)
-        clear_text_caches()
+        clear_process_caches()
         grown_store, grown, grown_s = run_once([str(tmp / "new.jsonl")], tmp / "grown.db", args)
         joined = [before[s["id"]] for s in grown_store.stories(include_headline_only=False)
                   if s["id"] in before and s["articles"] > before[s["id"]]]
@@ -184,23 +186,13 @@ def growth_run(args) -> dict:
                 "brief_seconds_by_story_articles": story_brief_seconds(grown_store, _config(args))}
 
 
-def clear_text_caches() -> None:
-    """Empty brief's and reconcile's per-process caches of per-text and per-pair work."""
-    from newsloom.brief import sections, summarize, timeline
-    from newsloom.reconcile import figures
-
-    for cache in (summarize.usable_sentences, summarize._normalized, summarize._trigram_hashes,
-                  timeline._references, sections._phrase_set, figures._view, figures._same_quantity_cached):
-        cache.cache_clear()
-
-
 def story_brief_seconds(store, config) -> dict:
     """One briefing written again, for the grown store's largest story and for its story closest to 20 articles:
     with cold caches (as in a new process) and warm (as in the next batch of a run, or in ``serve``; the median of
     three)."""
     from newsloom.brief.stage import BriefStage
     from newsloom.records import Story
-    from newsloom.stages import RunContext, StageStats
+    from newsloom.stages import RunContext, StageStats, clear_process_caches
 
     stage = BriefStage(RunContext(config, store))
     stage.stats = StageStats(stage.name)
@@ -216,7 +208,7 @@ def story_brief_seconds(store, config) -> dict:
         timings = []
         for cold in (True, False, False, False):
             if cold:
-                clear_text_caches()
+                clear_process_caches()
             start = time.perf_counter()
             list(stage.process(record))
             timings.append(time.perf_counter() - start)

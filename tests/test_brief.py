@@ -449,12 +449,8 @@ def test_the_trigram_index_finds_exactly_the_articles_that_contain_a_sentence():
 def test_a_growing_storys_briefing_from_warm_caches_is_the_one_written_cold():
     """Brief keeps each article's sentences, their dates and phrases between briefings (a growing story is briefed
     again with every batch); nothing of one briefing may leak into the next."""
-    from newsloom.brief import sections, summarize as summarize_module, timeline
-
-    def clear():
-        for cached in (summarize_module.usable_sentences, summarize_module._normalized,
-                       summarize_module._trigram_hashes, timeline._references, sections._phrase_set):
-            cached.cache_clear()
+    from newsloom.brief import summarize as summarize_module
+    from newsloom.stages import clear_process_caches as clear
 
     clear()
     cold = summarize("st_1", "Flood", ARTICLES, BriefConfig())

@@ -2,8 +2,8 @@
 
 Cleaning (in the document workers, under the time and memory limits), MinHash signatures, the embeddings of
 articles and headlines, spaCy's entities, events and figures, and (on Ray, or when configured, see
-:func:`document_stages`) the embeddings of the sentences reconcile can use: none of it reads the store, so a batch can be prepared anywhere (this process, a Ray actor) and in
-any number of copies at once. What comes out is one :class:`PreparedBatch`, which the store half
+:func:`document_stages`) the embeddings of the sentences reconcile can use: none of it reads the store, so a
+batch can be prepared anywhere (this process, a Ray actor) and in any number of copies at once. What comes out is one :class:`PreparedBatch`, which the store half
 (:mod:`newsloom.pipeline`) takes in order: it matches copies against the index, places articles in stories
 and threads, writes, reconciles and briefs, with no model left to run.
 """

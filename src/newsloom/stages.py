@@ -3,6 +3,7 @@ the loop and the counters (records in, out, dropped and why, seconds), which the
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -110,3 +111,24 @@ class BatchStage(Stage):
 
     def process_batch(self, batch: list) -> Iterable:
         raise NotImplementedError
+
+
+_PROCESS_CACHES: list = []
+
+
+def process_cache(maxsize: int) -> Callable:
+    """``functools.lru_cache`` for the pure per-text or per-pair work of the story stages (a growing story is
+    reconciled and briefed again with every batch, over mostly the same articles), registered so that
+    :func:`clear_process_caches` finds every one."""
+    def wrap(function: Callable) -> Callable:
+        cached = functools.lru_cache(maxsize=maxsize)(function)
+        _PROCESS_CACHES.append(cached)
+        return cached
+    return wrap
+
+
+def clear_process_caches() -> None:
+    """Empty every :func:`process_cache`, leaving the process as a new one would find them (benchmarks, tests)."""
+    for cached in _PROCESS_CACHES:
+        cached.cache_clear()
+

@@ -15,7 +15,6 @@ after "Tony Hayward"), is passed over; without them, capitalised words stand in 
 from __future__ import annotations
 
 import calendar
-import functools
 import math
 import re
 from collections import Counter
@@ -26,6 +25,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from ..facts.entities import base_key
 from ..records import BriefSection, Entity
+from ..stages import process_cache
 
 _DATE_WORDS = {m.lower() for m in list(calendar.month_name) + list(calendar.day_name) if m} | {"today", "yesterday"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")
@@ -144,7 +144,7 @@ def _phrases(text: str, tags: list[tuple[int, str]] | None = None) -> list[str]:
     return found
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@process_cache(maxsize=1 << 16)
 def _phrase_set(sentence: str) -> frozenset[str]:
     """A sentence's distinct phrases, lower-cased: what the story's document frequencies count. Cached by text,
     because a growing story's briefing is written again with each batch over mostly the same sentences."""

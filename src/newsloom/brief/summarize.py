@@ -9,7 +9,6 @@ Every sentence of the summary and of the timeline is an exact slice of the artic
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from ..config import BriefConfig
 from ..records import Article, Briefing, BriefSentence, Source, TimelineEntry, normalize_text
 from ..sentences import split_sentences
+from ..stages import process_cache
 
 # Page furniture that survives extraction in single sentences: calls to action, site self-promotion, photo
 # credits and captions, teaser labels.
@@ -79,7 +79,7 @@ def article_sentences(text: str):
         yield sentence, (start, end), position
 
 
-@functools.lru_cache(maxsize=4096)
+@process_cache(maxsize=4096)
 def usable_sentences(text: str) -> tuple[tuple[str, tuple[int, int], int, str], ...]:
     """(sentence, span, position, normalised sentence) of an article text's sentences fit for a briefing.
     Cached by text: a growing story's briefing (and timeline) is written again with every batch that adds to
@@ -173,13 +173,13 @@ class _Containing:
         return [a for a, grams in self.trigrams.items() if first in grams and _contains(self.normalized[a], needle)]
 
 
-@functools.lru_cache(maxsize=2048)
+@process_cache(maxsize=2048)
 def _trigram_hashes(normalized: str) -> frozenset[int]:
     words = normalized.split()
     return frozenset(hash(tuple(words[i:i + _GRAM])) for i in range(len(words) - _GRAM + 1))
 
 
-@functools.lru_cache(maxsize=2048)
+@process_cache(maxsize=2048)
 def _normalized(text: str) -> str:
     return normalize_text(text)
 

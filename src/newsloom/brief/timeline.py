@@ -33,7 +33,6 @@ briefing sentence. Dates at month or year precision ("June 2024", "in 1961") are
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -46,6 +45,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from ..dates import CLOCK_TIME, WHEN_WORDS
 from ..facts.timex import find_times
+from ..stages import process_cache
 
 _DAY_KINDS = {"month_day_year", "day_month_year", "month_day", "day_month", "weekday", "deictic"}
 _MONTH_KINDS = {"month_year", "month"}
@@ -115,7 +115,7 @@ def _key(start: str, end: str, precision: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@process_cache(maxsize=1 << 16)
 def _references(text: str, published: str | None, precisions: tuple[str, ...]) -> tuple[str, ...]:
     """The dates a sentence refers to, as keys of their precision. Cached: a growing story's timeline is built
     again with every batch that adds to it, over mostly the same sentences."""

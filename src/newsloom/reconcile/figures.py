@@ -29,13 +29,14 @@ import math
 import re
 from collections import defaultdict
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from ..facts.figures import UNIT_SYNONYMS
 from ..records import Article, Figure
+from ..stages import process_cache
 from .sources import source_keys
 
 SAME_QUANTITY_RATIO = 1.5  # same-time values further apart than this (beyond qualifiers) are different quantities
@@ -141,7 +142,7 @@ FEATURES = ("quantity_overlap", "quantity_shared", "quantity_missing", "context_
             "counted_overlap", "same_value", "days_apart", "quantity_within_near_value", "attribution_overlap")
 
 
-@lru_cache(maxsize=65536)
+@process_cache(maxsize=65536)
 def _view(figure: Figure) -> tuple[set, set, set, set, set]:
     """What the model compares of one figure, computed once per figure: quantity, context, sentence, counted and
     attribution words."""
@@ -217,7 +218,7 @@ def same_quantity(a: Figure, b: Figure, time_a, time_b, weights=None) -> float:
 # A story's figures are compared pairwise each time the story is reconciled, which is with every batch that
 # adds to it; a pair's probability depends on the two figures (and their articles' dates) alone, so it is
 # computed once per process.
-_same_quantity_cached = lru_cache(maxsize=1 << 18)(same_quantity)
+_same_quantity_cached = process_cache(maxsize=1 << 18)(same_quantity)
 
 
 def _cluster(members: list[Figure], articles: dict[str, Article], weights) -> list[list[Figure]]:
