@@ -21,10 +21,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ..facts.entities import base_key
 from ..records import BriefSection, Entity
+from ..represent.tfidf import story_tfidf
 from ..stages import process_cache
 
 _DATE_WORDS = {m.lower() for m in list(calendar.month_name) + list(calendar.day_name) if m} | {"today", "yesterday"}
@@ -83,7 +84,7 @@ def _cluster(sentences: list[str], story_sentences: list[str], k: int) -> list[i
     if k <= 1:
         return [0] * len(sentences)
     try:
-        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(story_sentences + sentences)
+        vectorizer = story_tfidf().fit(story_sentences + sentences)
         matrix = vectorizer.transform(sentences).toarray()
     except ValueError:
         return [i % k for i in range(len(sentences))]
@@ -123,24 +124,22 @@ def _phrases(text: str, tags: list[tuple[int, str]] | None = None) -> list[str]:
         matches = list(_WORD.finditer(run.group()))
         words = [m.group() for m in matches]
         word_tags = [_tag_at(tags, run.start() + m.start()) for m in matches] if tags else None
+        # Each word is judged once as a phrase's first, inner or last word; a phrase is kept when its words are.
+        lower = [w.lower() for w in words]
+        edge = [len(w) >= 2 and w not in _STOP and w not in _DATE_WORDS for w in lower]
+        # Verbs and adverbs make poor titles ("Deployed troops"); without a tagger, their usual endings.
+        starts = [ok and not w.endswith(("ed", "ly", "ing")) for ok, w in zip(edge, lower)]
+        # "alliance between Russian" ends on an adjective; dates belong to the timeline, not titles.
+        ends = [ok and not w.endswith(("ly", "ian", "ean", "ese")) for ok, w in zip(edge, lower)]
+        inner = [w not in _DATE_WORDS and (w not in _STOP or w in ("of", "and")) for w in lower]
         for n in (1, 2, 3):
             for i in range(len(words) - n + 1):
-                gram = words[i:i + n]
+                last = i + n - 1
+                if not (starts[i] and ends[last] and all(inner[i + 1:last])):
+                    continue
                 if word_tags and not _noun_phrase(word_tags[i:i + n]):
                     continue
-                first, last = gram[0].lower(), gram[-1].lower()
-                if first in _STOP or last in _STOP or len(first) < 2 or len(last) < 2:
-                    continue
-                if any(w.lower() in _STOP and w.lower() not in ("of", "and") for w in gram[1:-1]):
-                    continue
-                if re.search(r"(ian|ean|ese)$", last):  # "alliance between Russian": ends on an adjective
-                    continue
-                # Verbs and adverbs make poor titles ("Deployed troops"); without a tagger, their usual endings.
-                if first.endswith(("ed", "ly", "ing")) or last.endswith(("ly",)):
-                    continue
-                if any(w.lower() in _DATE_WORDS for w in gram):  # dates belong to the timeline, not titles
-                    continue
-                found.append(" ".join(gram))
+                found.append(" ".join(words[i:i + n]))
     return found
 
 

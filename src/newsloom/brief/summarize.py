@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..config import BriefConfig
 from ..records import Article, Briefing, BriefSentence, Source, TimelineEntry, normalize_text
+from ..represent.tfidf import story_tfidf
 from ..sentences import split_sentences
 from ..stages import process_cache
 
@@ -146,37 +146,41 @@ def summarize(story_id: str, title: str, articles: list[Article], config: BriefC
     return briefing
 
 
-def _contains(haystack: str, needle: str) -> bool:
-    # Whole-word containment on normalised text: a sentence quoted inside another still counts.
-    return f" {needle} " in f" {haystack} "
-
-
 _GRAM = 3  # words of a text looked up in the index before it is searched for
 
 
 class _Containing:
     """Which articles contain a normalised text (whole words). Only the articles that hold the text's first
-    three words in a row can, so each article's set of word trigrams picks them and only they are searched:
+    three words in a row can, so an index from word trigrams to articles picks them and only they are searched:
     searching every article for every candidate sentence cost a story's size squared (a story of 200 articles,
-    200 x 4,000 searches; issue 21). The sets are of the trigrams' hashes (a collision only adds an article to
-    search) and are kept per article text, so a growing story's next briefing builds only its new articles'."""
+    200 x 4,000 searches; issue 21). The index holds the trigrams' hashes (a collision only adds an article to
+    search); each article's trigrams and space-padded text are kept per article text, so a growing story's next
+    briefing computes only its new articles'."""
 
     def __init__(self, normalized: dict[str, str]):
-        self.normalized = normalized
-        self.trigrams = {article_id: _trigram_hashes(norm) for article_id, norm in normalized.items()}
+        self.padded = {article_id: _padded(norm) for article_id, norm in normalized.items()}
+        self.by_trigram: dict[int, list[str]] = {}
+        for article_id, norm in normalized.items():
+            for gram in _trigram_hashes(norm):
+                self.by_trigram.setdefault(gram, []).append(article_id)
 
     def articles(self, needle: str) -> list[str]:
         words = needle.split()
-        if len(words) < _GRAM:
-            return [a for a, norm in self.normalized.items() if _contains(norm, needle)]
-        first = hash(tuple(words[:_GRAM]))
-        return [a for a, grams in self.trigrams.items() if first in grams and _contains(self.normalized[a], needle)]
+        searched = self.padded if len(words) < _GRAM else self.by_trigram.get(hash(tuple(words[:_GRAM])), ())
+        # Whole-word containment on normalised text: a sentence quoted inside another still counts.
+        padded = f" {needle} "
+        return [a for a in searched if padded in self.padded[a]]
 
 
 @process_cache(maxsize=2048)
 def _trigram_hashes(normalized: str) -> frozenset[int]:
     words = normalized.split()
     return frozenset(hash(tuple(words[i:i + _GRAM])) for i in range(len(words) - _GRAM + 1))
+
+
+@process_cache(maxsize=2048)
+def _padded(normalized: str) -> str:
+    return f" {normalized} "
 
 
 @process_cache(maxsize=2048)
@@ -207,7 +211,7 @@ def _select(pool: list[_Candidate], wanted: int, info: _Scored) -> list[_Candida
         return []
     if len(pool) == 1:
         return pool[:]
-    matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(c.text for c in pool)
+    matrix = story_tfidf().fit_transform(c.text for c in pool)
     centroid = np.asarray(matrix.mean(axis=0)).ravel()
     norm = np.linalg.norm(centroid) or 1.0
     relevance = matrix @ (centroid / norm)

@@ -41,10 +41,11 @@ from datetime import date
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ..dates import CLOCK_TIME, WHEN_WORDS
 from ..facts.timex import find_times
+from ..represent.tfidf import story_tfidf
 from ..stages import process_cache
 
 _DAY_KINDS = {"month_day_year", "day_month_year", "month_day", "day_month", "weekday", "deictic"}
@@ -260,7 +261,7 @@ class TimelineAnalysis:
         try:
             # Words that say when are left out: every candidate of a date shares them, so they would make any
             # sentence naming the day look central ("It's already Tuesday morning here").
-            vectorizer = TfidfVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | WHEN_WORDS), sublinear_tf=True)
+            vectorizer = story_tfidf(ENGLISH_STOP_WORDS | WHEN_WORDS)
             self.matrix = vectorizer.fit_transform(texts)
         except ValueError:  # nothing but stop words
             return

@@ -41,6 +41,9 @@ _PATTERNS = [
               rf"June|July|August|September|October|November|December)\b"),
 ]
 _COMPILED = [(name, re.compile(pattern)) for name, pattern in _PATTERNS]
+# Every pattern needs a month, a weekday, a period, a deictic day or a year: a text naming none of them (most
+# sentences) is passed over after one search instead of one per pattern.
+_ANY_TRIGGER = re.compile(rf"{_MONTH}|{_WEEKDAY}|week|month|year|yesterday|today|tonight|tomorrow|{_YEAR}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,8 @@ class TimeExpr:
 
 def find_times(text: str, published: str | None = None) -> list[TimeExpr]:
     """Non-overlapping time expressions of ``text``, earliest first, longest pattern winning."""
+    if not _ANY_TRIGGER.search(text):
+        return []
     anchor = _day(published)
     taken: list[tuple[int, int]] = []
     found = []

@@ -80,11 +80,11 @@ def _time_stamp(sentence: str) -> bool:
 def _lexical(candidates: list[dict]) -> np.ndarray:
     """Story-local TF-IDF cosine (unigrams and bigrams): words every article uses weigh little, so what is
     specific to a claim decides."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from ..represent.tfidf import story_tfidf
 
     texts = [c["sentence"] for c in candidates]
     try:
-        matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2)).fit_transform(texts)
+        matrix = story_tfidf(ngram_range=(1, 2)).fit_transform(texts)
     except ValueError:
         return np.zeros((len(texts), len(texts)))
     return (matrix @ matrix.T).toarray()
