@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from collections import defaultdict
 from datetime import date
@@ -176,7 +177,7 @@ def _weights() -> tuple[tuple[float, ...], float, float]:
 
 def same_quantity_probability(features: list[float], weights=None) -> float:
     coef, intercept, _ = weights or _weights()
-    z = intercept + sum(c * x for c, x in zip(coef, features))
+    z = intercept + sum(map(operator.mul, coef, features))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 

@@ -144,8 +144,9 @@ def group_statements(candidates: list[dict], vectors: np.ndarray) -> list[list[i
     sims = (0.5 * (vectors @ vectors.T) + 0.5 * _lexical(candidates)).astype(np.float32)
     for i, j in _event_links(candidates):
         sims[i, j] = sims[j, i] = max(sims[i, j], EVENT_MATCH)
-    # totals[i, c]: the sum of item i's similarities to cluster c's members, kept up to date as clusters grow,
-    # so each item scores every cluster at once instead of re-reading the members (quadratic in Python).
+    # totals[c, i]: the sum of item i's similarities to cluster c's members, kept up to date as clusters grow,
+    # so each item scores every cluster at once instead of re-reading the members (quadratic in Python); one
+    # cluster's sums are a row, so that adding a member writes one contiguous row.
     totals = np.zeros_like(sims)
     sizes: list[int] = []
     clusters: list[list[int]] = []
@@ -154,7 +155,7 @@ def group_statements(candidates: list[dict], vectors: np.ndarray) -> list[list[i
         lineage = cand["article"].lineage
         best = None
         if clusters:
-            scores = totals[i, : len(clusters)] / np.asarray(sizes, dtype=np.float32)
+            scores = totals[: len(clusters), i] / np.asarray(sizes, dtype=np.float32)
             scores[held_by[lineage]] = -1.0
             top = int(np.argmax(scores))
             if scores[top] >= SIMILARITY:
@@ -166,7 +167,7 @@ def group_statements(candidates: list[dict], vectors: np.ndarray) -> list[list[i
         clusters[best].append(i)
         sizes[best] += 1
         held_by[lineage].append(best)
-        totals[:, best] += sims[:, i]
+        totals[best] += sims[:, i]
     return clusters
 
 
