@@ -11,8 +11,9 @@ Every claim carries its evidence: the exact sentences, with article, outlet, pub
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -108,6 +109,32 @@ class ReconcileStage(Stage):
     name = "reconcile"
     consumes = (Story,)
 
+    def run(self, records: Iterable) -> Iterator:
+        records = list(records)
+        start = time.perf_counter()
+        self._encode_statement_sentences([r for r in records if isinstance(r, Story)])
+        self.stats.seconds += time.perf_counter() - start
+        yield from super().run(records)
+
+    def _encode_statement_sentences(self, stories: list[Story]) -> None:
+        """The candidate statement sentences of every story of the batch that will be cross-checked, encoded in
+        one call (those not in the cache) before any story is reconciled. Encoded story by story, each call sorts
+        and pads its own few hundred sentences: on 300 five-outlet articles that padded 26% more tokens than one
+        call for the batch, and the encoder is most of reconcile."""
+        store = self.ctx.store
+        texts: dict[str, str] = {}
+        for story in stories:
+            articles = store.story_articles(story.id)
+            if independent_sources(articles) < 2:
+                continue
+            ids = [a.id for a in articles]
+            keys_at: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+            for e in store.entities_for(ids):
+                keys_at[e.article_id].append((e.span[0], e.span[1], e.key))
+            for c in candidate_sentences(articles, keys_at, store.events_for(ids)):
+                texts[content_id("sen", c["sentence"])] = c["sentence"]
+        self._cached_or_encoded(texts)
+
     def process(self, story: Story) -> Iterable:
         store = self.ctx.store
         article_list = store.story_articles(story.id)
@@ -135,15 +162,19 @@ class ReconcileStage(Stage):
         yield story  # after its claims, so that the brief stage finds them written
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        """Sentence vectors from the store's cache by content (the document half's, or this stage's from an earlier
-        batch); the others are encoded here and kept (see ``[executor] sentence_vectors``)."""
+        ids = [content_id("sen", t) for t in texts]
+        vectors = self._cached_or_encoded(dict(zip(ids, texts)))
+        return np.vstack([vectors[rid] for rid in ids]).astype(np.float32)
+
+    def _cached_or_encoded(self, texts: dict[str, str]) -> dict[str, np.ndarray]:
+        """Sentence vectors by content id, from the store's cache (the document half's, or this stage's from an
+        earlier batch or story); the others are encoded here and kept (see ``[executor] sentence_vectors``)."""
         from ..represent.embed import cached_or_encoded, model_key
 
         config = self.ctx.config.represent
-        ids = [content_id("sen", t) for t in texts]
-        vectors, fresh = cached_or_encoded(dict(zip(ids, texts)), config, self.ctx.store.embeddings)
+        vectors, fresh = cached_or_encoded(texts, config, self.ctx.store.embeddings)
         if fresh:
             self.note("sentences_encoded", len(fresh))
             self.ctx.store.save_embeddings([(rid, model_key(config), v.astype(np.float32).tobytes())
                                             for rid, v in fresh.items()])
-        return np.vstack([vectors[rid] for rid in ids]).astype(np.float32)
+        return vectors
