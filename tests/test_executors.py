@@ -47,6 +47,30 @@ def test_in_one_process_reconcile_embeds_only_the_sentences_it_cross_checks(exam
     assert stages["reconcile"]["sentences_encoded"] > 0 and stages["reconcile"]["statement_corroborated"] > 0
 
 
+def test_reconcile_encodes_a_batchs_statement_sentences_in_one_call(tmp_path, monkeypatch):
+    """All the sentences of the stories a batch cross-checks go to the encoder in one call (story by story, each
+    call padded its own few), and that call holds every sentence they group: no story encodes any afterwards."""
+    import newsloom.represent.embed as embed
+    from newsloom.reconcile.stage import ReconcileStage
+    from newsloom.records import Story
+    from newsloom.stages import RunContext
+
+    store = Store(tmp_path / "news.db")
+    with Pipeline(store, Config()) as pipeline:
+        pipeline.run([str(EXAMPLES)])
+    with store.transaction():
+        store.db.execute("DELETE FROM embeddings WHERE record_id LIKE 'sen!_%' ESCAPE '!'")  # never cross-checked
+    calls = []
+    encode = embed.embed_texts
+    monkeypatch.setattr(embed, "embed_texts", lambda texts, config: calls.append(len(texts)) or encode(texts, config))
+    stage = ReconcileStage(RunContext(Config(), store))
+    stories = [Story(id=s["id"], title=s["title"], article_ids=()) for s in store.stories(include_headline_only=False)]
+    with store.transaction():
+        claims = [r for r in stage.run(stories) if not isinstance(r, Story)]
+    assert len({c.story_id for c in claims if c.kind == "statement"}) >= 2  # stories cross-checked ...
+    assert [n for n in calls if n] == [stage.stats.notes["sentences_encoded"]]  # ... from one encoder call
+
+
 def test_sentence_vectors_is_checked():
     from newsloom.errors import ConfigError
 
