@@ -517,9 +517,10 @@ def _set_off_last(gaps: list[str]) -> bool:
 
 
 def _navigation_item(line: _Line) -> bool:
-    """Headline-shaped and long enough not to be a menu entry ('World', 'Business'); bulleted lines are
-    left out, as in running text they are the items of a list inside the article."""
-    return _is_free(line) and line.headline_shaped and line.words >= 4 and not line.bulleted
+    """Headline-shaped and long enough not to be a menu entry ('World', 'Business'). A bullet is no evidence
+    either way: lynx, w3m, markdownify and inscriptis bullet every list, menus and other stories' lists
+    included (an article's own list near it is the line model's to take back in, see _own_list_candidates)."""
+    return _is_free(line) and line.headline_shaped and line.words >= 4
 
 
 def _gap(a: _Line, b: _Line, raw_lines: list[str]) -> str:
