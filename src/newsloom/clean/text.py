@@ -42,7 +42,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..records import normalize_text
 
@@ -946,6 +948,8 @@ def _title_case_lead(tokens: list[tuple[int, int, str]], begin: int) -> int | No
 # longer than half the width with a line below, were broken there. Set by hand from the line lengths of the
 # benchmark's even half under each flattening (none of ours, BeautifulSoup, markdownify or inscriptis passes;
 # 84 of 91 lynx and 86 of 91 w3m pages do, the others holding little text), not tuned on F1.
+# CJK text is wrapped too: w3m breaks it between any two characters, counting two columns each, lynx at
+# spaces, counting one (see _wrap_width); no threshold of its own.
 _WRAP_OUTLIERS = 0.02
 _WRAP_MIN_BREAKS = 8
 _WRAP_MIN_SHARE = 0.5
@@ -954,39 +958,83 @@ _WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30
 
 
 def _columns(raw: str) -> int:
-    """Terminal columns a line takes (East Asian wide characters take two, as text browsers count them)."""
+    """Terminal columns a line takes (East Asian wide characters take two, as w3m counts them)."""
     raw = raw.rstrip()
     return len(raw) + (len(_WIDE.findall(raw)) if not raw.isascii() else 0)
 
 
-def _wrap_width(raw_lines: list[str]) -> int | None:
-    """The width the page was hard-wrapped at, or None when it was not (see _WRAP_MIN_BREAKS)."""
-    pairs = [(_columns(a), len(b.split()[0])) for a, b in zip(raw_lines, raw_lines[1:])
-             if b.strip() and len(a.split()) >= 2]
-    widths = sorted(_columns(raw) for raw in raw_lines if len(raw.split()) >= 2)
+def _characters(raw: str) -> int:
+    """Characters a line takes, wide ones counting one, as lynx counts them when it wraps."""
+    return len(raw.rstrip())
+
+
+def _breakable(raw: str) -> bool:
+    """A wrapper could have broken the line where it ends: it holds two words, or wide (CJK) characters."""
+    return len(raw.split()) >= 2 or bool(_WIDE.search(raw))
+
+
+def _overflow(following: str, measure, cjk_anywhere: bool) -> int:
+    """What the line above would have needed to hold the next line's start: a space and its first word, or,
+    with ``cjk_anywhere`` (w3m breaks CJK text between any two characters) where that begins with a wide
+    character, that character alone."""
+    word = following.split()[0]
+    return measure(word[0]) if cjk_anywhere and _WIDE.match(word) else 1 + measure(word)
+
+
+class _Wrap(NamedTuple):
+    """How a page was hard-wrapped: its width, how its lines were measured, where CJK text was broken."""
+    width: int
+    measure: Callable[[str], int]
+    cjk_anywhere: bool
+
+
+def _wrap_width(raw_lines: list[str]) -> _Wrap | None:
+    """How the page was hard-wrapped, or None when it was not (see _WRAP_MIN_BREAKS). Text browsers measure
+    and break CJK text differently (w3m: two columns a character, broken anywhere; lynx: one, broken at
+    spaces), so on a page with wide characters each way is tried, and the one that explains most breaks wins."""
+    ways = [(_columns, False)]
+    if any(not raw.isascii() and _WIDE.search(raw) for raw in raw_lines):
+        ways = [(measure, anywhere) for measure in (_columns, _characters) for anywhere in (False, True)]
+    found = [_Wrap(width, measure, anywhere) for measure, anywhere in ways
+             if (width := _wrap_width_by(raw_lines, measure, anywhere)) is not None]
+    return max(found, key=lambda wrap: _breaks_at(raw_lines, wrap)) if found else None
+
+
+def _breaks_at(raw_lines: list[str], wrap: _Wrap) -> int:
+    return sum(_broken_at_width(a, b, wrap) for a, b in zip(raw_lines, raw_lines[1:]) if b.strip() and _breakable(a))
+
+
+def _wrap_width_by(raw_lines: list[str], measure, cjk_anywhere: bool) -> int | None:
+    """_wrap_width's width with the lines measured by ``measure`` and CJK text broken as ``cjk_anywhere`` says."""
+    pairs = [(measure(a), _overflow(b, measure, cjk_anywhere), cjk_anywhere and bool(_WIDE.match(b.lstrip())))
+             for a, b in zip(raw_lines, raw_lines[1:]) if b.strip() and _breakable(a)]
+    widths = sorted(measure(raw) for raw in raw_lines if _breakable(raw))
     if len(pairs) < _WRAP_MIN_BREAKS:
         return None
     floor = widths[int((1 - _WRAP_OUTLIERS) * (len(widths) - 1))]
     # breaks[w]: lines that a wrapper at width w would have broken where they are (counted per width a line
     # fits, which sums to no more than the text's length)
     breaks: Counter = Counter()
-    for columns, word in pairs:
-        breaks.update(range(max(columns, floor), min(columns + word, 2 * columns - 1) + 1))
+    for columns, overflow, _ in pairs:
+        breaks.update(range(max(columns, floor), min(columns + overflow - 1, 2 * columns - 1) + 1))
     if not breaks:
         return None
     best_width, best = max(breaks.items(), key=lambda item: (item[1], -item[0]))
     if best < _WRAP_MIN_BREAKS:
         return None
-    longer = sum(columns > best_width / 2 for columns, _ in pairs)
+    longer = sum(columns > best_width / 2 for columns, _, _ in pairs)
     # A wrapper's breaks fall where words end, at varying columns; a list of items of one length only looks filled.
-    ends = {columns for columns, word in pairs if best_width / 2 < columns <= best_width < columns + 1 + word}
-    return best_width if best >= _WRAP_MIN_SHARE * longer and len(ends) >= _WRAP_MIN_ENDS else None
+    # Breaks between CJK characters fall at the width itself (or a column short of it), so each counts as an end.
+    broken = [(columns, cjk) for columns, overflow, cjk in pairs
+              if best_width / 2 < columns <= best_width < columns + overflow]
+    ends = len({columns for columns, cjk in broken if not cjk}) + sum(cjk for _, cjk in broken)
+    return best_width if best >= _WRAP_MIN_SHARE * longer and ends >= _WRAP_MIN_ENDS else None
 
 
-def _broken_at_width(raw: str, following: str, width: int) -> bool:
-    """The line was filled to ``width`` and broken because the next line's first word did not fit on it."""
-    columns = _columns(raw)
-    return width / 2 < columns <= width < columns + 1 + len(following.split()[0])
+def _broken_at_width(raw: str, following: str, wrap: _Wrap) -> bool:
+    """The line was filled to the width and broken because the start of the next line did not fit on it."""
+    columns = wrap.measure(raw)
+    return wrap.width / 2 < columns <= wrap.width < columns + _overflow(following, wrap.measure, wrap.cjk_anywhere)
 
 
 def _flat_span(plain: str, start: int, end: int) -> str:
