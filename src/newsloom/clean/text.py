@@ -825,6 +825,10 @@ def _plain(text: str) -> str:
 _ONE_LINE_WORDS = 2 * _PROSE_CAP
 # A line that continues a sentence begins in lower case or with punctuation that continues one (see _reflowed).
 _CONTINUES = re.compile(r"^(?:[a-zß-ÿ]|[,;:.)’”%]|\d+%)")
+# A line that ends in one space after its text was cut where an inline tag began (a text node that kept its
+# space: BeautifulSoup's get_text("\n") before a link); the next line continues it, whatever its case. (Markdown's
+# hard line break, a <br>, is two spaces.)
+_CUT_AT_TAG = re.compile(r"\S $")
 
 
 def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Line]:
@@ -834,7 +838,9 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Lin
     does not end a sentence, the next begins in lower case or with punctuation that continues a sentence, one
     of the two has the words of a sentence fragment (four or more: a menu's one-word items are never joined),
     and the break shows it cut a text: a space left at it (the text around an inline tag keeps its spaces; a
-    flattener that writes whole blocks strips them) or the next line starting with that punctuation. Then a
+    flattener that writes whole blocks strips them) or the next line starting with that punctuation. A line
+    that does not end a sentence, has four words or more and ends in one space (``_CUT_AT_TAG``: a text node
+    cut before a link, "... said on \nFriday") is continued whatever the next line's case. Then a
     line of over ``_ONE_LINE_WORDS`` words, or of over ``_PROSE_CAP`` with over half the page's words, is cut
     into its sentences."""
     from ..sentences import split_sentences
@@ -847,10 +853,12 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Lin
         last = joined[-1] if joined else None
         if (last is not None and ln.line == last.line_end + 1 and not _BULLET.match(ln.text)
                 and ((width and _broken_at_width(raw_lines[ln.line - 2], raw_lines[ln.line - 1], width))
-                     or (previous.text.rstrip(_CLOSERS)[-1:] not in ".!?…:;|" and _CONTINUES.match(ln.text)
+                     or (previous.text.rstrip(_CLOSERS)[-1:] not in ".!?…:;|"
                          and max(words[-1], len(ln.text.split())) >= 4
-                         and (plain[last.end:last.end + 1] in (" ", "\t")
-                              or plain[ln.start - 1:ln.start] in (" ", "\t") or not ln.text[0].isalnum())))):
+                         and ((_CONTINUES.match(ln.text)
+                               and (plain[last.end:last.end + 1] in (" ", "\t")
+                                    or plain[ln.start - 1:ln.start] in (" ", "\t") or not ln.text[0].isalnum()))
+                              or (words[-1] >= 4 and _CUT_AT_TAG.search(raw_lines[ln.line - 2])))))):
             last.end, last.line_end = ln.end, ln.line
             words[-1] += len(ln.text.split())
         else:
