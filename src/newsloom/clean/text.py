@@ -95,6 +95,9 @@ _BULLET = re.compile(r"^(?:[-–—•·*▪►>]|\d{1,2}[.)])\s+")
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _SENTENCE_MARK = re.compile(r"[.!?;:…]")
 _URL = re.compile(r"https?://|www\.\w", re.I)
+# One token in square brackets on a line of its own: a text browser's stand-in for a picture, an ad slot or a
+# form field ("[e151e5]", "[blank_1x1.gif]"; lynx, w3m). It parts the lines around it as a separator does.
+_PLACEHOLDER = re.compile(r"^\[\s*[^\s\[\]]+\s*\]$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")  # decoding debris
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
@@ -308,7 +311,7 @@ def _line_furniture(line: _Line, core: str) -> str | None:
     text = line.text
     # map over str's own predicates: the same counts as a generator, without a Python call per character
     alnum = sum(map(str.isalnum, text))
-    if alnum == 0:
+    if alnum == 0 or _PLACEHOLDER.match(text):
         return "separator" if len(text) <= 200 else "garbage"
     visible = len(text) - sum(map(str.isspace, text))
     if len(_CONTROL.findall(text)) > 0.02 * visible:
