@@ -749,6 +749,56 @@ def test_hard_wrapped_paragraphs_are_rejoined():
     assert len(split_text_page(items, use_model=False).blocks) == 40
 
 
+def test_hard_wrapped_cjk_paragraphs_are_rejoined():
+    """w3m wraps CJK text between any two characters, each two columns wide, so a Japanese paragraph (no spaces
+    at all) is cut into lines of 40 characters; lynx counts a character one column and breaks at spaces. Either
+    way the page is seen to be wrapped and each paragraph comes back as one block."""
+    sentences = ["先日、不正に改造した電話を販売したとして、商標法違反の疑いで男性が逮捕されたというニュースを耳にしました。",
+                 "報道によると、今回販売されたのは、機能制限を解除した電話で、非公式のアプリを利用できるものでした。",
+                 "商標には、同じ商標が付された商品は同じ提供元のものであるという、商品の出所を表示する機能があります。",
+                 "権利者の許諾を得ずに改造した商品を販売することは、商標の品質保証機能を害することになります。"]
+    paragraphs = ["".join(sentences[i:] + sentences[:i]) * 2 for i in range(4)]
+    lines = ["ブログ", ""]
+    for paragraph in paragraphs:
+        lines += [*(paragraph[k:k + 40] for k in range(0, len(paragraph), 40)), ""]
+    text = "\n".join(lines)
+    page = split_text_page(text, use_model=False)
+    check_invariants(text, page)
+    assert ["".join(b.text.split()) for b in page.blocks if b.kind == "paragraph"] == paragraphs
+
+
+def test_a_text_cut_before_a_link_is_continued_whatever_the_case():
+    """BeautifulSoup's get_text("\n") ends a text node that runs into a link with the space before it; the link's
+    text (a name, capitalised) and what follows are the same sentence. A two-word line with that space (a
+    label or heading that kept a stray space) is not taken for a cut sentence."""
+    text = "\n".join(["Harbour Pipes to Be Replaced", "", "The plan was first put forward last year by ",
+                      "Mayor Anna Berg", " after the floods, and approved on Monday.", "", "Privacy Overview ",
+                      "This website keeps a record of your visits to improve the service it offers to readers.", "",
+                      *ARTICLE[1:]])
+    page = split_text_page(text, use_model=False)
+    check_invariants(text, page)
+    texts = [" ".join(b.text.split()) for b in page.blocks]
+    assert ("The plan was first put forward last year by Mayor Anna Berg after the floods, and approved on "
+            "Monday.") in texts
+    assert "Privacy Overview" in texts
+
+
+def test_bulleted_headlines_are_a_navigation_list():
+    """lynx, w3m, markdownify and inscriptis bullet every list, other stories' lists included: bulleted
+    headline-shaped lines make a navigation list like unbulleted ones, and text browsers' stand-ins for
+    pictures between them ("[e151e5]") part them as separators do."""
+    headlines = ["Ferry fares to rise by five percent from June", "Why the lake's water level keeps falling",
+                 "New timetable promises more evening crossings", "Old lighthouse reopens to visitors in May"]
+    lines = ["Harbour Pipes to Be Replaced", "", *ARTICLE, "", "Most Read"]
+    for headline in headlines:
+        lines += ["[e151e5]", f"   * {headline}"]
+    text = "\n".join(lines)
+    page = split_text_page(text, use_model=False)
+    check_invariants(text, page)
+    assert [b.text for b in page.blocks if b.kind == "headline"] == [f"* {h}" for h in headlines]
+    assert {b.reason for b in page.blocks if b.text == "[e151e5]"} == {"separator"}
+
+
 def test_one_line_page_is_segmented_before_the_lines_are_classified():
     """A page joined into one line keeps its menu, title and headline list in front of and after the article's
     sentences. They are cut apart again at the separators between them, after the Title-Case title that runs

@@ -42,7 +42,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..records import normalize_text
 
@@ -93,6 +95,9 @@ _BULLET = re.compile(r"^(?:[-–—•·*▪►>]|\d{1,2}[.)])\s+")
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _SENTENCE_MARK = re.compile(r"[.!?;:…]")
 _URL = re.compile(r"https?://|www\.\w", re.I)
+# One token in square brackets on a line of its own: a text browser's stand-in for a picture, an ad slot or a
+# form field ("[e151e5]", "[blank_1x1.gif]"; lynx, w3m). It parts the lines around it as a separator does.
+_PLACEHOLDER = re.compile(r"^\[\s*[^\s\[\]]+\s*\]$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")  # decoding debris
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
@@ -306,7 +311,7 @@ def _line_furniture(line: _Line, core: str) -> str | None:
     text = line.text
     # map over str's own predicates: the same counts as a generator, without a Python call per character
     alnum = sum(map(str.isalnum, text))
-    if alnum == 0:
+    if alnum == 0 or _PLACEHOLDER.match(text):
         return "separator" if len(text) <= 200 else "garbage"
     visible = len(text) - sum(map(str.isspace, text))
     if len(_CONTROL.findall(text)) > 0.02 * visible:
@@ -517,9 +522,10 @@ def _set_off_last(gaps: list[str]) -> bool:
 
 
 def _navigation_item(line: _Line) -> bool:
-    """Headline-shaped and long enough not to be a menu entry ('World', 'Business'); bulleted lines are
-    left out, as in running text they are the items of a list inside the article."""
-    return _is_free(line) and line.headline_shaped and line.words >= 4 and not line.bulleted
+    """Headline-shaped and long enough not to be a menu entry ('World', 'Business'). A bullet is no evidence
+    either way: lynx, w3m, markdownify and inscriptis bullet every list, menus and other stories' lists
+    included (an article's own list near it is the line model's to take back in, see _own_list_candidates)."""
+    return _is_free(line) and line.headline_shaped and line.words >= 4
 
 
 def _gap(a: _Line, b: _Line, raw_lines: list[str]) -> str:
@@ -822,6 +828,10 @@ def _plain(text: str) -> str:
 _ONE_LINE_WORDS = 2 * _PROSE_CAP
 # A line that continues a sentence begins in lower case or with punctuation that continues one (see _reflowed).
 _CONTINUES = re.compile(r"^(?:[a-zß-ÿ]|[,;:.)’”%]|\d+%)")
+# A line that ends in one space after its text was cut where an inline tag began (a text node that kept its
+# space: BeautifulSoup's get_text("\n") before a link); the next line continues it, whatever its case. (Markdown's
+# hard line break, a <br>, is two spaces.)
+_CUT_AT_TAG = re.compile(r"\S $")
 
 
 def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Line]:
@@ -831,7 +841,9 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Lin
     does not end a sentence, the next begins in lower case or with punctuation that continues a sentence, one
     of the two has the words of a sentence fragment (four or more: a menu's one-word items are never joined),
     and the break shows it cut a text: a space left at it (the text around an inline tag keeps its spaces; a
-    flattener that writes whole blocks strips them) or the next line starting with that punctuation. Then a
+    flattener that writes whole blocks strips them) or the next line starting with that punctuation. A line
+    that does not end a sentence, has four words or more and ends in one space (``_CUT_AT_TAG``: a text node
+    cut before a link, "... said on \nFriday") is continued whatever the next line's case. Then a
     line of over ``_ONE_LINE_WORDS`` words, or of over ``_PROSE_CAP`` with over half the page's words, is cut
     into its sentences."""
     from ..sentences import split_sentences
@@ -844,10 +856,12 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Lin
         last = joined[-1] if joined else None
         if (last is not None and ln.line == last.line_end + 1 and not _BULLET.match(ln.text)
                 and ((width and _broken_at_width(raw_lines[ln.line - 2], raw_lines[ln.line - 1], width))
-                     or (previous.text.rstrip(_CLOSERS)[-1:] not in ".!?…:;|" and _CONTINUES.match(ln.text)
+                     or (previous.text.rstrip(_CLOSERS)[-1:] not in ".!?…:;|"
                          and max(words[-1], len(ln.text.split())) >= 4
-                         and (plain[last.end:last.end + 1] in (" ", "\t")
-                              or plain[ln.start - 1:ln.start] in (" ", "\t") or not ln.text[0].isalnum())))):
+                         and ((_CONTINUES.match(ln.text)
+                               and (plain[last.end:last.end + 1] in (" ", "\t")
+                                    or plain[ln.start - 1:ln.start] in (" ", "\t") or not ln.text[0].isalnum()))
+                              or (words[-1] >= 4 and _CUT_AT_TAG.search(raw_lines[ln.line - 2])))))):
             last.end, last.line_end = ln.end, ln.line
             words[-1] += len(ln.text.split())
         else:
@@ -945,6 +959,8 @@ def _title_case_lead(tokens: list[tuple[int, int, str]], begin: int) -> int | No
 # longer than half the width with a line below, were broken there. Set by hand from the line lengths of the
 # benchmark's even half under each flattening (none of ours, BeautifulSoup, markdownify or inscriptis passes;
 # 84 of 91 lynx and 86 of 91 w3m pages do, the others holding little text), not tuned on F1.
+# CJK text is wrapped too: w3m breaks it between any two characters, counting two columns each, lynx at
+# spaces, counting one (see _wrap_width); no threshold of its own.
 _WRAP_OUTLIERS = 0.02
 _WRAP_MIN_BREAKS = 8
 _WRAP_MIN_SHARE = 0.5
@@ -953,39 +969,83 @@ _WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30
 
 
 def _columns(raw: str) -> int:
-    """Terminal columns a line takes (East Asian wide characters take two, as text browsers count them)."""
+    """Terminal columns a line takes (East Asian wide characters take two, as w3m counts them)."""
     raw = raw.rstrip()
     return len(raw) + (len(_WIDE.findall(raw)) if not raw.isascii() else 0)
 
 
-def _wrap_width(raw_lines: list[str]) -> int | None:
-    """The width the page was hard-wrapped at, or None when it was not (see _WRAP_MIN_BREAKS)."""
-    pairs = [(_columns(a), len(b.split()[0])) for a, b in zip(raw_lines, raw_lines[1:])
-             if b.strip() and len(a.split()) >= 2]
-    widths = sorted(_columns(raw) for raw in raw_lines if len(raw.split()) >= 2)
+def _characters(raw: str) -> int:
+    """Characters a line takes, wide ones counting one, as lynx counts them when it wraps."""
+    return len(raw.rstrip())
+
+
+def _breakable(raw: str) -> bool:
+    """A wrapper could have broken the line where it ends: it holds two words, or wide (CJK) characters."""
+    return len(raw.split()) >= 2 or bool(_WIDE.search(raw))
+
+
+def _overflow(following: str, measure, cjk_anywhere: bool) -> int:
+    """What the line above would have needed to hold the next line's start: a space and its first word, or,
+    with ``cjk_anywhere`` (w3m breaks CJK text between any two characters) where that begins with a wide
+    character, that character alone."""
+    word = following.split()[0]
+    return measure(word[0]) if cjk_anywhere and _WIDE.match(word) else 1 + measure(word)
+
+
+class _Wrap(NamedTuple):
+    """How a page was hard-wrapped: its width, how its lines were measured, where CJK text was broken."""
+    width: int
+    measure: Callable[[str], int]
+    cjk_anywhere: bool
+
+
+def _wrap_width(raw_lines: list[str]) -> _Wrap | None:
+    """How the page was hard-wrapped, or None when it was not (see _WRAP_MIN_BREAKS). Text browsers measure
+    and break CJK text differently (w3m: two columns a character, broken anywhere; lynx: one, broken at
+    spaces), so on a page with wide characters each way is tried, and the one that explains most breaks wins."""
+    ways = [(_columns, False)]
+    if any(not raw.isascii() and _WIDE.search(raw) for raw in raw_lines):
+        ways = [(measure, anywhere) for measure in (_columns, _characters) for anywhere in (False, True)]
+    found = [_Wrap(width, measure, anywhere) for measure, anywhere in ways
+             if (width := _wrap_width_by(raw_lines, measure, anywhere)) is not None]
+    return max(found, key=lambda wrap: _breaks_at(raw_lines, wrap)) if found else None
+
+
+def _breaks_at(raw_lines: list[str], wrap: _Wrap) -> int:
+    return sum(_broken_at_width(a, b, wrap) for a, b in zip(raw_lines, raw_lines[1:]) if b.strip() and _breakable(a))
+
+
+def _wrap_width_by(raw_lines: list[str], measure, cjk_anywhere: bool) -> int | None:
+    """_wrap_width's width with the lines measured by ``measure`` and CJK text broken as ``cjk_anywhere`` says."""
+    pairs = [(measure(a), _overflow(b, measure, cjk_anywhere), cjk_anywhere and bool(_WIDE.match(b.lstrip())))
+             for a, b in zip(raw_lines, raw_lines[1:]) if b.strip() and _breakable(a)]
+    widths = sorted(measure(raw) for raw in raw_lines if _breakable(raw))
     if len(pairs) < _WRAP_MIN_BREAKS:
         return None
     floor = widths[int((1 - _WRAP_OUTLIERS) * (len(widths) - 1))]
     # breaks[w]: lines that a wrapper at width w would have broken where they are (counted per width a line
     # fits, which sums to no more than the text's length)
     breaks: Counter = Counter()
-    for columns, word in pairs:
-        breaks.update(range(max(columns, floor), min(columns + word, 2 * columns - 1) + 1))
+    for columns, overflow, _ in pairs:
+        breaks.update(range(max(columns, floor), min(columns + overflow - 1, 2 * columns - 1) + 1))
     if not breaks:
         return None
     best_width, best = max(breaks.items(), key=lambda item: (item[1], -item[0]))
     if best < _WRAP_MIN_BREAKS:
         return None
-    longer = sum(columns > best_width / 2 for columns, _ in pairs)
+    longer = sum(columns > best_width / 2 for columns, _, _ in pairs)
     # A wrapper's breaks fall where words end, at varying columns; a list of items of one length only looks filled.
-    ends = {columns for columns, word in pairs if best_width / 2 < columns <= best_width < columns + 1 + word}
-    return best_width if best >= _WRAP_MIN_SHARE * longer and len(ends) >= _WRAP_MIN_ENDS else None
+    # Breaks between CJK characters fall at the width itself (or a column short of it), so each counts as an end.
+    broken = [(columns, cjk) for columns, overflow, cjk in pairs
+              if best_width / 2 < columns <= best_width < columns + overflow]
+    ends = len({columns for columns, cjk in broken if not cjk}) + sum(cjk for _, cjk in broken)
+    return best_width if best >= _WRAP_MIN_SHARE * longer and ends >= _WRAP_MIN_ENDS else None
 
 
-def _broken_at_width(raw: str, following: str, width: int) -> bool:
-    """The line was filled to ``width`` and broken because the next line's first word did not fit on it."""
-    columns = _columns(raw)
-    return width / 2 < columns <= width < columns + 1 + len(following.split()[0])
+def _broken_at_width(raw: str, following: str, wrap: _Wrap) -> bool:
+    """The line was filled to the width and broken because the start of the next line did not fit on it."""
+    columns = wrap.measure(raw)
+    return wrap.width / 2 < columns <= wrap.width < columns + _overflow(following, wrap.measure, wrap.cjk_anywhere)
 
 
 def _flat_span(plain: str, start: int, end: int) -> str:
