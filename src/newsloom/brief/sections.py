@@ -143,7 +143,7 @@ def _phrases(text: str, tags: list[tuple[int, str]] | None = None) -> list[str]:
     return found
 
 
-@process_cache(maxsize=1 << 16)
+@process_cache(maxsize=1 << 14)
 def _phrase_set(sentence: str) -> frozenset[str]:
     """A sentence's distinct phrases, lower-cased: what the story's document frequencies count. Cached by text,
     because a growing story's briefing is written again with each batch over mostly the same sentences."""

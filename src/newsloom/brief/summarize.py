@@ -79,7 +79,7 @@ def article_sentences(text: str):
         yield sentence, (start, end), position
 
 
-@process_cache(maxsize=4096)
+@process_cache(maxsize=1024)
 def usable_sentences(text: str) -> tuple[tuple[str, tuple[int, int], int, str], ...]:
     """(sentence, span, position, normalised sentence) of an article text's sentences fit for a briefing.
     Cached by text: a growing story's briefing (and timeline) is written again with every batch that adds to
@@ -178,17 +178,17 @@ def _trigrams(words: list[str]) -> frozenset[int]:
     return frozenset(hash(tuple(words[i:i + _GRAM])) for i in range(len(words) - _GRAM + 1))
 
 
-@process_cache(maxsize=2048)
+@process_cache(maxsize=256)  # about 180 KB an article, and cheap to recompute (under 1 ms)
 def _trigram_hashes(normalized: str) -> frozenset[int]:
     return _trigrams(normalized.split())
 
 
-@process_cache(maxsize=2048)
+@process_cache(maxsize=256)
 def _padded(normalized: str) -> str:
     return f" {normalized} "
 
 
-@process_cache(maxsize=2048)
+@process_cache(maxsize=256)
 def _normalized(text: str) -> str:
     return normalize_text(text)
 

@@ -143,7 +143,7 @@ FEATURES = ("quantity_overlap", "quantity_shared", "quantity_missing", "context_
             "counted_overlap", "same_value", "days_apart", "quantity_within_near_value", "attribution_overlap")
 
 
-@process_cache(maxsize=65536)
+@process_cache(maxsize=8192)  # about 4 KB a figure
 def _view(figure: Figure) -> tuple[set, set, set, set, set]:
     """What the model compares of one figure, computed once per figure: quantity, context, sentence, counted and
     attribution words."""

@@ -27,7 +27,8 @@ def story_tfidf(stop_words: Iterable[str] = ENGLISH_STOP_WORDS, ngram_range: tup
 def _analyzer(stop_words: frozenset[str], ngram_range: tuple[int, int]) -> Callable[[str], tuple[str, ...]]:
     analyze = TfidfVectorizer(stop_words=sorted(stop_words), ngram_range=ngram_range).build_analyzer()
 
-    @process_cache(maxsize=1 << 17)
+    # About 0.8 KB a sentence for words, 2 KB with word pairs.
+    @process_cache(maxsize=1 << 14)
     def words(text: str) -> tuple[str, ...]:
         return tuple(analyze(text))
     return words
