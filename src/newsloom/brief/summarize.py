@@ -113,7 +113,7 @@ def summarize(story_id: str, title: str, articles: list[Article], config: BriefC
     pool = candidates(articles)
     lineages = {a.lineage for a in articles}
     wanted = max(config.min_sentences, min(config.max_sentences, 3 + len(lineages)))
-    containing = _Containing({a.id: _normalized(a.text) for a in articles})
+    containing = _Containing({a.id: _padded_normalized(a.text) for a in articles})
     lineage_of = {a.id: a.lineage for a in articles}
     info = _describe(pool, containing, lineage_of, facts, passages)
     chosen = _select(pool, wanted, info)
@@ -146,7 +146,7 @@ def summarize(story_id: str, title: str, articles: list[Article], config: BriefC
     return briefing
 
 
-_GRAM = 3  # words of a text looked up in the index before it is searched for
+_GRAM = 3  # words in a row an article must hold of a text before it is searched for the text
 
 
 class _Containing:
@@ -158,9 +158,10 @@ class _Containing:
     space-padded texts are kept per article text, so a growing story's next briefing computes only its new
     articles'."""
 
-    def __init__(self, normalized: dict[str, str]):
-        self.padded = {article_id: _padded(norm) for article_id, norm in normalized.items()}
-        self.trigrams = {article_id: _trigram_hashes(norm) for article_id, norm in normalized.items()}
+    def __init__(self, padded: dict[str, str]):
+        """``padded``: each article's normalised text with a space at either end (``_padded_normalized``)."""
+        self.padded = padded
+        self.trigrams = {article_id: _trigram_hashes(text) for article_id, text in padded.items()}
 
     def articles(self, needle: str) -> list[str]:
         words = needle.split()
@@ -179,18 +180,13 @@ def _trigrams(words: list[str]) -> frozenset[int]:
 
 
 @process_cache(maxsize=256)  # about 180 KB an article, and cheap to recompute (under 1 ms)
-def _trigram_hashes(normalized: str) -> frozenset[int]:
-    return _trigrams(normalized.split())
+def _trigram_hashes(text: str) -> frozenset[int]:
+    return _trigrams(text.split())
 
 
 @process_cache(maxsize=256)
-def _padded(normalized: str) -> str:
-    return f" {normalized} "
-
-
-@process_cache(maxsize=256)
-def _normalized(text: str) -> str:
-    return normalize_text(text)
+def _padded_normalized(text: str) -> str:
+    return f" {normalize_text(text)} "
 
 
 def _describe(pool: list[_Candidate], containing: _Containing, lineage_of: dict, facts, passages) -> _Scored:

@@ -59,14 +59,23 @@ def _figure_evidence(f: Figure, article: Article) -> dict:
             "span": list(f.span)}
 
 
+def entity_keys_at(entities: Iterable[Entity], resolved: dict[tuple[str, int], str] | None = None
+                   ) -> dict[str, list[tuple[int, int, str]]]:
+    """Each article's entity spans with their keys (the story-wide ones where ``resolved`` gives them): what
+    ``candidate_sentences`` reads."""
+    keys_at: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for e in entities:
+        key = resolved[(e.article_id, e.span[0])] if resolved is not None else e.key
+        keys_at[e.article_id].append((e.span[0], e.span[1], key))
+    return keys_at
+
+
 def story_statement_claims(articles: list[Article], entities: list[Entity],
                            resolved: dict[tuple[str, int], str], events: list[Event],
                            embed: Callable[[list[str]], np.ndarray]) -> list[dict]:
     """The statement claims of one story, from its articles' entities (with their story-wide keys, ``resolved``
     by article and offset) and events."""
-    keys_at: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-    for e in entities:
-        keys_at[e.article_id].append((e.span[0], e.span[1], resolved[(e.article_id, e.span[0])]))
+    keys_at = entity_keys_at(entities, resolved)
     # Events carry the keys their article gave; the story-wide keys make "Putin" and "Vladimir Putin" one actor.
     story_key = {(e.article_id, e.key): resolved[(e.article_id, e.span[0])] for e in entities}
 
@@ -90,15 +99,13 @@ class StatementSentencesStage(BatchStage):
     def process_batch(self, batch: list) -> Iterable:
         from ..represent.embed import cached_or_encoded
 
-        spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+        keys_at = entity_keys_at(r for r in batch if isinstance(r, Entity))
         events: dict[str, list[Event]] = defaultdict(list)
         for record in batch:
-            if isinstance(record, Entity):
-                spans[record.article_id].append((record.span[0], record.span[1], record.key))
-            elif isinstance(record, Event):
+            if isinstance(record, Event):
                 events[record.article_id].append(record)
         sentences = {content_id("sen", c["sentence"]): c["sentence"] for a in batch if isinstance(a, Article)
-                     for c in candidate_sentences([a], {a.id: spans[a.id]}, events[a.id])}
+                     for c in candidate_sentences([a], {a.id: keys_at[a.id]}, events[a.id])}
         vectors, fresh = cached_or_encoded(sentences, self.ctx.config.represent, self.ctx.cached_embeddings)
         self.ctx.sentence_vectors.update(vectors)
         self.note("sentences_embedded", len(fresh))
@@ -128,10 +135,7 @@ class ReconcileStage(Stage):
             if independent_sources(articles) < 2:
                 continue
             ids = [a.id for a in articles]
-            keys_at: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-            for e in store.entities_for(ids):
-                keys_at[e.article_id].append((e.span[0], e.span[1], e.key))
-            for c in candidate_sentences(articles, keys_at, store.events_for(ids)):
+            for c in candidate_sentences(articles, entity_keys_at(store.entities_for(ids)), store.events_for(ids)):
                 texts[content_id("sen", c["sentence"])] = c["sentence"]
         self._cached_or_encoded(texts)
 
