@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .brief.prepare import BriefSentencesStage
 from .clean.stage import CleanStage
 from .config import Config
 from .errors import ConfigError
@@ -23,7 +24,8 @@ from .reconcile.stage import StatementSentencesStage
 from .represent.embed import RepresentStage
 from .stages import RunContext, Stage, StageStats
 
-DOCUMENT_STAGES: list[type[Stage]] = [CleanStage, SignStage, RepresentStage, FactsStage, StatementSentencesStage]
+DOCUMENT_STAGES: list[type[Stage]] = [CleanStage, SignStage, RepresentStage, FactsStage, StatementSentencesStage,
+                                      BriefSentencesStage]
 FACT_TYPES = (Entity, Event, Figure)
 SENTENCE_VECTORS = ("auto", "document", "store")
 
@@ -47,6 +49,7 @@ class PreparedBatch:
     signatures: dict[str, tuple]  # article id -> (MinHash signature, shingle count, exact key)
     vectors: dict[str, Any]  # article and headline id -> embedding
     sentence_vectors: dict[str, Any]  # content_id("sen", sentence) -> embedding
+    brief_work: dict[str, Any] = field(default_factory=dict)  # article id -> brief.prepare.ArticleBriefWork
     stats: list[StageStats] = field(default_factory=list)
 
 
@@ -70,5 +73,5 @@ class DocumentHalf:
         return PreparedBatch(records=[r for r in records if not isinstance(r, FACT_TYPES)],
                              facts=[r for r in records if isinstance(r, FACT_TYPES)],
                              signatures=dict(self.ctx.signatures), vectors=dict(self.ctx.vectors),
-                             sentence_vectors=dict(self.ctx.sentence_vectors),
+                             sentence_vectors=dict(self.ctx.sentence_vectors), brief_work=dict(self.ctx.brief_work),
                              stats=[stage.stats for stage in self.stages])

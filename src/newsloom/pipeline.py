@@ -24,9 +24,10 @@ from .document_half import DocumentHalf, PreparedBatch, document_stages
 from .executors import LocalExecutor, model_processes
 from .ingest import read_inputs
 from .reconcile.stage import ReconcileStage
-from .records import Document, Rejection, Story
+from .brief.prepare import seed_brief_work
+from .records import Article, Document, Rejection, Story
 from .represent.embed import model_key
-from .stages import RunContext, Stage, StageStats
+from .stages import RunContext, Stage, StageStats, clear_seeds
 from .store import Store
 from .store.lock import writer_lock
 from .store.sqlite import to_blob
@@ -179,12 +180,17 @@ class Pipeline:
             for stage in self.store_stages:
                 stage.finish_batch()
             self.store.refresh_story_counts([s.id for s in touched])
+            # Brief looks up what the document half computed of its new articles (see brief.prepare).
+            for record in prepared.records:
+                if isinstance(record, Article) and record.id in prepared.brief_work:
+                    seed_brief_work(record, prepared.brief_work[record.id])
             records = touched
             for stage in self.story_stages:
                 records = stage.run(records)
             for record in records:
                 if not isinstance(record, Story):
                     self.store.write(record)
+        clear_seeds()
         report.documents_new += documents
         report.store_half_seconds += time.perf_counter() - start
         if progress:

@@ -49,6 +49,7 @@ class RunContext:
     workers: "DocumentWorkers | None" = None  # per-document work under time and memory limits (newsloom.workers)
     signatures: dict[str, tuple] = field(default_factory=dict)  # article id -> (MinHash row, shingles, exact key)
     sentence_vectors: dict[str, Any] = field(default_factory=dict)  # content_id("sen", sentence) -> embedding
+    brief_work: dict[str, Any] = field(default_factory=dict)  # article id -> brief.prepare.ArticleBriefWork
     # Embeddings computed before (record ids, model key) -> {id: vector}, or None: the benchmarks replay
     # corpora with a cache; a pipeline run embeds only new documents, so it has nothing to look up.
     cached_embeddings: Callable[[list[str], str], dict] | None = None
@@ -57,6 +58,7 @@ class RunContext:
         self.vectors.clear()
         self.signatures.clear()
         self.sentence_vectors.clear()
+        self.brief_work.clear()
 
 
 class Stage:
@@ -114,22 +116,44 @@ class BatchStage(Stage):
 
 
 _PROCESS_CACHES: list = []
+_UNSEEDED = object()
 
 
 def process_cache(maxsize: int) -> Callable:
     """``functools.lru_cache`` for the pure per-text or per-pair work of the story stages (a growing story is
     reconciled and briefed again with every batch, over mostly the same articles), registered so that
     :func:`clear_process_caches` finds every one. ``maxsize`` bounds its memory: all of them together, full, hold
-    about 300 MB (measured per entry), so a long ``serve`` or a full run stays within its memory budget."""
+    about 300 MB (measured per entry), so a long ``serve`` or a full run stays within its memory budget.
+
+    The document half computes some of this work for its new articles (``function.uncached``, in parallel,
+    where the models run) and the store half hands the values over with ``function.seed(value, *args)``: the
+    next call with those arguments takes the value instead of computing it (once; :func:`clear_seeds` drops the
+    ones no call took), so the result is the function's own either way."""
     def wrap(function: Callable) -> Callable:
-        cached = functools.lru_cache(maxsize=maxsize)(function)
+        seeds: dict = {}
+
+        def compute(*args, **kwargs):
+            value = seeds.pop(args, _UNSEEDED) if seeds and not kwargs else _UNSEEDED
+            return function(*args, **kwargs) if value is _UNSEEDED else value
+
+        cached = functools.lru_cache(maxsize=maxsize)(functools.wraps(function)(compute))
+        cached.uncached = function
+        cached.seed = lambda value, *args: seeds.__setitem__(args, value)
+        cached.seeds = seeds
         _PROCESS_CACHES.append(cached)
         return cached
     return wrap
+
+
+def clear_seeds() -> None:
+    """Drop the seeded values no call took (a batch's, once its stories are done), so that they cannot pile up."""
+    for cached in _PROCESS_CACHES:
+        cached.seeds.clear()
 
 
 def clear_process_caches() -> None:
     """Empty every :func:`process_cache`, leaving the process as a new one would find them (benchmarks, tests)."""
     for cached in _PROCESS_CACHES:
         cached.cache_clear()
+        cached.seeds.clear()
 

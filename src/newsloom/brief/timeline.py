@@ -437,7 +437,20 @@ def _talk(text: str) -> bool:
     return bool(_PERSONAL.search(_QUOTED.sub(" ", text)))
 
 
-def story_timeline(articles, max_dates: int = 8, precisions: tuple[str, ...] = ("day", "month", "year"),
+# What a story's timeline reads: dates at these precisions, in sentences of this many words (story_timeline)
+STORY_PRECISIONS = ("day", "month", "year")
+STORY_MIN_WORDS, STORY_MAX_WORDS = 8, 60
+
+
+def story_sentence_references(sentences, published: str | None) -> list[tuple[tuple, tuple[str, ...]]]:
+    """((sentence, published, precisions), dates) of each of an article's usable sentences that a story's
+    timeline reads: the per-article part of :func:`story_timeline`, as the arguments and value of the cached
+    ``_references`` (the document half computes it, see :mod:`newsloom.brief.prepare`)."""
+    return [((text, published, STORY_PRECISIONS), _references.uncached(text, published, STORY_PRECISIONS))
+            for text, *_ in sentences if _usable(text, STORY_MIN_WORDS, STORY_MAX_WORDS)]
+
+
+def story_timeline(articles, max_dates: int = 8, precisions: tuple[str, ...] = STORY_PRECISIONS,
                    query: str | None = None, start: date | None = None, end: date | None = None
                    ) -> list[TimelineDate]:
     """The dated events of a story (or a thread's, or a query's articles) about ``query`` (None: their common
@@ -450,8 +463,8 @@ def story_timeline(articles, max_dates: int = 8, precisions: tuple[str, ...] = (
                         sentences=tuple((s, span) for s, span, _, _ in usable_sentences(a.text)))
             for a in articles]
     timeline = build_timeline([d for d in docs if d.sentences], n_dates=max_dates, per_date=2, query=query,
-                              start=start, end=end, precisions=precisions, lead_sentences=2, min_words=8,
-                              max_words=60)
+                              start=start, end=end, precisions=precisions, lead_sentences=2,
+                              min_words=STORY_MIN_WORDS, max_words=STORY_MAX_WORDS)
     for entry in timeline:
         if entry.mentions < 3:
             entry.sentences = entry.sentences[:1]
