@@ -32,8 +32,8 @@ def test_the_store_half_looks_up_sentence_vectors_and_runs_no_encoder(tmp_path):
     with Pipeline(Store(tmp_path / "news.db"), config) as pipeline:
         report = pipeline.run([str(EXAMPLES)])
     stages = {s["stage"]: s for s in report.stages}
-    assert [s["stage"] for s in report.stages] == ["clean", "sign", "represent", "facts", "sentences", "dedup",
-                                                   "cluster", "reconcile", "brief"]
+    assert [s["stage"] for s in report.stages] == ["clean", "sign", "represent", "facts", "sentences",
+                                                   "brief-sentences", "dedup", "cluster", "reconcile", "brief"]
     assert stages["sentences"]["sentences_embedded"] > 0
     assert stages["reconcile"].get("statement_corroborated", 0) > 0  # statements were cross-checked ...
     assert "sentences_encoded" not in stages["reconcile"]  # ... from the document half's vectors alone
@@ -69,6 +69,52 @@ def test_reconcile_encodes_a_batchs_statement_sentences_in_one_call(tmp_path, mo
         claims = [r for r in stage.run(stories) if not isinstance(r, Story)]
     assert len({c.story_id for c in claims if c.kind == "statement"}) >= 2  # stories cross-checked ...
     assert [n for n in calls if n] == [stage.stats.notes["sentences_encoded"]]  # ... from one encoder call
+
+
+def test_brief_takes_its_new_articles_sentences_from_the_document_half(tmp_path, monkeypatch):
+    """Splitting and filtering an article's sentences (and their phrases and dates) is done in the document half;
+    brief, in the store half, splits none of a batch's new articles again."""
+    import newsloom.brief.summarize as summarize
+    from newsloom.brief.stage import BriefStage
+    from newsloom.stages import clear_process_caches
+
+    clear_process_caches()  # nothing left from an earlier run over the same texts
+    briefing, split_in_brief = [], []
+    split, process = summarize.article_sentences, BriefStage.process
+    monkeypatch.setattr(summarize, "article_sentences",
+                        lambda text: (split_in_brief.append(1) if briefing else None) or split(text))
+
+    def brief(stage, story):
+        briefing.append(1)
+        try:
+            yield from process(stage, story)
+        finally:
+            briefing.pop()
+    monkeypatch.setattr(BriefStage, "process", brief)
+    with Pipeline(Store(tmp_path / "news.db"), Config()) as pipeline:
+        report = pipeline.run([str(EXAMPLES)])
+    stages = {s["stage"]: s for s in report.stages}
+    assert stages["brief-sentences"]["in"] == stages["sign"]["in"] > 0  # every article
+    assert stages["brief"]["out"] > 0 and not split_in_brief
+
+
+def test_a_seeded_process_cache_returns_the_seed_once():
+    from newsloom.stages import clear_seeds, process_cache
+
+    calls = []
+
+    @process_cache(maxsize=2)
+    def double(x):
+        calls.append(x)
+        return 2 * x
+
+    double.seed(10, 5)
+    double.seed(14, 7)
+    assert double(5) == 10 and calls == []  # the seeded value, not computed
+    double.cache_clear()
+    assert double(5) == 10 and calls == [5]  # a seed is taken once
+    clear_seeds()
+    assert double(7) == 14 and calls == [5, 7]  # the seed no call took was dropped
 
 
 def test_sentence_vectors_is_checked():
