@@ -427,14 +427,15 @@ def test_section_titles_never_name_one_entity_by_two_of_its_names():
 
 
 def test_the_trigram_index_finds_exactly_the_articles_that_contain_a_sentence():
-    """The index only narrows the search: its answer equals searching every article (issue 21)."""
+    """The index only narrows the search: its answer equals searching every article (issue 21), for stories
+    searched directly (up to four articles) and through the index."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
     from newsloom.brief.summarize import _Containing
 
     words = st.sampled_from(["oil", "spill", "bp", "well", "gulf", "cap", "the", "a", "said"])
-    texts = st.lists(st.lists(words, min_size=0, max_size=30).map(" ".join), min_size=1, max_size=6)
+    texts = st.lists(st.lists(words, min_size=0, max_size=30).map(" ".join), min_size=1, max_size=10)
 
     @settings(max_examples=300, deadline=None)
     @given(texts, st.lists(words, min_size=1, max_size=6).map(" ".join))

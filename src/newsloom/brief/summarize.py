@@ -154,10 +154,10 @@ _SEARCH_ALL = 4
 
 class _Containing:
     """Which articles contain a normalised text (whole words). Only an article that holds every word trigram of the
-    text can, so each article's set of trigrams picks them, and only they are searched: searching every article
-    for every candidate sentence cost a story's size squared in substring searches (a story of 200 articles,
-    200 x 4,000; issue 21), and the text's first trigram alone still let through every article opening a common
-    phrase. The sets hold the trigrams' hashes (a collision only adds an article to search); they and the
+    text can (three of them are checked, see _probes), so each article's set of trigrams picks them, and only they
+    are searched: searching every article for every candidate sentence cost a story's size squared in substring
+    searches (a story of 200 articles, 200 x 4,000; issue 21), and the text's first trigram alone still let
+    through every article opening a common phrase. The sets hold the trigrams' hashes (a collision only adds an article to search); they and the
     space-padded texts are kept per article text, so a growing story's next briefing computes only its new
     articles'."""
 
@@ -172,20 +172,25 @@ class _Containing:
         if self.trigrams is None or len(words) < _GRAM:
             searched = list(self.padded)
         else:
-            grams = _trigrams(words)
+            grams = _probes(words)
             searched = [a for a, have in self.trigrams.items() if grams <= have]
         # Whole-word containment on normalised text: a sentence quoted inside another still counts.
         padded = f" {needle} "
         return [a for a in searched if padded in self.padded[a]]
 
 
-def _trigrams(words: list[str]) -> frozenset[int]:
-    return frozenset(hash(tuple(words[i:i + _GRAM])) for i in range(len(words) - _GRAM + 1))
+def _probes(words: list[str]) -> frozenset[int]:
+    """Hashes of a text's first, middle and last word trigrams: an article lacking any of them cannot contain the
+    text. Three let through as few articles to search as all of them (on timeline17's largest stories, 2% more
+    searches), at a fraction of the hashing; two let through 20% more."""
+    last = len(words) - _GRAM
+    return frozenset(hash(tuple(words[i:i + _GRAM])) for i in (0, last // 2, last))
 
 
 @process_cache(maxsize=256)  # about 180 KB an article, and cheap to recompute (under 1 ms)
 def _trigram_hashes(text: str) -> frozenset[int]:
-    return _trigrams(text.split())
+    words = text.split()
+    return frozenset(hash(tuple(words[i:i + _GRAM])) for i in range(len(words) - _GRAM + 1))
 
 
 @process_cache(maxsize=256)
