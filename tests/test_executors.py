@@ -98,6 +98,29 @@ def test_brief_takes_its_new_articles_sentences_from_the_document_half(tmp_path,
     assert stages["brief"]["out"] > 0 and not split_in_brief
 
 
+def test_dedup_writes_the_passages_the_document_half_found(tmp_path, monkeypatch):
+    """Each article's passages (hashes of its sentences and paragraphs) are found in the document half; dedup, in
+    the store half, only writes them."""
+    import newsloom.dedup.stage as dedup
+
+    in_dedup, found_in_dedup = [], []
+    find, process = dedup.passages, dedup.DedupStage.process_batch
+    monkeypatch.setattr(dedup, "passages", lambda article: (found_in_dedup.append(1) if in_dedup else None)
+                        or find(article))
+
+    def matching(stage, batch):
+        in_dedup.append(1)
+        try:
+            return process(stage, batch)
+        finally:
+            in_dedup.pop()
+    monkeypatch.setattr(dedup.DedupStage, "process_batch", matching)
+    store = Store(tmp_path / "news.db")
+    with Pipeline(store, Config()) as pipeline:
+        pipeline.run([str(EXAMPLES)])
+    assert store.db.execute("SELECT count(*) FROM passages").fetchone()[0] > 0 and not found_in_dedup
+
+
 def test_a_seeded_process_cache_returns_the_seed_once():
     from newsloom.stages import clear_seeds, process_cache
 

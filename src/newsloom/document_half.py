@@ -1,6 +1,6 @@
 """The document half: the work each document needs alone, which holds all model inference.
 
-Cleaning (in the document workers, under the time and memory limits), MinHash signatures, the embeddings of
+Cleaning (in the document workers, under the time and memory limits), MinHash signatures and passage keys, the embeddings of
 articles and headlines, spaCy's entities, events and figures, and (on Ray, or when configured, see
 :func:`document_stages`) the embeddings of the sentences reconcile can use: none of it reads the store, so a
 batch can be prepared anywhere (this process, a Ray actor) and in any number of copies at once. What comes out is one :class:`PreparedBatch`, which the store half
@@ -46,7 +46,8 @@ class PreparedBatch:
 
     records: list  # documents, refusals, articles, headlines, furniture
     facts: list  # entities, events and figures of the batch's articles
-    signatures: dict[str, tuple]  # article id -> (MinHash signature, shingle count, exact key)
+    signatures: dict[str, tuple]  # article id -> (MinHash signature, shingle count, exact key,
+    # passage rows: dedup.passages.passages)
     vectors: dict[str, Any]  # article and headline id -> embedding
     sentence_vectors: dict[str, Any]  # content_id("sen", sentence) -> embedding
     brief_work: dict[str, Any] = field(default_factory=dict)  # article id -> brief.prepare.ArticleBriefWork
