@@ -113,7 +113,7 @@ def summarize(story_id: str, title: str, articles: list[Article], config: BriefC
     pool = candidates(articles)
     lineages = {a.lineage for a in articles}
     wanted = max(config.min_sentences, min(config.max_sentences, 3 + len(lineages)))
-    containing = _Containing({a.id: _padded_normalized(a.text) for a in articles})
+    containing = _Containing({a.id: a.text for a in articles}, _found_in_story(story_id))
     lineage_of = {a.id: a.lineage for a in articles}
     info = _describe(pool, containing, lineage_of, facts, passages)
     chosen = _select(pool, wanted, info)
@@ -153,30 +153,71 @@ _SEARCH_ALL = 4
 
 
 class _Containing:
-    """Which articles contain a normalised text (whole words). Only an article that holds every word trigram of the
-    text can (three of them are checked, see _probes), so each article's set of trigrams picks them, and only they
-    are searched: searching every article for every candidate sentence cost a story's size squared in substring
-    searches (a story of 200 articles, 200 x 4,000; issue 21), and the text's first trigram alone still let
-    through every article opening a common phrase. The sets hold the trigrams' hashes (a collision only adds an article to search); they and the
-    space-padded texts are kept per article text, so a growing story's next briefing computes only its new
-    articles'."""
+    """Which of a story's articles contain a normalised text (whole words).
 
-    def __init__(self, padded: dict[str, str]):
-        """``padded``: each article's normalised text with a space at either end (``_padded_normalized``)."""
-        self.padded = padded
-        self.trigrams = ({article_id: _trigram_hashes(text) for article_id, text in padded.items()}
-                         if len(padded) > _SEARCH_ALL else None)
+    Only an article that holds every word trigram of the text can (three of them are checked, see _probes), so
+    each article's set of trigrams picks the articles to search: searching every article for every candidate
+    sentence cost a story's size squared in substring searches (a story of 200 articles, 200 x 4,000; issue 21),
+    and the text's first trigram alone still let through every article opening a common phrase. The sets hold
+    the trigrams' hashes (a collision only adds an article to search).
 
-    def articles(self, needle: str) -> list[str]:
-        words = needle.split()
-        if self.trigrams is None or len(words) < _GRAM:
-            searched = list(self.padded)
+    ``found`` keeps, per text, the articles that held it and the articles searched then (one set, shared by
+    every text of one briefing): a story briefed again (the next batch of a run, ``serve``) searches only its
+    new articles for its old sentences. Containment depends on the article's text alone, which its id fixes, so
+    the answer is the one a full search gives."""
+
+    def __init__(self, texts: dict[str, str], found: dict | None = None):
+        """``texts``: the story's article texts by article id; ``found``: what earlier briefings of the story
+        found (``_found_in_story``), updated here."""
+        self.texts = texts
+        self.found = {} if found is None else found
+        self.searched = frozenset(texts)
+        self._unsearched: dict[frozenset, list[str]] = {}
+        self._padded_texts: dict[str, str] = {}  # this briefing's, so that a story of over 256 articles is
+        self._grams: dict[str, frozenset[int]] = {}  # padded and hashed once however the caches turn over
+
+    def articles(self, needle: str) -> tuple[str, ...]:
+        before = self.found.get(needle)
+        if before is None:
+            kept, searched = (), list(self.texts)
         else:
+            earlier, held = before
+            kept = tuple(a for a in held if a in self.texts)  # an article may have left the story since
+            searched = self._unsearched.get(earlier)
+            if searched is None:
+                searched = self._unsearched[earlier] = [a for a in self.texts if a not in earlier]
+        holding = kept + self._search(needle, searched)
+        self.found[needle] = (self.searched, holding)
+        return holding
+
+    def _search(self, needle: str, articles: list[str]) -> tuple[str, ...]:
+        if not articles:
+            return ()
+        words = needle.split()
+        if len(articles) > _SEARCH_ALL and len(words) >= _GRAM:
             grams = _probes(words)
-            searched = [a for a, have in self.trigrams.items() if grams <= have]
+            articles = [a for a in articles if grams <= self._trigrams(a)]
         # Whole-word containment on normalised text: a sentence quoted inside another still counts.
         padded = f" {needle} "
-        return [a for a in searched if padded in self.padded[a]]
+        return tuple(a for a in articles if padded in self._padded(a))
+
+    def _padded(self, article_id: str) -> str:
+        padded = self._padded_texts.get(article_id)
+        if padded is None:
+            padded = self._padded_texts[article_id] = _padded_normalized(self.texts[article_id])
+        return padded
+
+    def _trigrams(self, article_id: str) -> frozenset[int]:
+        grams = self._grams.get(article_id)
+        if grams is None:
+            grams = self._grams[article_id] = _trigram_hashes(self._padded(article_id))
+        return grams
+
+
+@process_cache(maxsize=64)  # a story of 130 articles keeps about 3 MB here
+def _found_in_story(story_id: str) -> dict:
+    """What briefings of a story found so far (see _Containing), filled as they are written."""
+    return {}
 
 
 def _probes(words: list[str]) -> frozenset[int]:
@@ -188,8 +229,9 @@ def _probes(words: list[str]) -> frozenset[int]:
 
 
 @process_cache(maxsize=256)  # about 180 KB an article, and cheap to recompute (under 1 ms)
-def _trigram_hashes(text: str) -> frozenset[int]:
-    words = text.split()
+def _trigram_hashes(padded: str) -> frozenset[int]:
+    """Hashes of the word trigrams of an article's normalised text (_padded_normalized)."""
+    words = padded.split()
     return frozenset(hash(tuple(words[i:i + _GRAM])) for i in range(len(words) - _GRAM + 1))
 
 

@@ -281,13 +281,14 @@ class Store:
         found: dict[int, dict] = {}
         for chunk in _chunks(sorted(keys), 500):
             marks = ",".join("?" * len(chunk))
+            # Most passages occur once; only the others' occurrences are read.
             for key, article_id, start, end, kind in self.db.execute(
-                    f"SELECT passage, article_id, span_start, span_end, kind FROM passages WHERE passage IN ({marks}) "
+                    f"SELECT passage, article_id, span_start, span_end, kind FROM passages WHERE passage IN "
+                    f"(SELECT passage FROM passages WHERE passage IN ({marks}) GROUP BY passage HAVING count(*) > 1) "
                     f"ORDER BY passage, article_id, span_start", chunk):
                 entry = found.setdefault(key, {"passage": key, "kind": kind, "occurrences": []})
                 entry["occurrences"].append((article_id, start, end))
-        shared = [p for p in found.values() if len(p["occurrences"]) > 1]
-        return sorted(shared, key=lambda p: (-len({o[0] for o in p["occurrences"]}), -len(p["occurrences"]),
+        return sorted(found.values(), key=lambda p: (-len({o[0] for o in p["occurrences"]}), -len(p["occurrences"]),
                                              p["passage"]))
 
     def refresh_story_counts(self, story_ids: list[str]) -> None:
