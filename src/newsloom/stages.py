@@ -123,7 +123,8 @@ def process_cache(maxsize: int) -> Callable:
     """``functools.lru_cache`` for the pure per-text or per-pair work of the story stages (a growing story is
     reconciled and briefed again with every batch, over mostly the same articles), registered so that
     :func:`clear_process_caches` finds every one. ``maxsize`` bounds its memory: all of them together, full, hold
-    about 300 MB (measured per entry), so a long ``serve`` or a full run stays within its memory budget.
+    about 300 MB (measured per entry), and brief's per-story memo of what it found (``summarize._found_in_story``)
+    up to about 110 MB more, so a long ``serve`` or a full run stays within its memory budget.
 
     The document half computes some of this work for its new articles (``function.uncached``, in parallel,
     where the models run) and the store half hands the values over with ``function.seed(value, *args)``: the

@@ -214,7 +214,9 @@ class _Containing:
         return grams
 
 
-@process_cache(maxsize=64)  # a story of 130 articles keeps about 3 MB here
+# A story of 130 articles keeps about 3.4 MB here (measured), so 32 of them at most about 110 MB; most stories
+# are far smaller.
+@process_cache(maxsize=32)
 def _found_in_story(story_id: str) -> dict:
     """What briefings of a story found so far (see _Containing), filled as they are written."""
     return {}
