@@ -749,6 +749,31 @@ def test_hard_wrapped_paragraphs_are_rejoined():
     assert len(split_text_page(items, use_model=False).blocks) == 40
 
 
+def test_hard_wrapped_page_with_nested_menus_is_seen_wrapped():
+    """lynx bullets nested list items "+" and "o" (w3m "□", "☆"): a long menu of them is many lines longer than
+    half the width with a line below, none broken at the width. A wrapper starts a new line for a list item, so
+    a line followed by one is no candidate break, and the page's wrapped paragraphs are still rejoined."""
+    import textwrap
+
+    sections = ["Harbour and coast news from the region", "Ferries, timetables and fares this season",
+                "Market hall traders and the quay works", "Letters to the editor on the harbour plan"]
+    lines = ["   * News"]
+    for section in sections * 4:
+        lines += [f"          + {section}", "               o (BUTTON) Back To The Main Menu Page"]
+    lines += ["", "Harbour Pipes to Be Replaced", ""]
+    # Names, so that many breaks fall before a capital (a break no other rule would mend).
+    paragraphs = [*ARTICLE, MORE, "Speakers at the meeting included Anna Berg, Tom Lind, Eva Dahl, Per Holm, Karin "
+                  "Sund, Nils Berg, Olle Strand, Maria Lund, Erik Wik, Lena Borg, Jonas Ek and Sara Nord, who each "
+                  "asked the Harbour Board, the Port Authority and the Market Hall Trust for a timetable."]
+    for paragraph in paragraphs:
+        lines += [*textwrap.wrap(paragraph, width=76, initial_indent="   ", subsequent_indent="   "), ""]
+    text = "\n".join(lines)
+    page = split_text_page(text, use_model=False)
+    check_invariants(text, page)
+    body = [" ".join(b.text.split()) for b in page.blocks if b.kind == "paragraph"]
+    assert body == paragraphs
+
+
 def test_hard_wrapped_cjk_paragraphs_are_rejoined():
     """w3m wraps CJK text between any two characters, each two columns wide, so a Japanese paragraph (no spaces
     at all) is cut into lines of 40 characters; lynx counts a character one column and breaks at spaces. Either
