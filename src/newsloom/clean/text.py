@@ -834,7 +834,7 @@ _CONTINUES = re.compile(r"^(?:[a-zß-ÿ]|[,;:.)’”%]|\d+%)")
 _CUT_AT_TAG = re.compile(r"\S $")
 
 
-def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Line]:
+def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str], segmenter=None) -> list[_Line]:
     """Lines rejoined where a scraper broke a sentence: at inline tags (BeautifulSoup's get_text("\\n")), or by
     hard-wrapping. A line is continued by the next one when no blank line parts them, the next is no list item,
     and either the page is hard-wrapped and the line was broken at its width (see _wrap_width), or the line
@@ -874,16 +874,45 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Lin
             ln.text = _flat_span(plain, ln.start, ln.end)
     out: list[_Line] = []
     page_words = sum(len(ln.text.split()) for ln in joined)
-    for ln in joined:
-        words = len(ln.text.split())
-        if words <= _ONE_LINE_WORDS and (words <= _PROSE_CAP or 2 * words <= page_words):
+    long = [len(ln.text.split()) > _ONE_LINE_WORDS
+            or (len(ln.text.split()) > _PROSE_CAP and 2 * len(ln.text.split()) > page_words) for ln in joined]
+    # The segmenter reads pages that came as one line (most words in over-long lines), not a long paragraph
+    # of a page that kept its lines.
+    one_line = segmenter is not None and 2 * sum(len(ln.text.split()) for ln, x in zip(joined, long) if x) > page_words
+    for ln, cut in zip(joined, long):
+        if not cut:
             out.append(ln)
             continue
-        for sentence, (start, _) in split_sentences(ln.text, ln.start):
-            for first, last in _one_line_pieces(sentence, start):
-                out.append(_Line(line=ln.line, start=first, end=last, text=_flat_span(plain, first, last),
-                                 line_end=ln.line_end, segmented=True))
+        if one_line:
+            pieces = _cut_at(plain, ln.start, ln.end, _learned_breaks(ln, segmenter))
+        else:
+            pieces = [piece for sentence, (start, _) in split_sentences(ln.text, ln.start)
+                      for piece in _one_line_pieces(sentence, start)]
+        for a, b in pieces:
+            out.append(_Line(line=ln.line, start=a, end=b, text=_flat_span(plain, a, b),
+                             line_end=ln.line_end, segmented=True))
     return out
+
+
+def _learned_breaks(line: _Line, segmenter) -> set[int]:
+    """Offsets of the tokens of a line cut from one-line text before which the segmenter (a model of where
+    pages break their lines, linemodel.Segmenter) puts a line break."""
+    tokens = list(_TOKEN.finditer(line.text))
+    cut = segmenter.breaks([m.group() for m in tokens])
+    return {line.start + m.start() for m, c in zip(tokens[1:], cut) if c}
+
+
+def _cut_at(plain: str, first: int, last: int, breaks: set[int]) -> list[tuple[int, int]]:
+    """The piece plain[first:last] cut before each of its tokens that starts at one of ``breaks``."""
+    pieces = []
+    start = end = first
+    for m in _TOKEN.finditer(plain, first, last):
+        if m.start() in breaks and m.start() > start:
+            pieces.append((start, end))
+            start = m.start()
+        end = m.end()
+    pieces.append((start, end))
+    return pieces
 
 
 # Words that open an English sentence, capitalised there ("The", "For", "It"): in one-line text, where a
@@ -1053,11 +1082,12 @@ def _flat_span(plain: str, start: int, end: int) -> str:
     return plain[start:end].replace("\r\n", "  ").replace("\n", " ")
 
 
-def _analyse(text: str) -> tuple[list[_Line], tuple[int, int] | None]:
-    """Passes 1-3: every non-blank line with its features and furniture reason, and the rule-based main run."""
+def _analyse(text: str, segmenter=None) -> tuple[list[_Line], tuple[int, int] | None]:
+    """Passes 1-3: every non-blank line with its features and furniture reason, and the rule-based main run.
+    A ``segmenter`` (linemodel.Segmenter) also cuts one-line text where pages break their lines."""
     plain = _plain(text)
     raw_lines = plain.split("\n")  # '\n' only, as the hand labels count lines ('\r' is stripped with the rest)
-    lines = _reflowed(_lines(raw_lines), plain, raw_lines)
+    lines = _reflowed(_lines(raw_lines), plain, raw_lines, segmenter)
     for ln in lines:
         _features(ln)
     _mark_teaser_lists(lines)
@@ -1242,8 +1272,9 @@ def split_text_page(text: str, *, use_model: bool = True, model=None) -> TextPag
     """
     from .linemodel import line_features, load_model
 
-    lines, span = _analyse(text)
-    model = (model or load_model()) if use_model and span is not None else None
+    model = (model or load_model()) if use_model else None
+    lines, span = _analyse(text, getattr(model, "segmenter", None))
+    model = model if span is not None else None
     if model is not None and getattr(model, "one_line", None) is not None and is_one_line_page(lines):
         model = model.one_line
     # The model's features are read here, as in training (bench/extraction.py): _assign_kinds gives lines
