@@ -883,11 +883,9 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str], segmenter=No
         if not cut:
             out.append(ln)
             continue
-        if one_line:
-            pieces = _cut_at(plain, ln.start, ln.end, _learned_breaks(ln, segmenter))
-        else:
-            pieces = [piece for sentence, (start, _) in split_sentences(ln.text, ln.start)
-                      for piece in _one_line_pieces(sentence, start)]
+        breaks = _learned_breaks(ln, segmenter) if one_line else set()
+        pieces = [piece for sentence, (start, _) in split_sentences(ln.text, ln.start)
+                  for first, last in _one_line_pieces(sentence, start) for piece in _cut_at(plain, first, last, breaks)]
         for a, b in pieces:
             out.append(_Line(line=ln.line, start=a, end=b, text=_flat_span(plain, a, b),
                              line_end=ln.line_end, segmented=True))
