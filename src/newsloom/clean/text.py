@@ -4,7 +4,8 @@ Such pages keep every bit of page furniture as plain lines: navigation headline 
 self-descriptions, calls to action, labels, bylines and teaser lists of other stories, with the article buried
 somewhere in between. :func:`split_text_page` classifies every non-blank line in four passes, all linear in
 the size of the input, after the lines a flattener broke are mended (see _reflowed: sentences broken at inline
-tags or by hard-wrapping are rejoined, a page on one line is cut into sentences and the pieces run into them):
+tags or by hard-wrapping are rejoined, a page on one line is cut into sentences, the pieces run into them and,
+with the line model, where its segmenter finds that pages break their lines):
 
 1. per-line features (length in words, end punctuation, sentence breaks, symbol density) and furniture
    recognised on the line alone (separators, tables, labels, calls to action, bylines, blurbs, tag clouds,
@@ -845,7 +846,9 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str], segmenter=No
     that does not end a sentence, has four words or more and ends in one space (``_CUT_AT_TAG``: a text node
     cut before a link, "... said on \nFriday") is continued whatever the next line's case. Then a
     line of over ``_ONE_LINE_WORDS`` words, or of over ``_PROSE_CAP`` with over half the page's words, is cut
-    into its sentences."""
+    into its sentences and pieces (``_one_line_pieces``); on a page that came as one line (most of its words in
+    such lines), also wherever the line model's ``segmenter`` finds a line break (linemodel.Segmenter: other
+    stories' headlines in sentence case, a title with no punctuation run into the first sentence)."""
     from ..sentences import split_sentences
 
     width = _wrap_width(raw_lines)
@@ -872,23 +875,23 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str], segmenter=No
     for ln in joined:
         if ln.line_end > ln.line:
             ln.text = _flat_span(plain, ln.start, ln.end)
+    counts = [len(ln.text.split()) for ln in joined]
+    page_words = sum(counts)
+    long = [words > _ONE_LINE_WORDS or (words > _PROSE_CAP and 2 * words > page_words) for words in counts]
+    # The segmenter learned where pages that came as one line (most words in over-long lines) broke their
+    # lines; a long paragraph of a page that kept its lines is cut into sentences only, as before.
+    one_line = segmenter is not None and 2 * sum(w for w, x in zip(counts, long) if x) > page_words
     out: list[_Line] = []
-    page_words = sum(len(ln.text.split()) for ln in joined)
-    long = [len(ln.text.split()) > _ONE_LINE_WORDS
-            or (len(ln.text.split()) > _PROSE_CAP and 2 * len(ln.text.split()) > page_words) for ln in joined]
-    # The segmenter reads pages that came as one line (most words in over-long lines), not a long paragraph
-    # of a page that kept its lines.
-    one_line = segmenter is not None and 2 * sum(len(ln.text.split()) for ln, x in zip(joined, long) if x) > page_words
     for ln, cut in zip(joined, long):
         if not cut:
             out.append(ln)
             continue
         breaks = _learned_breaks(ln, segmenter) if one_line else set()
-        pieces = [piece for sentence, (start, _) in split_sentences(ln.text, ln.start)
-                  for first, last in _one_line_pieces(sentence, start) for piece in _cut_at(plain, first, last, breaks)]
-        for a, b in pieces:
-            out.append(_Line(line=ln.line, start=a, end=b, text=_flat_span(plain, a, b),
-                             line_end=ln.line_end, segmented=True))
+        for sentence, (start, _) in split_sentences(ln.text, ln.start):
+            for first, last in _one_line_pieces(sentence, start):
+                for a, b in _cut_at(plain, first, last, breaks):
+                    out.append(_Line(line=ln.line, start=a, end=b, text=_flat_span(plain, a, b),
+                                     line_end=ln.line_end, segmented=True))
     return out
 
 
