@@ -281,29 +281,51 @@ def flatten_all(pages, names) -> None:
 
 def line_model_spec(pages, names=("ours",), one_line_names=()) -> dict:
     """Text mode's line model (the shipped recipe and hyperparameters) fitted on these pages, each page's
-    lines under every flattening in ``names``; with ``one_line_names``, also its model for pages that came as
-    one line, fitted on the pages that the flattenings in ``one_line_names`` make one line."""
+    lines under every flattening in ``names``; with ``one_line_names``, also its segmenter (where these pages
+    flattened ours break their lines, see linemodel.Segmenter) and its model for pages that came as one line,
+    fitted on the pages that the flattenings in ``one_line_names`` make one line. A page that came as one line
+    is cut for training by a segmenter fitted without it (pages in SEGMENTER_FOLDS folds), as the shipped
+    segmenter will cut pages it has not seen."""
     from newsloom.clean import linemodel
 
+    # The main model's pages are cut as before (no segmenter): it never reads a page that came as one line
+    # when there is a one-line model, and the other pages' figures then do not move with the segmenter.
     spec = linemodel.train(_samples(pages, names))
     if one_line_names:
-        spec["one_line"] = linemodel.train(_samples(pages, one_line_names, only_one_line=True))
+        flatten(pages)
+        segmenter_spec = linemodel.train_segmenter([page["flat"] for page in pages])
+        folds = min(SEGMENTER_FOLDS, len(pages))
+        segmenters = [None] * len(pages)
+        for k in range(folds):
+            rest = [page["flat"] for i, page in enumerate(pages) if i % folds != k] or [pages[k]["flat"]]
+            segmenter = linemodel.Segmenter(linemodel.train_segmenter(rest))
+            segmenters[k::folds] = [segmenter] * len(segmenters[k::folds])
+        spec["one_line"] = linemodel.train(_samples(pages, one_line_names, only_one_line=True,
+                                                    segmenters=segmenters))
+        spec["segmenter"] = segmenter_spec
     return spec
 
 
-def _samples(pages, names, only_one_line: bool = False) -> list:
+# Folds of the training pages for the segmenters that cut them (see line_model_spec), as the line model's
+# own out-of-fold scores (linemodel._FOLDS).
+SEGMENTER_FOLDS = 4
+
+
+def _samples(pages, names, only_one_line: bool = False, segmenters=None) -> list:
     """(features, labels) of each page under each flattening in ``names``; with ``only_one_line``, only of the
-    pages that text mode reads as one line there (``is_one_line_page``)."""
+    pages that text mode reads as one line there (``is_one_line_page``). A page is cut by its segmenter (in
+    ``segmenters``, one a page, or None) as text mode will cut it; its lines are cached only without one (they
+    do not depend on the fold then)."""
     from newsloom.clean import linemodel
     from newsloom.clean.text import _analyse, is_one_line_page
 
     flatten_all(pages, names)
     samples = []
-    for page in pages:
-        cached = page.setdefault("samples", {})  # a page's lines do not depend on the fold it trains in
+    for page, segmenter in zip(pages, segmenters or [None] * len(pages)):
+        cached = page.setdefault("samples", {}) if segmenter is None else {}
         for name in names:
             if name not in cached:
-                lines, span = _analyse(page["flats"][name])
+                lines, span = _analyse(page["flats"][name], segmenter)
                 cached[name] = (linemodel.line_features(lines, span),
                                 linemodel.line_labels([ln.text for ln in lines], page["truth"]),
                                 is_one_line_page(lines)) if lines else None

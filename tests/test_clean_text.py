@@ -863,3 +863,37 @@ def test_a_page_that_came_as_one_line_is_read_by_the_one_line_model():
     split_text_page(one_line, model=model)
     split_text_page("\n".join(["Harbour Pipes to Be Replaced", *ARTICLE, MORE]), model=model)
     assert read_by == ["one line", "main"]
+
+
+def test_one_line_page_is_cut_where_the_segmenter_finds_a_line_break():
+    """A title in sentence case runs into the article's first sentence with nothing a rule could cut at (no
+    punctuation, no Title-Case lead): the shipped line model's segmenter, which learned where pages break their
+    lines, cuts it off, and the title is a piece of its own, outside the article's first paragraph."""
+    from newsloom.clean.linemodel import load_model
+
+    text = " ".join(["Harbour pipes to be replaced", *ARTICLE, MORE])
+    assert load_model().segmenter is not None
+    page = split_text_page(text)
+    check_invariants(text, page)
+    assert page.blocks[0].text == "Harbour pipes to be replaced"
+    assert page.blocks[1].text == ARTICLE[0] and page.blocks[1].kind == "paragraph"
+
+
+def test_segmenter_cuts_only_pages_that_came_as_one_line():
+    """A page that kept its lines can hold one over-long paragraph: it is cut into sentences as before, never at
+    the segmenter's breaks, which are learned for pages joined on one line."""
+    from newsloom.clean.text import _analyse
+
+    class EveryGap:  # a segmenter that puts a break between any two tokens
+        def breaks(self, tokens):
+            return [True] * (len(tokens) - 1)
+
+    long_paragraph = " ".join(ARTICLE * 5)  # over 300 words on one line
+    assert len(long_paragraph.split()) > 300
+    other_lines = [*ARTICLE, MORE] * 4
+    kept_lines = "\n".join([long_paragraph, *other_lines])
+    assert sum(len(line.split()) for line in other_lines) > len(long_paragraph.split())
+    lines, _ = _analyse(kept_lines, EveryGap())
+    assert all(len(ln.text.split()) > 3 for ln in lines)  # sentences, not single words
+    one_line, _ = _analyse(" ".join(kept_lines.split()), EveryGap())
+    assert all(len(ln.text.split()) == 1 for ln in one_line)

@@ -25,6 +25,12 @@ figures are the bench's: five-fold cross-validation over several deals of the pa
 halves, where a model fitted on one half scores the other. The trees are stored as plain numbers in
 ``line_model.json`` and evaluated here with numpy, so scikit-learn is needed only to train, and no pickle is
 ever loaded.
+
+The spec also holds a model of its own for pages that came as one line (``LineModel.one_line``) and a
+segmenter (:class:`Segmenter`): boosted trees over the shape of the tokens either side of each gap of a text
+(``gap_features``), fitted on where the training pages flattened ours break their lines, with which text mode
+cuts a page joined on one line where no punctuation or rule shows a break (other stories' headlines in sentence
+case run together, a title run into the first sentence).
 """
 
 from __future__ import annotations
@@ -248,6 +254,7 @@ class LineModel:
         self.first = _Trees(spec["first"])
         self.second = _Trees(spec["second"])
         self.one_line = LineModel(spec["one_line"]) if spec.get("one_line") else None
+        self.segmenter = Segmenter(spec["segmenter"]) if spec.get("segmenter") else None
 
     def probabilities(self, X: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Each line's probability; with ``rows`` (a boolean mask), only those lines' (the others get 0).
@@ -361,3 +368,120 @@ def line_labels(texts: list[str], truth: str) -> np.ndarray:
         else:
             labels.append(1 if tokens and " ".join(tokens) in whole_lines else 0)
     return np.array(labels, dtype=int)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Where a page joined on one line was broken into lines (the segmenter)
+
+GAP_FEATURES = ("a_ends_sentence", "a_ends_colon", "a_ends_comma", "a_closes", "a_capital", "a_lower", "a_digit",
+                "a_upper", "a_stopword", "a_separator", "a_letters", "a_length", "b_capital", "b_lower",
+                "b_digit", "b_upper", "b_stopword", "b_opener", "b_opens_quote", "b_separator", "b_length",
+                "before_capital", "after_capital", "capitals_before", "capitals_after", "since_sentence_end",
+                "to_sentence_end", "b_lower_elsewhere", "capitals_before_wide", "capitals_after_wide")
+# Tokens each side whose capitals tell a Title-Case run (a menu, headlines) from prose: four (about a short
+# headline's words) and three times that. Set by hand, not tuned.
+_CASE_WINDOW = 4
+# Trees of the segmenter: set by hand (not tuned), fewer than the line model's 300 for its 30 features and to
+# keep the fit of a fold to a few seconds.
+_SEGMENTER_ITERATIONS = 100
+
+
+def gap_features(tokens: list[str]) -> np.ndarray:
+    """One row per gap between two consecutive whitespace tokens of a text (``GAP_FEATURES``): the shape of
+    the tokens either side (case, final punctuation, stop word, a separator such as "|"), how Title-Case the
+    tokens around are, how far the gap is from the sentence ends before and after it, and whether the word
+    after it, capitalised, is one the page also writes in lower case."""
+    from .text import _ALL_STOPWORDS as stop, _CLOSERS, _SENTENCE_OPENERS, _SEPARATOR_TOKEN
+
+    n = len(tokens)
+    if n < 2:
+        return np.zeros((0, len(GAP_FEATURES)))
+    core = [t.strip("\"'“”‘’()[]«»") or t for t in tokens]
+    capital = np.array([c[:1].isupper() for c in core], dtype=float)
+    ends = [t.rstrip(_CLOSERS)[-1:] in (".", "!", "?", "…") for t in tokens]
+    since = np.zeros(n)  # tokens since the last one that ends a sentence (that one included)
+    count = 0.0
+    for i in range(n):
+        count = 0.0 if i and ends[i - 1] else count + 1
+        since[i] = count
+    until = np.zeros(n)  # tokens up to the next one that ends a sentence
+    count = 0.0
+    for i in range(n - 1, -1, -1):
+        count = 1.0 if ends[i] else count + 1
+        until[i] = count
+    near_before, near_after = _shares_around(capital, _CASE_WINDOW)
+    wide_before, wide_after = _shares_around(capital, 3 * _CASE_WINDOW)
+    # A capitalised word that the page also writes in lower case starts a sentence or a line here; one it
+    # never does is a name, which prose runs on through.
+    lower = {c for c in core if c[:1].islower()}
+
+    def shape(k: int) -> list[float]:  # capital, lower, digit, upper, stop word, separator, letters, length
+        t, c = tokens[k], core[k]
+        return [float(c[:1].isupper()), float(c[:1].islower()), float(c[:1].isdigit()),
+                float(len(c) > 1 and c.isupper()), float(t.lower() in stop), float(bool(_SEPARATOR_TOKEN.match(t))),
+                float(any(ch.isalpha() for ch in t)), min(len(t), 20) / 20]
+
+    rows = []
+    for i in range(n - 1):
+        a, b, following = tokens[i], tokens[i + 1], core[i + 1]
+        bare = a.rstrip(_CLOSERS)
+        b_shape = shape(i + 1)
+        capitalised = bool(b_shape[0])
+        rows.append([float(ends[i]), float(bare[-1:] == ":"), float(bare[-1:] in ",;"), float(a != bare)]
+                    + shape(i)
+                    + b_shape[:5] + [float(capitalised and following.lower() in _SENTENCE_OPENERS),
+                                     float(b[:1] in "\"'“‘(["), b_shape[5], b_shape[7]]
+                    + [capital[i - 1] if i else -1.0, capital[i + 2] if i + 2 < n else -1.0,
+                       near_before[i], near_after[i], math.log1p(since[i]), math.log1p(until[i + 1]),
+                       float(capitalised and following.lower() in lower), wide_before[i], wide_after[i]])
+    return np.array(rows, dtype=float)
+
+
+def _shares_around(values: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each gap after token i: the mean of ``values`` over tokens i-radius+1 .. i, and over i+1 .. i+radius
+    (a token beyond the text counts 0)."""
+    padded = np.concatenate([np.zeros(radius), values, np.zeros(radius)])
+    cumulative = np.concatenate([[0.0], np.cumsum(padded)])
+    i = np.arange(len(values))
+    before = (cumulative[i + 1 + radius] - cumulative[i + 1]) / radius
+    after = (cumulative[i + 1 + 2 * radius] - cumulative[i + 1 + radius]) / radius
+    return before, after
+
+
+def gap_labels(text: str) -> tuple[list[str], np.ndarray]:
+    """A flattened page's whitespace tokens, and for each gap between two of them 1 where the page breaks a
+    line there: what the segmenter learns to find again once the page is joined on one line."""
+    tokens: list[str] = []
+    breaks: list[int] = []
+    for line in text.split("\n"):
+        words = line.split()
+        if words:
+            if tokens:
+                breaks[-1] = 1
+            tokens += words
+            breaks += [0] * len(words)
+    return tokens, np.array(breaks[:-1], dtype=int)
+
+
+def train_segmenter(texts: list[str], seed: int = 0) -> dict:
+    """Boosted trees over ``gap_features`` that find a page's line breaks from its tokens alone, fitted on
+    pages flattened with their breaks (ours)."""
+    pairs = [gap_labels(text) for text in texts]
+    pairs = [(gap_features(tokens), labels) for tokens, labels in pairs if len(tokens) > 1]
+    spec = fit_trees(np.vstack([x for x, _ in pairs]), np.concatenate([y for _, y in pairs]), seed,
+                     _SEGMENTER_ITERATIONS)
+    return {**spec, "features": list(GAP_FEATURES)}
+
+
+class Segmenter:
+    """The segmenter's trees; :meth:`breaks` says after which tokens a line was broken."""
+
+    def __init__(self, spec: dict):
+        if tuple(spec["features"]) != GAP_FEATURES:
+            raise ValueError("segmenter was trained on other features; retrain it")
+        self.trees = _Trees(spec)
+
+    def breaks(self, tokens: list[str]) -> np.ndarray:
+        """For each gap between consecutive tokens, whether a line break was more likely there than not (the
+        natural bar of a probability; not tuned)."""
+        return self.trees.probabilities(gap_features(tokens)) >= 0.5

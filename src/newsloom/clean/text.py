@@ -4,7 +4,8 @@ Such pages keep every bit of page furniture as plain lines: navigation headline 
 self-descriptions, calls to action, labels, bylines and teaser lists of other stories, with the article buried
 somewhere in between. :func:`split_text_page` classifies every non-blank line in four passes, all linear in
 the size of the input, after the lines a flattener broke are mended (see _reflowed: sentences broken at inline
-tags or by hard-wrapping are rejoined, a page on one line is cut into sentences and the pieces run into them):
+tags or by hard-wrapping are rejoined, a page on one line is cut into sentences, the pieces run into them and,
+with the line model, where its segmenter finds that pages break their lines):
 
 1. per-line features (length in words, end punctuation, sentence breaks, symbol density) and furniture
    recognised on the line alone (separators, tables, labels, calls to action, bylines, blurbs, tag clouds,
@@ -834,7 +835,7 @@ _CONTINUES = re.compile(r"^(?:[a-zß-ÿ]|[,;:.)’”%]|\d+%)")
 _CUT_AT_TAG = re.compile(r"\S $")
 
 
-def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Line]:
+def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str], segmenter=None) -> list[_Line]:
     """Lines rejoined where a scraper broke a sentence: at inline tags (BeautifulSoup's get_text("\\n")), or by
     hard-wrapping. A line is continued by the next one when no blank line parts them, the next is no list item,
     and either the page is hard-wrapped and the line was broken at its width (see _wrap_width), or the line
@@ -845,7 +846,9 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Lin
     that does not end a sentence, has four words or more and ends in one space (``_CUT_AT_TAG``: a text node
     cut before a link, "... said on \nFriday") is continued whatever the next line's case. Then a
     line of over ``_ONE_LINE_WORDS`` words, or of over ``_PROSE_CAP`` with over half the page's words, is cut
-    into its sentences."""
+    into its sentences and pieces (``_one_line_pieces``); on a page that came as one line (most of its words in
+    such lines), also wherever the line model's ``segmenter`` finds a line break (linemodel.Segmenter: other
+    stories' headlines in sentence case, a title with no punctuation run into the first sentence)."""
     from ..sentences import split_sentences
 
     width = _wrap_width(raw_lines)
@@ -872,18 +875,45 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str]) -> list[_Lin
     for ln in joined:
         if ln.line_end > ln.line:
             ln.text = _flat_span(plain, ln.start, ln.end)
+    counts = [len(ln.text.split()) for ln in joined]
+    page_words = sum(counts)
+    long = [words > _ONE_LINE_WORDS or (words > _PROSE_CAP and 2 * words > page_words) for words in counts]
+    # The segmenter learned where pages that came as one line (most words in over-long lines) broke their
+    # lines; a long paragraph of a page that kept its lines is cut into sentences only, as before.
+    one_line = segmenter is not None and 2 * sum(w for w, x in zip(counts, long) if x) > page_words
     out: list[_Line] = []
-    page_words = sum(len(ln.text.split()) for ln in joined)
-    for ln in joined:
-        words = len(ln.text.split())
-        if words <= _ONE_LINE_WORDS and (words <= _PROSE_CAP or 2 * words <= page_words):
+    for ln, cut in zip(joined, long):
+        if not cut:
             out.append(ln)
             continue
+        breaks = _learned_breaks(ln, segmenter) if one_line else set()
         for sentence, (start, _) in split_sentences(ln.text, ln.start):
             for first, last in _one_line_pieces(sentence, start):
-                out.append(_Line(line=ln.line, start=first, end=last, text=_flat_span(plain, first, last),
-                                 line_end=ln.line_end, segmented=True))
+                for a, b in _cut_at(plain, first, last, breaks):
+                    out.append(_Line(line=ln.line, start=a, end=b, text=_flat_span(plain, a, b),
+                                     line_end=ln.line_end, segmented=True))
     return out
+
+
+def _learned_breaks(line: _Line, segmenter) -> set[int]:
+    """Offsets of the tokens of a line cut from one-line text before which the segmenter (a model of where
+    pages break their lines, linemodel.Segmenter) puts a line break."""
+    tokens = list(_TOKEN.finditer(line.text))
+    cut = segmenter.breaks([m.group() for m in tokens])
+    return {line.start + m.start() for m, c in zip(tokens[1:], cut) if c}
+
+
+def _cut_at(plain: str, first: int, last: int, breaks: set[int]) -> list[tuple[int, int]]:
+    """The piece plain[first:last] cut before each of its tokens that starts at one of ``breaks``."""
+    pieces = []
+    start = end = first
+    for m in _TOKEN.finditer(plain, first, last):
+        if m.start() in breaks and m.start() > start:
+            pieces.append((start, end))
+            start = m.start()
+        end = m.end()
+    pieces.append((start, end))
+    return pieces
 
 
 # Words that open an English sentence, capitalised there ("The", "For", "It"): in one-line text, where a
@@ -1064,11 +1094,12 @@ def _flat_span(plain: str, start: int, end: int) -> str:
     return plain[start:end].replace("\r\n", "  ").replace("\n", " ")
 
 
-def _analyse(text: str) -> tuple[list[_Line], tuple[int, int] | None]:
-    """Passes 1-3: every non-blank line with its features and furniture reason, and the rule-based main run."""
+def _analyse(text: str, segmenter=None) -> tuple[list[_Line], tuple[int, int] | None]:
+    """Passes 1-3: every non-blank line with its features and furniture reason, and the rule-based main run.
+    A ``segmenter`` (linemodel.Segmenter) also cuts one-line text where pages break their lines."""
     plain = _plain(text)
     raw_lines = plain.split("\n")  # '\n' only, as the hand labels count lines ('\r' is stripped with the rest)
-    lines = _reflowed(_lines(raw_lines), plain, raw_lines)
+    lines = _reflowed(_lines(raw_lines), plain, raw_lines, segmenter)
     for ln in lines:
         _features(ln)
     _mark_teaser_lists(lines)
@@ -1253,8 +1284,9 @@ def split_text_page(text: str, *, use_model: bool = True, model=None) -> TextPag
     """
     from .linemodel import line_features, load_model
 
-    lines, span = _analyse(text)
-    model = (model or load_model()) if use_model and span is not None else None
+    model = (model or load_model()) if use_model else None
+    lines, span = _analyse(text, getattr(model, "segmenter", None))
+    model = model if span is not None else None
     if model is not None and getattr(model, "one_line", None) is not None and is_one_line_page(lines):
         model = model.one_line
     # The model's features are read here, as in training (bench/extraction.py): _assign_kinds gives lines
