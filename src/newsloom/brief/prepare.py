@@ -19,7 +19,7 @@ from ..records import Article
 from ..stages import Stage
 from .sections import _phrase_set
 from .summarize import usable_sentences
-from .timeline import story_sentence_references
+from .timeline import _references, story_sentence_references
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,6 @@ def seed_brief_work(article: Article, work: ArticleBriefWork) -> None:
     usable_sentences.seed(work.sentences, article.text)
     for sentence, phrases in work.phrases:
         _phrase_set.seed(phrases, sentence)
-    from .timeline import _references
-
     for args, dates in work.references:
         _references.seed(dates, *args)
 
