@@ -1,11 +1,14 @@
 """The document half: the work each document needs alone, which holds all model inference.
 
-Cleaning (in the document workers, under the time and memory limits), MinHash signatures and passage keys, the embeddings of
-articles and headlines, spaCy's entities, events and figures, and (on Ray, or when configured, see
-:func:`document_stages`) the embeddings of the sentences reconcile can use: none of it reads the store, so a
-batch can be prepared anywhere (this process, a Ray actor) and in any number of copies at once. What comes out is one :class:`PreparedBatch`, which the store half
-(:mod:`newsloom.pipeline`) takes in order: it matches copies against the index, places articles in stories
-and threads, writes, reconciles and briefs, with no model left to run.
+Cleaning (in the document workers, under the time and memory limits), MinHash signatures and passage keys,
+the embeddings of articles and headlines, spaCy's entities, events and figures, (on Ray, or when configured,
+see :func:`document_stages`) the embeddings of the sentences reconcile can use, and brief's work on each
+article alone (:mod:`newsloom.brief.prepare`): none of it reads the store, so a batch can be prepared anywhere
+(this process, a Ray actor) and in any number of copies at once. What comes out is one :class:`PreparedBatch`,
+which the store half (:mod:`newsloom.pipeline`) takes in order: it matches copies against the index, places
+articles in stories and threads, writes, reconciles and briefs. The models left there: brief's part-of-speech
+tagger for section titles, and, unless the sentences are embedded here, reconcile's encoder for the stories it
+cross-checks.
 """
 
 from __future__ import annotations
@@ -46,8 +49,8 @@ class PreparedBatch:
 
     records: list  # documents, refusals, articles, headlines, furniture
     facts: list  # entities, events and figures of the batch's articles
-    signatures: dict[str, tuple]  # article id -> (MinHash signature, shingle count, exact key,
-    # passage rows: dedup.passages.passages)
+    # article id -> (MinHash signature, shingle count, exact key, passage rows: dedup.passages.passages)
+    signatures: dict[str, tuple]
     vectors: dict[str, Any]  # article and headline id -> embedding
     sentence_vectors: dict[str, Any]  # content_id("sen", sentence) -> embedding
     brief_work: dict[str, Any] = field(default_factory=dict)  # article id -> brief.prepare.ArticleBriefWork

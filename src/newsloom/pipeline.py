@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .brief.prepare import seed_brief_work
 from .brief.stage import BriefStage
 from .cluster.stage import ClusterStage
 from .config import Config
@@ -24,7 +25,6 @@ from .document_half import DocumentHalf, PreparedBatch, document_stages
 from .executors import LocalExecutor, model_processes
 from .ingest import read_inputs
 from .reconcile.stage import ReconcileStage
-from .brief.prepare import seed_brief_work
 from .records import Article, Document, Rejection, Story
 from .represent.embed import model_key
 from .stages import RunContext, Stage, StageStats, clear_seeds

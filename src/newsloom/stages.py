@@ -47,7 +47,8 @@ class RunContext:
     store: "Store | None"
     vectors: dict[str, Any] = field(default_factory=dict)  # record id -> embedding, for the current batch
     workers: "DocumentWorkers | None" = None  # per-document work under time and memory limits (newsloom.workers)
-    signatures: dict[str, tuple] = field(default_factory=dict)  # article id -> (MinHash row, shingles, exact key, passages)
+    # article id -> (MinHash row, shingles, exact key, passage rows)
+    signatures: dict[str, tuple] = field(default_factory=dict)
     sentence_vectors: dict[str, Any] = field(default_factory=dict)  # content_id("sen", sentence) -> embedding
     brief_work: dict[str, Any] = field(default_factory=dict)  # article id -> brief.prepare.ArticleBriefWork
     # Embeddings computed before (record ids, model key) -> {id: vector}, or None: the benchmarks replay

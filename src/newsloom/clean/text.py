@@ -1085,8 +1085,8 @@ def _wrap_width_by(raw_lines: list[str], measure, cjk_anywhere: bool) -> int | N
 def _broken_at_width(raw: str, following: str, wrap: _Wrap) -> bool:
     """The line was filled to the width and broken because the start of the next line did not fit on it."""
     columns = wrap.measure(raw)
-    return (not _LIST_MARK.match(following)
-            and wrap.width / 2 < columns <= wrap.width < columns + _overflow(following, wrap.measure, wrap.cjk_anywhere))
+    overflow = _overflow(following, wrap.measure, wrap.cjk_anywhere)
+    return not _LIST_MARK.match(following) and wrap.width / 2 < columns <= wrap.width < columns + overflow
 
 
 def _flat_span(plain: str, start: int, end: int) -> str:
