@@ -66,8 +66,10 @@ def run_once(paths: list[str], db: Path, args) -> tuple:
 
 def model_ceiling_seconds(store, config) -> dict:
     """The models alone on the texts the run gave them: MiniLM on article and headline texts and on reconcile's
-    candidate sentences, spaCy (as the facts stage loads it) on the articles' texts."""
-    from newsloom.facts.entities import _cut, load_spacy
+    candidate sentences, spaCy (as the facts stage loads it) on the articles' texts and on the sentences of
+    figures past their parsed text."""
+    from newsloom.facts.entities import load_spacy, parse_batch, parsed_text
+    from newsloom.facts.figures import extract_figures
     from newsloom.records import Headline, content_id
     from newsloom.reconcile.statements import candidate_sentences
     from newsloom.represent.embed import embed_texts, record_text
@@ -88,18 +90,20 @@ def model_ceiling_seconds(store, config) -> dict:
         [a], {a.id: spans.get(a.id, [])}, events.get(a.id, []))) if content_id("sen", t) in embedded]
     facts = config.facts
     nlp = load_spacy(facts.spacy_model, parse=facts.events)
-    texts = [_cut(a.text, facts.ner_max_chars) for a in articles]
+    # Figures past an article's parsed text have their sentences parsed too, in the same call.
+    late = [f.sentence for a in articles for f in extract_figures(a.id, a.text, a.published)
+            if f.span[1] > len(parsed_text(a.text, facts.ner_max_chars))] if facts.events else []
     embed_texts(["warm up"], config.represent)
     start = time.perf_counter()
     embed_texts([record_text(r) for r in articles + headlines], config.represent)
     embed_texts(sentences, config.represent)
     encoder = time.perf_counter() - start
     start = time.perf_counter()
-    for _ in nlp.pipe(texts, batch_size=facts.batch_size, n_process=facts.n_process if len(texts) >= 64 else 1):
+    for _ in parse_batch(articles, late, nlp, facts.batch_size, facts.ner_max_chars, facts.n_process)[1]:
         pass
     parser = time.perf_counter() - start
     return {"encoder_s": round(encoder, 1), "parser_s": round(parser, 1), "sentences": len(sentences),
-            "records": len(articles) + len(headlines), "parsed": len(texts)}
+            "records": len(articles) + len(headlines), "parsed": len(articles), "parsed_sentences": len(set(late))}
 
 
 def _inputs(tmp: Path, limit: int | None) -> list[str]:

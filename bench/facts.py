@@ -313,8 +313,13 @@ def bench_corroboration(root: Path, labels_path: Path = CORROBORATION) -> dict:
     articles = story_set_articles(root, about["sets"])
     start = time.perf_counter()
     entities, events = defaultdict(list), defaultdict(list)
-    for article, parsed in parse_articles(list(articles.values()), nlp, cfg.facts.batch_size,
-                                          cfg.facts.ner_max_chars, 1):
+    found = {a.id: list(extract_figures(a.id, a.text, a.published)) for a in articles.values()}
+    late = [f.sentence for a in articles.values() for f in found[a.id]
+            if f.span[1] > len(parsed_text(a.text, cfg.facts.ner_max_chars))]
+    late_docs, parsed_articles = parse_batch(list(articles.values()), late, nlp, cfg.facts.batch_size,
+                                             cfg.facts.ner_max_chars, 1)
+    for article, parsed in parsed_articles:
+        figures[article.id] = with_quantities(found[article.id], parsed, late_docs)
         entities[article.id] = list(article_entities(article.id, parsed))
         events[article.id] = list(doc_events(article.id, parsed, entities[article.id], article.published,
                                              Attributor(article.text)))
@@ -397,7 +402,9 @@ def pair_figures(root: Path, labels_paths: tuple[Path, ...] = (FIGURE_PAIRS, FIG
     wanted = {(p[side]["doc"], p[side]["start"], p[side]["end"]) for p in pairs for side in "ab"}
     found = [f for a in articles.values() for f in extract_figures(a.id, a.text, a.published)
              if (a.id, f.span[0], f.span[1]) in wanted]
-    figures = {(f.article_id, f.span[0], f.span[1]): f for f in with_quantities(found, None, nlp)}
+    sentences = list(dict.fromkeys(f.sentence for f in found))
+    late = dict(zip(sentences, nlp.pipe(sentences)))
+    figures = {(f.article_id, f.span[0], f.span[1]): f for f in with_quantities(found, None, late)}
     sides = {}
     for p in pairs:
         for side in "ab":
@@ -582,7 +589,7 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
     from newsloom.brief.key_figures import claim_entries, figure_line, rank_figures
     from newsloom.brief.render import to_markdown
     from newsloom.brief.summarize import number_sources, summarize
-    from newsloom.facts.entities import article_entities, load_spacy, parse_articles, resolve_story_keys
+    from newsloom.facts.entities import article_entities, load_spacy, parse_batch, parsed_text, resolve_story_keys
     from newsloom.facts.figures import extract_figures, with_quantities
     from newsloom.reconcile.stage import figure_claims
 
@@ -591,10 +598,16 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
     nlp = load_spacy(cfg.facts.spacy_model, parse=True)
     articles = story_set_articles(root, about["sets"])
     figures, entities = {}, {}
-    for article, parsed in parse_articles(list(articles.values()), nlp, cfg.facts.batch_size,
-                                          cfg.facts.ner_max_chars, 1):
-        figures[article.id] = with_quantities(list(extract_figures(article.id, article.text, article.published)),
-                                              parsed, nlp)
+    found = {a.id: list(extract_figures(a.id, a.text, a.published)) for a in articles.values()}
+    late = [f.sentence for a in articles.values() for f in found[a.id]
+            if f.span[1] > len(parsed_text(a.text, cfg.facts.ner_max_chars))]
+    late_docs, parsed_articles = parse_batch(list(articles.values()), late, nlp, cfg.facts.batch_size,
+                                             cfg.facts.ner_max_chars, 1)
+    for article, parsed in parsed_articles:
+        figures[article.id] = with_quantities(found[article.id], parsed, late_docs)
+        found = list(extract_figures(article.id, article.text, article.published))
+        late = parse_sentences([f.sentence for f in found if f.span[1] > len(parsed.text)], nlp)
+        figures[article.id] = with_quantities(found, parsed, late)
         entities[article.id] = list(article_entities(article.id, parsed))
 
     def tagger(texts):

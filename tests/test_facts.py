@@ -195,3 +195,29 @@ def test_figures_are_named_by_the_quantity_they_count(nlp):
     # without a parse there is no quantity, and nothing else changes
     plain = list(extract_figures("a1", text, "2010-06-01"))
     assert [f.quantity for f in with_quantities(plain, None)] == [None] * len(plain)
+
+
+def test_figures_past_the_parsed_text_are_named_from_their_sentences(nlp):
+    """The facts stage parses an article's first ``ner_max_chars``; the figures after them are named from their
+    sentences, parsed with the batch's articles, as they are when the whole article is parsed."""
+    from dataclasses import replace
+
+    from newsloom.config import Config
+    from newsloom.facts.stage import FactsStage
+    from newsloom.records import Article, Figure
+    from newsloom.stages import RunContext
+
+    lead = "Officials met on Monday to discuss the spill. " * 4
+    texts = [lead + "The explosion killed 11 workers and sank the rig. BP agreed to set up a $20bn compensation fund.",
+             lead + "Some 5,000 barrels of oil a day has been leaking from the well."]
+    articles = [Article(id=f"a{i}", doc_id=f"d{i}", title=None, text=t, paragraphs=(), source_spans=(), uri=f"u{i}",
+                        published="2010-06-01", outlet="x") for i, t in enumerate(texts)]
+
+    def named(max_chars):
+        config = Config()
+        stage = FactsStage(RunContext(replace(config, facts=replace(config.facts, ner_max_chars=max_chars)), None))
+        return {(f.article_id, f.text): f.quantity for f in stage.run(articles) if isinstance(f, Figure)}
+
+    whole, cut = named(10_000), named(len(lead))
+    assert cut == whole and len(whole) == 3
+    assert "workers" in whole[("a0", "11 workers")] and "fund" in whole[("a0", "$20bn")]

@@ -129,10 +129,19 @@ def _initials(name: str) -> str:
 
 def parse_articles(articles: list, nlp, batch_size: int, max_chars: int, n_process: int = 1) -> Iterator:
     """(article, spaCy Doc of its first ``max_chars``) pairs."""
-    texts = [_cut(a.text, max_chars) for a in articles]
+    return parse_batch(articles, (), nlp, batch_size, max_chars, n_process)[1]
+
+
+def parse_batch(articles: list, sentences: Iterable[str], nlp, batch_size: int, max_chars: int,
+                n_process: int = 1) -> tuple[dict, Iterator]:
+    """``sentences`` parsed (sentence -> Doc: a figure past its article's parsed text), and the
+    :func:`parse_articles` pairs, in one spaCy call: the sentences share the articles' worker processes, where a
+    call per article parsed them in this process alone."""
+    sentences = list(dict.fromkeys(sentences))
+    texts = sentences + [parsed_text(a.text, max_chars) for a in articles]
     # Worker processes pay a start-up cost that only larger batches repay.
-    processes = n_process if len(texts) >= 64 else 1
-    yield from zip(articles, nlp.pipe(texts, batch_size=batch_size, n_process=processes))
+    docs = nlp.pipe(texts, batch_size=batch_size, n_process=n_process if len(texts) >= 64 else 1)
+    return dict(zip(sentences, docs)), zip(articles, docs)  # zip stops at the last sentence, taking no article
 
 
 def extract_entities(articles: list, nlp, batch_size: int, max_chars: int, n_process: int = 1
@@ -141,8 +150,9 @@ def extract_entities(articles: list, nlp, batch_size: int, max_chars: int, n_pro
         yield list(article_entities(article.id, doc))
 
 
-def _cut(text: str, max_chars: int) -> str:
-    """The text up to ``max_chars``, ending at a paragraph or sentence boundary (offsets stay valid)."""
+def parsed_text(text: str, max_chars: int) -> str:
+    """The part of an article spaCy parses: the text up to ``max_chars``, ending at a paragraph or sentence
+    boundary (offsets stay valid)."""
     if len(text) <= max_chars:
         return text
     cut = max(text.rfind("\n", 0, max_chars), text.rfind(". ", 0, max_chars) + 1)

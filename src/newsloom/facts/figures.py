@@ -438,17 +438,13 @@ def quantity_phrase(doc, start: int, end: int) -> str | None:
     return text or None
 
 
-def with_quantities(figures: list[Figure], doc, nlp=None) -> list[Figure]:
-    """The figures with ``quantity`` read from ``doc`` (the article's parse); figures past the end of the parsed
-    text have their sentence parsed by ``nlp`` (when given)."""
+def with_quantities(figures: list[Figure], doc, late: dict | None = None) -> list[Figure]:
+    """The figures with ``quantity`` read from ``doc`` (the article's parse); a figure past the end of the parsed
+    text is read from its sentence's parse in ``late`` (sentence -> Doc, see ``entities.parse_batch``)."""
     from dataclasses import replace
 
     covered = len(doc.text) if doc is not None and doc.has_annotation("DEP") else 0
-    late = [f for f in figures if f.span[1] > covered]
-    late_docs = {}
-    if late and nlp is not None:
-        sentences = list(dict.fromkeys(f.sentence for f in late))
-        late_docs = dict(zip(sentences, nlp.pipe(sentences)))
+    late_docs = late or {}
     out = []
     for f in figures:
         if f.span[1] <= covered:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from ..records import Article
 from ..stages import BatchStage
 from .attribution import Attributor
-from .entities import article_entities, load_spacy, parse_articles
+from .entities import article_entities, load_spacy, parse_batch, parsed_text
 from .events import doc_events
 from .figures import extract_figures, with_quantities
 
@@ -22,7 +22,13 @@ class FactsStage(BatchStage):
             return
         cfg = self.ctx.config.facts
         nlp = load_spacy(cfg.spacy_model, parse=cfg.events)
-        for article, doc in parse_articles(batch, nlp, cfg.batch_size, cfg.ner_max_chars, cfg.n_process):
+        figures = {a.id: list(extract_figures(a.id, a.text, a.published)) for a in batch}
+        # The parser is loaded (events): what each figure counts is named from the parse, of its sentence when it
+        # lies past the article's parsed text.
+        late = [f.sentence for a in batch for f in figures[a.id]
+                if f.span[1] > len(parsed_text(a.text, cfg.ner_max_chars))] if cfg.events else []
+        late_docs, parsed = parse_batch(batch, late, nlp, cfg.batch_size, cfg.ner_max_chars, cfg.n_process)
+        for article, doc in parsed:
             yield article
             entities = list(article_entities(article.id, doc))
             yield from entities
@@ -30,10 +36,8 @@ class FactsStage(BatchStage):
             if cfg.events:
                 events = list(doc_events(article.id, doc, entities, article.published, Attributor(article.text)))
                 yield from events
-            figures = list(extract_figures(article.id, article.text, article.published))
-            if cfg.events:  # the parser is loaded: name what each figure counts
-                figures = with_quantities(figures, doc, nlp)
+                figures[article.id] = with_quantities(figures[article.id], doc, late_docs)
             self.note("entities", len(entities))
             self.note("events", len(events))
-            self.note("figures", len(figures))
-            yield from figures
+            self.note("figures", len(figures[article.id]))
+            yield from figures.pop(article.id)
