@@ -756,11 +756,15 @@ def detect_language(text: str) -> str | None:
     """
     counts: dict[str, int] = {}
     text = text[:_LANGUAGE_SAMPLE]
-    for ch in text:
-        if ch.isalpha():
-            script = "LATIN" if ch < "\u0250" else _script(ch)
-            if script:
-                counts[script] = counts.get(script, 0) + 1
+    if text.isascii():  # every ASCII letter is Latin: counted without a Python step per character
+        letters = sum(map(str.isalpha, text))
+        counts = {"LATIN": letters} if letters else {}
+    else:
+        for ch in text:
+            if ch.isalpha():
+                script = "LATIN" if ch < "\u0250" else _script(ch)
+                if script:
+                    counts[script] = counts.get(script, 0) + 1
     if not counts:
         return None
     script, n = max(counts.items(), key=lambda kv: kv[1])
@@ -785,7 +789,7 @@ def detect_language(text: str) -> str | None:
     tokens = [t.lower() for t in _WORD.findall(text)]
     if len(tokens) < 4:
         return None
-    hits = sorted(((sum(t in stops for t in tokens), lang) for lang, stops in _STOPSETS.items()), reverse=True)
+    hits = sorted(((sum(map(stops.__contains__, tokens)), lang) for lang, stops in _STOPSETS.items()), reverse=True)
     (best, lang), (second, _) = hits[0], hits[1]
     if best >= 2 and best > second:
         return lang
