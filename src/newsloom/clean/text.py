@@ -845,11 +845,13 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str], segmenter=No
     and the break shows it cut a text: a space left at it (the text around an inline tag keeps its spaces; a
     flattener that writes whole blocks strips them) or the next line starting with that punctuation. A line
     that does not end a sentence, has four words or more and ends in one space (``_CUT_AT_TAG``: a text node
-    cut before a link, "... said on \nFriday") is continued whatever the next line's case. Then a
-    line of over ``_ONE_LINE_WORDS`` words, or of over ``_PROSE_CAP`` with over half the page's words, is cut
-    into its sentences and pieces (``_one_line_pieces``); on a page that came as one line (most of its words in
-    such lines), also wherever the line model's ``segmenter`` finds a line break (linemodel.Segmenter: other
-    stories' headlines in sentence case, a title with no punctuation run into the first sentence)."""
+    cut before a link, "... said on \nFriday") is continued whatever the next line's case. A rejoined line
+    reads its line breaks as spaces, except a hard wrapper's break inside a CJK word (see _cjk_in_words),
+    which it reads as nothing. Then a line of over ``_ONE_LINE_WORDS`` words, or of over ``_PROSE_CAP`` with
+    over half the page's words, is cut into its sentences and pieces (``_one_line_pieces``); on a page that
+    came as one line (most of its words in such lines), also wherever the line model's ``segmenter`` finds a
+    line break (linemodel.Segmenter: other stories' headlines in sentence case, a title with no punctuation run
+    into the first sentence)."""
     from ..sentences import split_sentences
 
     width = _wrap_width(raw_lines)
