@@ -37,17 +37,29 @@ def block_at(page: TextPage, line: int) -> Block:
 
 def check_invariants(text: str, page: TextPage) -> None:
     """Blocks cover every non-blank character once, in order, with exact offsets and a known kind: a block's
-    text is the input at its offsets, line breaks (a sentence rejoined) and Markdown markup read as spaces."""
-    from newsloom.clean.text import _plain
+    text is the input at its offsets, line breaks (a sentence rejoined) and Markdown markup read as spaces, but
+    a hard wrapper's line break between two CJK characters may be read as nothing (a break inside a word)."""
+    from newsloom.clean.text import _WIDE, _plain
 
     plain = _plain(text)
     covered = [False] * len(text)
     end = 0
     for b in page.blocks:
-        assert b.start >= end and b.text == b.text.strip() and len(b.text) == b.end - b.start
-        assert b.text == plain[b.start:b.end].replace("\r\n", "  ").replace("\n", " ")
-        assert all(x == y or (x == " " and (y.isspace() or y in "[]()!*_#\\") or plain[b.start + i] == " ")
-                   for i, (x, y) in enumerate(zip(b.text, text[b.start:b.end])))
+        assert b.start >= end and b.text == b.text.strip()
+        flat = plain[b.start:b.end].replace("\r\n", "  ").replace("\n", " ")
+        offsets, i = [], 0  # where each character of the block's text is in the input
+        for x in b.text:
+            if x != flat[i]:  # a gap read as nothing: all the space around a line break between wide characters
+                gap = i
+                while flat[i].isspace():
+                    i += 1
+                assert "\n" in plain[b.start + gap:b.start + i] and _WIDE.match(flat[gap - 1]) and _WIDE.match(flat[i])
+            assert x == flat[i]
+            offsets.append(b.start + i)
+            i += 1
+        assert i == len(flat) == b.end - b.start
+        assert all(x == text[o] or (x == " " and (text[o].isspace() or text[o] in "[]()!*_#\\") or plain[o] == " ")
+                   for x, o in zip(b.text, offsets))
         covered[b.start:b.end] = [True] * (b.end - b.start)
         end = b.end
         assert b.kind in KINDS
@@ -774,22 +786,70 @@ def test_hard_wrapped_page_with_nested_menus_is_seen_wrapped():
     assert body == paragraphs
 
 
+# Paragraphs of Japanese text (no spaces), each its own sentences: a paragraph that repeats another is a duplicate.
+JAPANESE = [
+    "先日、不正に改造した電話を販売したとして、商標法違反の疑いで男性が逮捕されたというニュースを耳にしました。報道によると、"
+    "今回販売されたのは、機能制限を解除した電話で、非公式のアプリを利用できるものでした。男性は通信販売のサイトを通じて、"
+    "一年ほどの間に数百台を売っていたとみられています。",
+    "商標には、同じ商標が付された商品は同じ提供元のものであるという、商品の出所を表示する機能があります。権利者の許諾を得ずに"
+    "改造した商品を販売することは、商標の品質保証機能を害することになります。そのため、中古品であっても注意が必要です。",
+    "警察は、押収した端末の数や売り上げの総額について、さらに詳しく調べる方針です。専門家は、改造された端末には安全上の"
+    "問題がある場合も多く、購入する前に販売元をよく確かめてほしいと話しています。",
+    "一方で、修理や部品の交換を行う業者の間では、どこまでが許される作業なのか分かりにくいという声も上がっています。業界団体は"
+    "近く、会員向けの指針をまとめる予定だということです。",
+]
+
+
 def test_hard_wrapped_cjk_paragraphs_are_rejoined():
     """w3m wraps CJK text between any two characters, each two columns wide, so a Japanese paragraph (no spaces
     at all) is cut into lines of 40 characters; lynx counts a character one column and breaks at spaces. Either
     way the page is seen to be wrapped and each paragraph comes back as one block."""
-    sentences = ["先日、不正に改造した電話を販売したとして、商標法違反の疑いで男性が逮捕されたというニュースを耳にしました。",
-                 "報道によると、今回販売されたのは、機能制限を解除した電話で、非公式のアプリを利用できるものでした。",
-                 "商標には、同じ商標が付された商品は同じ提供元のものであるという、商品の出所を表示する機能があります。",
-                 "権利者の許諾を得ずに改造した商品を販売することは、商標の品質保証機能を害することになります。"]
-    paragraphs = ["".join(sentences[i:] + sentences[:i]) * 2 for i in range(4)]
     lines = ["ブログ", ""]
-    for paragraph in paragraphs:
+    for paragraph in JAPANESE:
         lines += [*(paragraph[k:k + 40] for k in range(0, len(paragraph), 40)), ""]
     text = "\n".join(lines)
     page = split_text_page(text, use_model=False)
     check_invariants(text, page)
-    assert ["".join(b.text.split()) for b in page.blocks if b.kind == "paragraph"] == paragraphs
+    assert ["".join(b.text.split()) for b in page.blocks if b.kind == "paragraph"] == JAPANESE
+
+
+def test_a_break_inside_cjk_words_is_no_space():
+    """w3m breaks CJK text between any two characters, where the line has no room for the next one, so its
+    breaks in Japanese text (no spaces) fall inside words: the rejoined paragraph is read with none there (a
+    space would cut a word in two). lynx breaks Korean text (spaces between words) only at its spaces, anywhere
+    short of the width by the next word: those breaks stay spaces. Either way the block keeps its lines' span."""
+    import textwrap
+
+    lines = ["ブログ", ""]
+    for paragraph in JAPANESE:  # 39 characters of two columns each: 78, the next one would pass column 79
+        lines += [*(paragraph[k:k + 39] for k in range(0, len(paragraph), 39)), ""]
+    text = "\n".join(lines)
+    page = split_text_page(text, use_model=False)
+    check_invariants(text, page)
+    blocks = [b for b in page.blocks if b.kind == "paragraph"]
+    assert [b.text for b in blocks] == JAPANESE
+    assert [text[b.start:b.end].replace("\n", "") for b in blocks] == JAPANESE
+
+    korean = ["서울시는 다음 달부터 한강 공원의 주차장 요금을 올리기로 했다고 밝혔다. 시는 늘어난 수입을 공원의 "
+              "시설을 고치는 데 쓸 계획이라고 설명했다. 주말마다 공원을 찾는 시민들은 요금이 너무 비싸다며 "
+              "불만을 나타냈다. 요금은 한 시간에 천 원에서 천오백 원으로 오르며, 장애인과 국가유공자는 지금처럼 "
+              "절반만 내면 된다.",
+              "시의회는 다음 주에 공청회를 열어 시민들의 의견을 듣기로 했다. 공청회에는 공원 근처의 상인들과 "
+              "주민 대표들도 참석할 예정이다. 일부 의원들은 요금을 올리기 전에 대중교통을 먼저 늘려야 한다고 "
+              "주장했다. 공원으로 가는 버스 노선을 새로 만들자는 제안도 나왔다.",
+              "환경 단체들은 이번 결정을 환영하면서도 자전거 도로를 넓히는 방안도 함께 검토해 달라고 요구했다. "
+              "시는 올해 안에 공원 안의 자전거 대여소를 두 배로 늘릴 계획이라고 덧붙였다. 대여소마다 전기 "
+              "자전거도 열 대씩 둘 예정이며, 이용 요금은 아직 정해지지 않았다.",
+              "한편 지난해 한강 공원을 찾은 방문객은 모두 칠천만 명을 넘어 역대 가장 많았던 것으로 집계됐다. "
+              "특히 여름철 주말에는 주차장이 오전부터 가득 차는 날이 많았다. 시는 주차장이 모자란 날에는 "
+              "가까운 학교의 운동장을 임시 주차장으로 빌려 쓰는 방안도 찾고 있다."]
+    lines = ["뉴스", ""]
+    for paragraph in korean:
+        lines += [*textwrap.wrap(paragraph, width=50), ""]  # a narrow dump, for enough breaks
+    text = "\n".join(lines)
+    page = split_text_page(text, use_model=False)
+    check_invariants(text, page)
+    assert [b.text for b in page.blocks if b.kind == "paragraph"] == korean
 
 
 def test_a_text_cut_before_a_link_is_continued_whatever_the_case():

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ ARTICLE_KINDS = frozenset({"title", "heading", "paragraph"})
 @dataclass(frozen=True)
 class Block:
     start: int  # char offset of the block in the input text
-    end: int  # end offset (exclusive); text[start:end] == self.text
+    end: int  # end offset (exclusive); self.text is text[start:end] on one line (see _span_text)
     line: int  # 1-based line number
     text: str
     kind: str  # title | heading | paragraph | headline | teaser | byline | furniture | duplicate
@@ -848,27 +849,36 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str], segmenter=No
     and the break shows it cut a text: a space left at it (the text around an inline tag keeps its spaces; a
     flattener that writes whole blocks strips them) or the next line starting with that punctuation. A line
     that does not end a sentence, has four words or more and ends in one space (``_CUT_AT_TAG``: a text node
-    cut before a link, "... said on \nFriday") is continued whatever the next line's case. Then a
-    line of over ``_ONE_LINE_WORDS`` words, or of over ``_PROSE_CAP`` with over half the page's words, is cut
-    into its sentences and pieces (``_one_line_pieces``); on a page that came as one line (most of its words in
-    such lines), also wherever the line model's ``segmenter`` finds a line break (linemodel.Segmenter: other
-    stories' headlines in sentence case, a title with no punctuation run into the first sentence)."""
+    cut before a link, "... said on \nFriday") is continued whatever the next line's case. A rejoined line
+    reads its line breaks as spaces, except a hard wrapper's break inside a CJK word (see _cjk_in_words),
+    which it reads as nothing. Then a line of over ``_ONE_LINE_WORDS`` words, or of over ``_PROSE_CAP`` with
+    over half the page's words, is cut into its sentences and pieces (``_one_line_pieces``); on a page that
+    came as one line (most of its words in such lines), also wherever the line model's ``segmenter`` finds a
+    line break (linemodel.Segmenter: other stories' headlines in sentence case, a title with no punctuation run
+    into the first sentence)."""
     from ..sentences import split_sentences
 
     width = _wrap_width(raw_lines)
     joined: list[_Line] = []
     words: list[int] = []  # words of each joined line so far (its text is set once it is complete)
     previous = None  # the input line before this one
+    joins: list[tuple[int, int]] = []  # gaps between lines read as nothing (see _span_text)
     for ln in lines:
         last = joined[-1] if joined else None
-        if (last is not None and ln.line == last.line_end + 1 and not _BULLET.match(ln.text)
-                and ((width and _broken_at_width(raw_lines[ln.line - 2], raw_lines[ln.line - 1], width))
+        adjacent = last is not None and ln.line == last.line_end + 1 and not _BULLET.match(ln.text)
+        wrapped = (adjacent and width is not None
+                   and _broken_at_width(raw_lines[ln.line - 2], raw_lines[ln.line - 1], width))
+        if (adjacent
+                and (wrapped
                      or (previous.text.rstrip(_CLOSERS)[-1:] not in ".!?…:;|"
                          and max(words[-1], len(ln.text.split())) >= 4
                          and ((_CONTINUES.match(ln.text)
                                and (plain[last.end:last.end + 1] in (" ", "\t")
                                     or plain[ln.start - 1:ln.start] in (" ", "\t") or not ln.text[0].isalnum()))
                               or (words[-1] >= 4 and _CUT_AT_TAG.search(raw_lines[ln.line - 2])))))):
+            if (wrapped and width.cjk_in_words
+                    and _inside_cjk_word(raw_lines[ln.line - 2], raw_lines[ln.line - 1], width)):
+                joins.append((previous.end, ln.start))
             last.end, last.line_end = ln.end, ln.line
             words[-1] += len(ln.text.split())
         else:
@@ -896,6 +906,10 @@ def _reflowed(lines: list[_Line], plain: str, raw_lines: list[str], segmenter=No
                 for a, b in _cut_at(plain, first, last, breaks):
                     out.append(_Line(line=ln.line, start=a, end=b, text=_flat_span(plain, a, b),
                                      line_end=ln.line_end, segmented=True))
+    if joins:  # last, so that the cuts above read texts as long as their spans
+        for ln in out:
+            if ln.line_end > ln.line:
+                ln.text = _span_text(plain, ln.start, ln.end, joins)
     return out
 
 
@@ -1036,6 +1050,10 @@ class _Wrap(NamedTuple):
     width: int
     measure: Callable[[str], int]
     cjk_anywhere: bool
+    # Whether the wrapper broke CJK words, as w3m does, not only at spaces, as lynx does (see _cjk_in_words).
+    # Decided apart from cjk_anywhere, which only helps find the width: on w3m's pages of CJK text both ways
+    # explain nearly all breaks, and the way that explains a few more is not always cjk_anywhere.
+    cjk_in_words: bool = False
 
 
 def _wrap_width(raw_lines: list[str]) -> _Wrap | None:
@@ -1047,7 +1065,32 @@ def _wrap_width(raw_lines: list[str]) -> _Wrap | None:
         ways = [(measure, anywhere) for measure in (_columns, _characters) for anywhere in (False, True)]
     found = [_Wrap(width, measure, anywhere) for measure, anywhere in ways
              if (width := _wrap_width_by(raw_lines, measure, anywhere)) is not None]
-    return max(found, key=lambda wrap: _breaks_at(raw_lines, wrap)) if found else None
+    if not found:
+        return None
+    wrap = max(found, key=lambda wrap: _breaks_at(raw_lines, wrap))
+    return wrap._replace(cjk_in_words=_cjk_in_words(raw_lines, wrap)) if len(ways) > 1 else wrap
+
+
+def _cjk_break(raw: str, following: str) -> bool:
+    """The line ends with a wide (CJK) character and the next one starts with one."""
+    raw, following = raw.rstrip(), following.lstrip()
+    return bool(raw and following and _WIDE.match(raw[-1]) and _WIDE.match(following[0]))
+
+
+def _inside_cjk_word(raw: str, following: str, wrap: _Wrap) -> bool:
+    """A break between two wide characters where the line had no room left for the next character alone,
+    which is where a wrapper that breaks CJK text between any two characters breaks it."""
+    return _cjk_break(raw, following) and wrap.measure(raw) + wrap.measure(following.lstrip()[0]) > wrap.width
+
+
+def _cjk_in_words(raw_lines: list[str], wrap: _Wrap) -> bool:
+    """The wrapper broke CJK text inside words: most of its breaks between two wide characters fall where the
+    line had no room for one more character. A wrapper that breaks only at spaces (lynx) leaves such lines
+    short of the width by the next word, and the text had a space there; Chinese and Japanese, written
+    without spaces, are broken inside their words by one that breaks anywhere (w3m)."""
+    breaks = [_inside_cjk_word(a, b, wrap) for a, b in zip(raw_lines, raw_lines[1:])
+              if _may_continue(a, b) and _cjk_break(a, b) and _broken_at_width(a, b, wrap)]
+    return 2 * sum(breaks) > len(breaks)
 
 
 def _breaks_at(raw_lines: list[str], wrap: _Wrap) -> int:
@@ -1096,6 +1139,19 @@ def _broken_at_width(raw: str, following: str, wrap: _Wrap) -> bool:
 def _flat_span(plain: str, start: int, end: int) -> str:
     """plain[start:end] on one line: line breaks read as spaces (same length)."""
     return plain[start:end].replace("\r\n", "  ").replace("\n", " ")
+
+
+def _span_text(plain: str, start: int, end: int, joins: list[tuple[int, int]]) -> str:
+    """A line's text: plain[start:end] on one line (_flat_span), where each gap (start, end) of ``joins`` (in
+    order) inside it is read as nothing: a hard wrapper's break inside a CJK word, which is no space of the
+    text. Only there is a line's text shorter than its span."""
+    parts, at = [], start
+    for gap_start, gap_end in joins[bisect_left(joins, (start,)):]:
+        if gap_end > end:
+            break
+        parts.append(_flat_span(plain, at, gap_start))
+        at = gap_end
+    return "".join(parts) + _flat_span(plain, at, end)
 
 
 def _analyse(text: str, segmenter=None) -> tuple[list[_Line], tuple[int, int] | None]:
