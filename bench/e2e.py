@@ -68,7 +68,7 @@ def model_ceiling_seconds(store, config) -> dict:
     """The models alone on the texts the run gave them: MiniLM on article and headline texts and on reconcile's
     candidate sentences, spaCy (as the facts stage loads it) on the articles' texts and on the sentences of
     figures past their parsed text."""
-    from newsloom.facts.entities import load_spacy, parse_batch, parsed_text
+    from newsloom.facts.entities import load_spacy, parse_batch, sentences_past_parse
     from newsloom.facts.figures import extract_figures
     from newsloom.records import Headline, content_id
     from newsloom.reconcile.statements import candidate_sentences
@@ -91,8 +91,8 @@ def model_ceiling_seconds(store, config) -> dict:
     facts = config.facts
     nlp = load_spacy(facts.spacy_model, parse=facts.events)
     # Figures past an article's parsed text have their sentences parsed too, in the same call.
-    late = [f.sentence for a in articles for f in extract_figures(a.id, a.text, a.published)
-            if f.span[1] > len(parsed_text(a.text, facts.ner_max_chars))] if facts.events else []
+    figures = {a.id: list(extract_figures(a.id, a.text, a.published)) for a in articles}
+    late = sentences_past_parse(articles, figures, facts.ner_max_chars) if facts.events else []
     embed_texts(["warm up"], config.represent)
     start = time.perf_counter()
     embed_texts([record_text(r) for r in articles + headlines], config.represent)

@@ -313,13 +313,8 @@ def bench_corroboration(root: Path, labels_path: Path = CORROBORATION) -> dict:
     articles = story_set_articles(root, about["sets"])
     start = time.perf_counter()
     entities, events = defaultdict(list), defaultdict(list)
-    found = {a.id: list(extract_figures(a.id, a.text, a.published)) for a in articles.values()}
-    late = [f.sentence for a in articles.values() for f in found[a.id]
-            if f.span[1] > len(parsed_text(a.text, cfg.facts.ner_max_chars))]
-    late_docs, parsed_articles = parse_batch(list(articles.values()), late, nlp, cfg.facts.batch_size,
-                                             cfg.facts.ner_max_chars, 1)
-    for article, parsed in parsed_articles:
-        figures[article.id] = with_quantities(found[article.id], parsed, late_docs)
+    for article, parsed in parse_articles(list(articles.values()), nlp, cfg.facts.batch_size,
+                                          cfg.facts.ner_max_chars, 1):
         entities[article.id] = list(article_entities(article.id, parsed))
         events[article.id] = list(doc_events(article.id, parsed, entities[article.id], article.published,
                                              Attributor(article.text)))
@@ -589,7 +584,8 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
     from newsloom.brief.key_figures import claim_entries, figure_line, rank_figures
     from newsloom.brief.render import to_markdown
     from newsloom.brief.summarize import number_sources, summarize
-    from newsloom.facts.entities import article_entities, load_spacy, parse_batch, parsed_text, resolve_story_keys
+    from newsloom.facts.entities import (article_entities, load_spacy, parse_batch, resolve_story_keys,
+                                         sentences_past_parse)
     from newsloom.facts.figures import extract_figures, with_quantities
     from newsloom.reconcile.stage import figure_claims
 
@@ -599,15 +595,11 @@ def bench_key_figures(root: Path, show: str | None = None) -> dict:
     articles = story_set_articles(root, about["sets"])
     figures, entities = {}, {}
     found = {a.id: list(extract_figures(a.id, a.text, a.published)) for a in articles.values()}
-    late = [f.sentence for a in articles.values() for f in found[a.id]
-            if f.span[1] > len(parsed_text(a.text, cfg.facts.ner_max_chars))]
+    late = sentences_past_parse(list(articles.values()), found, cfg.facts.ner_max_chars)
     late_docs, parsed_articles = parse_batch(list(articles.values()), late, nlp, cfg.facts.batch_size,
                                              cfg.facts.ner_max_chars, 1)
     for article, parsed in parsed_articles:
         figures[article.id] = with_quantities(found[article.id], parsed, late_docs)
-        found = list(extract_figures(article.id, article.text, article.published))
-        late = parse_sentences([f.sentence for f in found if f.span[1] > len(parsed.text)], nlp)
-        figures[article.id] = with_quantities(found, parsed, late)
         entities[article.id] = list(article_entities(article.id, parsed))
 
     def tagger(texts):

@@ -132,6 +132,11 @@ def parse_articles(articles: list, nlp, batch_size: int, max_chars: int, n_proce
     return parse_batch(articles, (), nlp, batch_size, max_chars, n_process)[1]
 
 
+def sentences_past_parse(articles: list, figures: dict, max_chars: int) -> list[str]:
+    """The sentences of the figures (article id -> its figures) that lie past their article's parsed text."""
+    return [f.sentence for a in articles for f in figures[a.id] if f.span[1] > len(parsed_text(a.text, max_chars))]
+
+
 def parse_batch(articles: list, sentences: Iterable[str], nlp, batch_size: int, max_chars: int,
                 n_process: int = 1) -> tuple[dict, Iterator]:
     """``sentences`` parsed (sentence -> Doc: a figure past its article's parsed text), and the

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from ..records import Article
 from ..stages import BatchStage
 from .attribution import Attributor
-from .entities import article_entities, load_spacy, parse_batch, parsed_text
+from .entities import article_entities, load_spacy, parse_batch, sentences_past_parse
 from .events import doc_events
 from .figures import extract_figures, with_quantities
 
@@ -25,8 +25,7 @@ class FactsStage(BatchStage):
         figures = {a.id: list(extract_figures(a.id, a.text, a.published)) for a in batch}
         # The parser is loaded (events): what each figure counts is named from the parse, of its sentence when it
         # lies past the article's parsed text.
-        late = [f.sentence for a in batch for f in figures[a.id]
-                if f.span[1] > len(parsed_text(a.text, cfg.ner_max_chars))] if cfg.events else []
+        late = sentences_past_parse(batch, figures, cfg.ner_max_chars) if cfg.events else []
         late_docs, parsed = parse_batch(batch, late, nlp, cfg.batch_size, cfg.ner_max_chars, cfg.n_process)
         for article, doc in parsed:
             yield article
