@@ -49,8 +49,7 @@ class PreparedBatch:
 
     records: list  # documents, refusals, articles, headlines, furniture
     facts: list  # entities, events and figures of the batch's articles
-    # article id -> (MinHash signature, shingle count, exact key, passage rows: dedup.passages.passages)
-    signatures: dict[str, tuple]
+    signatures: dict[str, tuple]  # article id -> dedup.stage.ArticleSignature
     vectors: dict[str, Any]  # article and headline id -> embedding
     sentence_vectors: dict[str, Any]  # content_id("sen", sentence) -> embedding
     brief_work: dict[str, Any] = field(default_factory=dict)  # article id -> brief.prepare.ArticleBriefWork

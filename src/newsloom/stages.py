@@ -47,8 +47,7 @@ class RunContext:
     store: "Store | None"
     vectors: dict[str, Any] = field(default_factory=dict)  # record id -> embedding, for the current batch
     workers: "DocumentWorkers | None" = None  # per-document work under time and memory limits (newsloom.workers)
-    # article id -> (MinHash row, shingles, exact key, passage rows)
-    signatures: dict[str, tuple] = field(default_factory=dict)
+    signatures: dict[str, tuple] = field(default_factory=dict)  # article id -> dedup.stage.ArticleSignature
     sentence_vectors: dict[str, Any] = field(default_factory=dict)  # content_id("sen", sentence) -> embedding
     brief_work: dict[str, Any] = field(default_factory=dict)  # article id -> brief.prepare.ArticleBriefWork
     # Embeddings computed before (record ids, model key) -> {id: vector}, or None: the benchmarks replay

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,6 +28,16 @@ from .minhash import Signed, Signer
 from .passages import passages
 
 _BACKFILL_BATCH = 500
+
+
+class ArticleSignature(NamedTuple):
+    """What the document half finds of an article for dedup (:class:`SignStage`), for the store half to match
+    and write."""
+
+    minhash: np.ndarray  # the MinHash signature row
+    shingles: int  # its shingle count
+    exact: int  # the exact-copy key
+    passages: list  # rows of its sentences' and paragraphs' keys (passages.passages)
 
 
 def signer_of(ctx) -> Signer:
@@ -50,8 +61,8 @@ class SignStage(BatchStage):
         if batch:
             signed = self.signer.sign([a.text for a in batch])
             for i, article in enumerate(batch):
-                self.ctx.signatures[article.id] = (signed.signatures[i], int(signed.sizes[i]), int(signed.exact[i]),
-                                                   passages(article))
+                self.ctx.signatures[article.id] = ArticleSignature(signed.signatures[i], int(signed.sizes[i]),
+                                                                   int(signed.exact[i]), passages(article))
         return batch
 
 
@@ -95,9 +106,9 @@ class DedupStage(BatchStage):
         ids = [a.id for a in batch]
         signed = [self.ctx.signatures.get(i) for i in ids]
         if all(signed):  # signed in the document half
-            links = self.engine.add_signed(ids, Signed(np.stack([s[0] for s in signed]),
-                                                       np.array([s[1] for s in signed], dtype=np.int64),
-                                                       np.array([s[2] for s in signed], dtype=np.int64)))
+            links = self.engine.add_signed(ids, Signed(np.stack([s.minhash for s in signed]),
+                                                       np.array([s.shingles for s in signed], dtype=np.int64),
+                                                       np.array([s.exact for s in signed], dtype=np.int64)))
         else:
             links = self.engine.add_batch(ids, [a.text for a in batch])
         if self.engine.merges > merges:
@@ -107,7 +118,7 @@ class DedupStage(BatchStage):
         for article, link, signature in zip(batch, links, signed):
             if link.kind in ("exact", "near"):
                 self.note(f"{link.kind}_copies")
-            rows.extend(signature[3] if signature else passages(article))
+            rows.extend(signature.passages if signature else passages(article))
             out.append(replace(article, canonical_id=link.lineage, similarity=link.similarity))
         self.ctx.store.save_passages(rows)
         return out
